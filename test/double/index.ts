@@ -1,0 +1,2 @@
+export { AsteriskDouble, type DialOptions, type DoubleOptions, type LoggedRequest } from './AsteriskDouble';
+export { SimCaller } from './SimCaller';

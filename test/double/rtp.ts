@@ -1,0 +1,113 @@
+import { createSocket, type Socket } from 'node:dgram';
+import { randomInt } from 'node:crypto';
+import { ulawDecode, ulawEncode } from './g711';
+import type { Asterisk } from './Asterisk';
+import type { DChannel } from './model';
+
+/**
+ * chan_rtp as externalMedia shows it: RTP from UNICASTRTP_LOCAL_ADDRESS:PORT to external_host every
+ * 20 ms once bridged with another channel, PT 0 with 160-byte u-law payloads (or PT 118, 640-byte
+ * big-endian slin16), random sequence and SSRC, never the marker bit. What comes back goes to the peer.
+ */
+export class ExternalMediaLeg {
+  readonly socket: Socket;
+  port = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private seq = randomInt(0, 65536);
+  private ts = randomInt(0, 2 ** 31);
+  private readonly ssrc = randomInt(0, 2 ** 31);
+  private next = 0;
+  packetsSent = 0;
+  packetsReceived = 0;
+
+  constructor(
+    private readonly asterisk: Asterisk,
+    private readonly channel: DChannel,
+    private readonly remote: { address: string; port: number },
+    readonly format: 'ulaw' | 'slin16',
+  ) {
+    this.socket = createSocket('udp4');
+    this.socket.on('message', (msg) => this.receive(msg));
+    this.socket.on('error', () => undefined);
+  }
+
+  bind(): Promise<number> {
+    return new Promise((resolve) => {
+      this.socket.bind(0, '127.0.0.1', () => {
+        this.port = this.socket.address().port;
+        resolve(this.port);
+      });
+    });
+  }
+
+  /** Bridge membership changed: start or stop sending. */
+  peerChanged(): void {
+    const peer = this.asterisk.peerOf(this.channel);
+    if (peer && !this.timer) {
+      this.next = Date.now();
+      this.tick();
+    } else if (!peer && this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  private tick(): void {
+    const peer = this.asterisk.peerOf(this.channel);
+    if (!peer) {
+      this.timer = undefined;
+      return;
+    }
+    // While a prompt plays to the caller, or it is muted inbound, its audio does not reach us (FINDINGS).
+    const silent = peer.playbacks.size > 0 || peer.mute.in || peer.moh;
+    if (!silent) this.send(peer.sim?.speak(160) ?? new Int16Array(160));
+    this.next += 20;
+    this.timer = setTimeout(() => this.tick(), Math.max(0, this.next - Date.now()));
+  }
+
+  private send(pcm: Int16Array): void {
+    const slin = this.format === 'slin16';
+    const payloadLength = slin ? 640 : 160;
+    const packet = Buffer.alloc(12 + payloadLength);
+    packet[0] = 0x80;
+    packet[1] = slin ? 118 : 0;
+    packet.writeUInt16BE(this.seq, 2);
+    packet.writeUInt32BE(this.ts >>> 0, 4);
+    packet.writeUInt32BE(this.ssrc, 8);
+    for (let i = 0; i < 160; i++) {
+      const sample = pcm[i] ?? 0;
+      if (slin) {
+        packet.writeInt16BE(sample, 12 + i * 4);
+        packet.writeInt16BE(sample, 12 + i * 4 + 2);
+      } else packet[12 + i] = ulawEncode(sample);
+    }
+    this.seq = (this.seq + 1) & 0xffff;
+    this.ts = (this.ts + (slin ? 320 : 160)) >>> 0;
+    this.packetsSent++;
+    this.socket.send(packet, this.remote.port, this.remote.address);
+  }
+
+  private receive(msg: Buffer): void {
+    if (msg.length < 12 || msg[0]! >> 6 !== 2) return;
+    const pt = msg[1]! & 0x7f;
+    // chan_rtp has no receive mapping for dynamic payload types: PT 118 back is dropped silently.
+    if (pt !== 0) return;
+    this.packetsReceived++;
+    const peer = this.asterisk.peerOf(this.channel);
+    if (!peer?.sim || peer.mute.out || peer.playbacks.size > 0 || peer.moh) return;
+    const offset = 12 + (msg[0]! & 0x0f) * 4;
+    const pcm = new Int16Array(msg.length - offset);
+    for (let i = 0; i < pcm.length; i++) pcm[i] = ulawDecode(msg[offset + i]!);
+    peer.sim.hear(pcm);
+  }
+
+  close(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    try {
+      this.socket.close();
+    } catch {
+      // already closed
+    }
+  }
+}
