@@ -1,0 +1,332 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock, TimerHandle } from '../lib/clock';
+import { AppError, errorMessage } from '../lib/errors';
+import type { Logger } from '../lib/logger';
+import { TypedEmitter } from '../lib/TypedEmitter';
+import { runCallerFlow, join, type FlowContext, type FlowLimits } from './CallerFlow';
+import { Conference } from './Conference';
+import type { ConferenceControl, DialOutRequest } from './control';
+import { conferenceNotFound } from './errors';
+import { DEFAULT_MENUS, type MenuConfig } from './menus';
+import type { ConferenceEvent, ConferenceSnapshot, Role } from './model';
+import { NO_OPTIONS, parseOptions, type ConferenceOptions } from './options';
+import { Participant } from './Participant';
+import { attachParticipantMenu } from './participantMenu';
+import type { CallerPort, ConferenceDefinition, ConferenceDirectory, ConferenceMedia, Dialer, GainStep, MediaUri, MixerBackend, MixerKind } from './ports';
+import { DEFAULT_PROMPTS, type PromptSet } from './prompts';
+import { dialOutArgs } from './stasisArgs';
+
+export interface ConferenceManagerOptions {
+  nodeId: string;
+  directory: ConferenceDirectory;
+  backends: Partial<Record<MixerKind, MixerBackend>>;
+  defaultMixer: MixerKind;
+  dynamic: { enabled: boolean; options: string };
+  dialer: Dialer;
+  clock: Clock;
+  logger: Logger;
+  limits: FlowLimits & { maxMembersDefault?: number | undefined };
+  prompts?: Partial<PromptSet>;
+  menus?: MenuConfig;
+}
+
+/** Owns the live conferences of one node; the surface moderators use (ConferenceControl). */
+export class ConferenceManager implements ConferenceControl {
+  readonly events = new TypedEmitter<{ event: [ConferenceEvent] }>();
+  private readonly live = new Map<string, Conference>();
+  private readonly opening = new Map<string, Promise<Conference>>();
+  private readonly dialOuts = new Map<string, { number: string; admin: boolean }>();
+  private readonly endTimers = new Map<string, TimerHandle[]>();
+  private readonly extendedEnds = new Map<string, number>();
+  private readonly dynamicPins = new Map<string, string>();
+  private readonly flows = new Set<Promise<void>>();
+  private readonly prompts: PromptSet;
+  private readonly menus: MenuConfig;
+  private isDraining = false;
+  private nextId = 1;
+  private readonly log: Logger;
+
+  constructor(private readonly options: ConferenceManagerOptions) {
+    this.prompts = { ...DEFAULT_PROMPTS, ...options.prompts };
+    this.menus = options.menus ?? DEFAULT_MENUS;
+    this.log = options.logger;
+  }
+
+  get draining(): boolean {
+    return this.isDraining;
+  }
+
+  /** New callers hear `unavailable` and are hung up; conferences in progress go on. */
+  drain(): void {
+    this.isDraining = true;
+  }
+
+  get participantCount(): number {
+    let n = 0;
+    for (const c of this.live.values()) n += c.size;
+    return n;
+  }
+
+  /** Runs one caller's whole visit; resolves when they are done and never rejects. */
+  handleCaller(caller: CallerPort, stasisArgs: readonly string[]): Promise<void> {
+    const log = this.log.child({ channel: caller.channelId });
+    const flow = runCallerFlow(caller, stasisArgs, this.flowContext(), log)
+      .catch(async (error: unknown) => {
+        log.error({ err: errorMessage(error) }, 'caller flow failed');
+        await caller.hangup().catch(() => undefined);
+      })
+      .finally(() => this.flows.delete(flow));
+    this.flows.add(flow);
+    return flow;
+  }
+
+  /** After an app restart: puts a caller found in one of our old bridges back, without prompts. */
+  async adopt(number: string, caller: CallerPort, state: { role?: Role; marked?: boolean; muted?: boolean } = {}): Promise<void> {
+    const definition = this.definition(number, NO_OPTIONS) ?? { number, name: number, options: '' };
+    const options = { ...this.definitionOptions(definition), quiet: true, marked: state.marked ?? false, muted: state.muted ?? false };
+    const conference = await this.open(definition);
+    const release = conference.reserve();
+    const participant = new Participant(this.newParticipantId(), conference.spec.id, caller, state.role ?? 'user', options, this.options.nodeId, this.options.clock.now());
+    const log = this.log.child({ channel: caller.channelId });
+    const flow = join(caller, conference, participant, [], this.flowContext(), log, release).finally(() => this.flows.delete(flow));
+    this.flows.add(flow);
+  }
+
+  private flowContext(): FlowContext {
+    return {
+      prompts: this.prompts,
+      limits: this.options.limits,
+      nodeId: this.options.nodeId,
+      now: () => this.options.clock.now(),
+      draining: () => this.isDraining,
+      definition: (number, callerOptions) => this.definition(number, callerOptions),
+      definitionOptions: (definition) => this.definitionOptions(definition),
+      scheduledEnd: (number) => this.extendedEnds.get(number),
+      open: (definition) => this.open(definition),
+      takeDialOut: (token) => {
+        const entry = this.dialOuts.get(token);
+        this.dialOuts.delete(token);
+        return entry;
+      },
+      newParticipantId: () => this.newParticipantId(),
+      emptyConference: () => this.options.directory.list().find((d) => (this.live.get(d.number)?.size ?? 0) === 0),
+      isLive: (number) => this.live.has(number),
+      isDefined: (number) => this.options.directory.lookup(number) !== undefined,
+      setDynamicPin: (number, pin) => this.dynamicPins.set(number, pin),
+      attachMenus: (conference, participant) => attachParticipantMenu(conference, participant, this.menus, this.prompts, this.options.clock),
+    };
+  }
+
+  private newParticipantId(): string {
+    return `p-${randomUUID()}`;
+  }
+
+  private definition(number: string, callerOptions: ConferenceOptions): ConferenceDefinition | undefined {
+    if (!/^[0-9]{1,20}$/.test(number)) return undefined;
+    const found = this.options.directory.lookup(number);
+    if (found) return found;
+    const pin = this.dynamicPins.get(number);
+    const dynamic = { number, name: number, options: this.options.dynamic.options, ...(pin !== undefined ? { pin } : {}) };
+    const live = this.live.get(number);
+    if (live) return { ...dynamic, name: live.spec.name };
+    if (this.options.dynamic.enabled || callerOptions.dynamic || callerOptions.dynamicPin) return dynamic;
+    return undefined;
+  }
+
+  private definitionOptions(definition: ConferenceDefinition): ConferenceOptions {
+    try {
+      return parseOptions(definition.options);
+    } catch (error) {
+      this.log.warn({ conference: definition.number }, `ignoring conference options: ${errorMessage(error)}`);
+      return NO_OPTIONS;
+    }
+  }
+
+  /** The mixer for a definition: its own choice, else the default; the other one when that cannot mix. */
+  private pickBackend(definition: ConferenceDefinition): MixerBackend {
+    const wanted = definition.mixer ?? this.options.defaultMixer;
+    const first = this.options.backends[wanted];
+    const firstState = first?.availability();
+    if (first && firstState?.ok) return first;
+    const otherKind: MixerKind = wanted === 'app' ? 'asterisk' : 'app';
+    const other = this.options.backends[otherKind];
+    const reason = firstState?.reason ?? `mixer "${wanted}" is not configured`;
+    if (other?.availability().ok) {
+      this.log.warn({ conference: definition.number, wanted, using: otherKind }, `mixer "${wanted}" cannot be used: ${reason}`);
+      return other;
+    }
+    throw new AppError('mixer_unavailable', `conference ${definition.number} cannot be mixed: ${reason}`, 503);
+  }
+
+  private open(definition: ConferenceDefinition): Promise<Conference> {
+    const live = this.live.get(definition.number);
+    if (live && !live.ended) return Promise.resolve(live);
+    const pending = this.opening.get(definition.number);
+    if (pending) return pending;
+    const opening = this.create(definition).finally(() => this.opening.delete(definition.number));
+    this.opening.set(definition.number, opening);
+    return opening;
+  }
+
+  private async create(definition: ConferenceDefinition): Promise<Conference> {
+    const backend = this.pickBackend(definition);
+    const id = `${this.options.nodeId}:${definition.number}:${this.nextId++}`;
+    const media: ConferenceMedia = await backend.open({ conferenceId: id, number: definition.number, nodeId: this.options.nodeId });
+    const options = this.definitionOptions(definition);
+    const conference = new Conference(
+      {
+        id,
+        number: definition.number,
+        name: definition.name,
+        nodeId: this.options.nodeId,
+        maxMembers: definition.maxMembers ?? this.options.limits.maxMembersDefault ?? null,
+        recording: definition.recording ?? 'on-demand',
+        recordFromStart: options.record,
+      },
+      media,
+      this.prompts,
+      this.options.clock,
+      this.log.child({ conference: definition.number }),
+    );
+    this.live.set(definition.number, conference);
+    conference.events.on('event', (event) => this.events.safeEmit('event', event));
+    conference.events.once('closed', () => {
+      if (this.live.get(definition.number) === conference) this.live.delete(definition.number);
+      this.dynamicPins.delete(definition.number);
+      this.clearSchedule(definition.number);
+    });
+    this.armSchedule(conference, definition);
+    this.events.safeEmit('event', { type: 'conference.started', conference: conference.snapshot() });
+    return conference;
+  }
+
+  /** Booked conferences: warnings before the end, and the end itself, on the injected clock. */
+  private armSchedule(conference: Conference, definition: ConferenceDefinition): void {
+    const schedule = definition.schedule;
+    if (!schedule) return;
+    this.clearSchedule(definition.number);
+    const { clock } = this.options;
+    const end = this.extendedEnds.get(definition.number) ?? Date.parse(schedule.end);
+    const timers: TimerHandle[] = [];
+    for (const minutes of schedule.endWarningsMinutes) {
+      const at = end - minutes * 60000;
+      if (at > clock.now()) timers.push(clock.setTimeout(() => void conference.play([this.prompts.endWarning]).catch(() => undefined), at - clock.now()));
+    }
+    timers.push(clock.setTimeout(() => void conference.end('scheduled end'), Math.max(0, end - clock.now())));
+    this.endTimers.set(definition.number, timers);
+  }
+
+  private clearSchedule(number: string): void {
+    for (const timer of this.endTimers.get(number) ?? []) this.options.clock.clearTimeout(timer);
+    this.endTimers.delete(number);
+  }
+
+  /** Moves a booked conference's end later. */
+  async extend(number: string, minutes: number): Promise<void> {
+    const conference = this.conference(number);
+    const definition = this.options.directory.lookup(number);
+    if (!definition?.schedule) throw new AppError('not_scheduled', `conference ${number} has no schedule`, 409);
+    const current = this.extendedEnds.get(number) ?? Date.parse(definition.schedule.end);
+    this.extendedEnds.set(number, current + minutes * 60000);
+    this.armSchedule(conference, definition);
+  }
+
+  private conference(number: string): Conference {
+    const conference = this.live.get(number);
+    if (!conference || conference.ended) throw conferenceNotFound(number);
+    return conference;
+  }
+
+  list(): ConferenceSnapshot[] {
+    return [...this.live.values()].filter((c) => !c.ended).map((c) => c.snapshot());
+  }
+
+  get(number: string): ConferenceSnapshot {
+    return this.conference(number).snapshot();
+  }
+
+  setMuted(number: string, participantId: string, muted: boolean): Promise<void> {
+    return this.conference(number).setMuted(participantId, muted);
+  }
+
+  setAllMuted(number: string, muted: boolean): Promise<void> {
+    return this.conference(number).setAllMuted(muted);
+  }
+
+  kick(number: string, participantId: string): Promise<void> {
+    return this.conference(number).kick(participantId);
+  }
+
+  kickLast(number: string): Promise<void> {
+    return this.conference(number).kickLast();
+  }
+
+  kickAll(number: string): Promise<void> {
+    return this.conference(number).kickAll();
+  }
+
+  async setLocked(number: string, locked: boolean): Promise<void> {
+    this.conference(number).setLocked(locked);
+  }
+
+  startRecording(number: string): Promise<string> {
+    return this.conference(number).startRecording();
+  }
+
+  stopRecording(number: string): Promise<void> {
+    return this.conference(number).stopRecording();
+  }
+
+  pauseRecording(number: string, paused: boolean): Promise<void> {
+    return this.conference(number).pauseRecording(paused);
+  }
+
+  play(number: string, media: MediaUri[], participantId?: string): Promise<void> {
+    return this.conference(number).play(media, participantId);
+  }
+
+  async setGain(number: string, participantId: string, gain: { talk?: GainStep; listen?: GainStep }): Promise<void> {
+    for (const value of [gain.talk, gain.listen]) {
+      if (value !== undefined && (!Number.isInteger(value) || value < -4 || value > 4)) {
+        throw new AppError('invalid_gain', 'gain steps run from -4 to 4', 400);
+      }
+    }
+    return this.conference(number).setGain(participantId, gain);
+  }
+
+  end(number: string, reason = 'ended by a moderator'): Promise<void> {
+    return this.conference(number).end(reason);
+  }
+
+  /** Calls an endpoint; when it answers it joins `number` without the PIN. */
+  async dialOut(number: string, request: DialOutRequest): Promise<{ channelId: string }> {
+    if (!this.live.has(number) && !this.options.directory.lookup(number)) throw conferenceNotFound(number);
+    const token = randomUUID();
+    this.dialOuts.set(token, { number, admin: request.admin ?? false });
+    try {
+      return await this.options.dialer.originate({
+        endpoint: request.endpoint,
+        appArgs: dialOutArgs(number, request.admin ? 'aA' : '', token),
+        ...(request.callerId !== undefined ? { callerId: request.callerId } : {}),
+        ...(request.timeoutSeconds !== undefined ? { timeoutSeconds: request.timeoutSeconds } : {}),
+      });
+    } catch (error) {
+      this.dialOuts.delete(token);
+      throw error;
+    }
+  }
+
+  /** Ends every conference and waits for every caller flow to finish. */
+  async shutdown(reason: string): Promise<void> {
+    this.isDraining = true;
+    await Promise.all([...this.live.values()].map((c) => c.end(reason)));
+    await Promise.all([...this.flows]);
+  }
+
+  /** Resolves when no conference is live, or after `timeoutMs`. */
+  async idle(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.live.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    return this.live.size === 0;
+  }
+}

@@ -1,0 +1,94 @@
+import type { Clock, TimerHandle } from '../lib/clock';
+
+export type MenuAction =
+  | 'toggleMute'
+  | 'listenDown'
+  | 'listenUp'
+  | 'talkDown'
+  | 'talkUp'
+  | 'leave'
+  | 'toggleLock'
+  | 'kickLast'
+  | 'kickAll'
+  | 'muteAll'
+  | 'toggleRecording';
+
+/** Digit sequences typed after `*`, per role. */
+export interface MenuConfig {
+  user: Readonly<Record<string, MenuAction>>;
+  admin: Readonly<Record<string, MenuAction>>;
+  /** An unfinished sequence is dropped after this long without a digit. */
+  timeoutMs: number;
+}
+
+/** MeetMe's menus; admins' `8` opens the extended codes *82, *83, *84. */
+export const DEFAULT_MENUS: MenuConfig = Object.freeze<MenuConfig>({
+  user: { '1': 'toggleMute', '4': 'listenDown', '6': 'listenUp', '7': 'talkDown', '9': 'talkUp', '8': 'leave' },
+  admin: {
+    '1': 'toggleMute',
+    '2': 'toggleLock',
+    '3': 'kickLast',
+    '4': 'listenDown',
+    '6': 'listenUp',
+    '7': 'talkDown',
+    '9': 'talkUp',
+    '82': 'kickAll',
+    '83': 'muteAll',
+    '84': 'toggleRecording',
+  },
+  timeoutMs: 3000,
+});
+
+export type MenuOutcome = { kind: 'open' } | { kind: 'pending' } | { kind: 'action'; action: MenuAction } | { kind: 'invalid'; sequence: string } | { kind: 'idle' };
+
+/** Turns one participant's digits into menu actions. `*` opens the menu; a sequence ends on a match. */
+export class MenuReader {
+  private sequence: string | null = null;
+  private timer: TimerHandle | undefined;
+
+  constructor(
+    private readonly menu: Readonly<Record<string, MenuAction>>,
+    private readonly timeoutMs: number,
+    private readonly clock: Clock,
+  ) {}
+
+  get open(): boolean {
+    return this.sequence !== null;
+  }
+
+  feed(digit: string): MenuOutcome {
+    if (this.sequence === null) {
+      if (digit !== '*') return { kind: 'idle' };
+      this.sequence = '';
+      this.arm();
+      return { kind: 'open' };
+    }
+    const sequence = this.sequence + digit;
+    const action = this.menu[sequence];
+    if (action) {
+      this.reset();
+      return { kind: 'action', action };
+    }
+    if (Object.keys(this.menu).some((key) => key.startsWith(sequence))) {
+      this.sequence = sequence;
+      this.arm();
+      return { kind: 'pending' };
+    }
+    this.reset();
+    return { kind: 'invalid', sequence };
+  }
+
+  private arm(): void {
+    if (this.timer) this.clock.clearTimeout(this.timer);
+    this.timer = this.clock.setTimeout(() => {
+      this.timer = undefined;
+      this.sequence = null;
+    }, this.timeoutMs);
+  }
+
+  reset(): void {
+    if (this.timer) this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    this.sequence = null;
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * The ports of the conference domain: what it needs from the outside world, as interfaces.
+ * `src/app` implements them over ARI and the media engine; tests implement them with fakes.
+ * Nothing in `src/conference` imports from `src/ari`, `src/media` or `src/api`.
+ */
+import type { TypedEmitter } from '../lib/TypedEmitter';
+
+/** A sound to play, as ARI media URIs (`sound:conf-getpin`, `digits:12`, `number:3`, `tone:ring`). */
+export type MediaUri = string;
+
+export type MixerKind = 'asterisk' | 'app';
+
+/** Why a caller's prompt or digit collection ended. */
+export type PromptEnd = 'done' | 'interrupted' | 'hangup';
+
+export interface CollectOptions {
+  /** Prompts played while waiting; the first digit stops them (Asterisk itself does not). */
+  prompts: MediaUri[];
+  /** Stop after this many digits. */
+  maxDigits: number;
+  /** Digits that end entry without being part of it (usually `#`). */
+  terminators: string;
+  /** Time allowed for the first digit after the prompts end, and between digits. */
+  timeoutMs: number;
+}
+
+export interface CollectResult {
+  digits: string;
+  /** `complete`: maxDigits or a terminator; `timeout`: nothing more came; `hangup`: the caller left. */
+  reason: 'complete' | 'timeout' | 'hangup';
+}
+
+export interface CallerEvents {
+  digit: [digit: string];
+  gone: [];
+}
+
+/**
+ * One caller before and during a conference, as the domain sees it.
+ * Every method resolves (never rejects) when the caller has hung up: the domain checks `gone`.
+ */
+export interface CallerPort {
+  readonly channelId: string;
+  readonly callerIdName: string;
+  readonly callerIdNumber: string;
+  /** True once the caller's channel has left (hangup or StasisEnd). */
+  readonly gone: boolean;
+  answer(): Promise<void>;
+  play(media: MediaUri[]): Promise<PromptEnd>;
+  collect(options: CollectOptions): Promise<CollectResult>;
+  hangup(): Promise<void>;
+  /** Digits as ARI reports them (at the end of each digit), and the moment the caller is gone. */
+  readonly events: TypedEmitter<CallerEvents>;
+}
+
+/** Gain steps as MeetMe's menus use them: -4..4, 0 is unity. */
+export type GainStep = -4 | -3 | -2 | -1 | 0 | 1 | 2 | 3 | 4;
+
+export interface MediaParticipant {
+  participantId: string;
+  caller: CallerPort;
+}
+
+export interface RecordingTarget {
+  /** File name without extension, unique per recording. */
+  name: string;
+}
+
+export interface ConferenceMediaEvents {
+  /** Talker detection: `true` when speech starts, `false` when it stops (or the audio stops). */
+  talking: [participantId: string, talking: boolean];
+  /** The backend lost a participant's media (its channel or its media leg died). */
+  lost: [participantId: string, reason: string];
+  /** The backend cannot mix any more (bridge destroyed, Asterisk gone). */
+  failed: [reason: string];
+}
+
+/** The mix of one conference. One interface, two backends: an Asterisk bridge or the app's own mixer. */
+export interface ConferenceMedia {
+  readonly kind: MixerKind;
+  readonly events: TypedEmitter<ConferenceMediaEvents>;
+  add(participant: MediaParticipant): Promise<void>;
+  remove(participantId: string): Promise<void>;
+  /** Whether the participant's voice goes into the mix (mute = false). */
+  setTalk(participantId: string, enabled: boolean): Promise<void>;
+  /** Whether the participant hears the mix (talk-only = false). */
+  setListen(participantId: string, enabled: boolean): Promise<void>;
+  setGain(participantId: string, gain: { talk?: GainStep; listen?: GainStep }): Promise<void>;
+  /** Plays to everyone; resolves when it finished. */
+  playToAll(media: MediaUri[]): Promise<void>;
+  /** Plays to one participant (they do not hear the conference meanwhile); resolves when it finished. */
+  playTo(participantId: string, media: MediaUri[]): Promise<PromptEnd>;
+  startMusic(participantId: string): Promise<void>;
+  stopMusic(participantId: string): Promise<void>;
+  startRecording(target: RecordingTarget): Promise<void>;
+  stopRecording(): Promise<void>;
+  /** Pauses or resumes the running recording (what happens meanwhile is left out). */
+  pauseRecording(paused: boolean): Promise<void>;
+  /** Tears the mix down. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface ConferenceMediaSpec {
+  conferenceId: string;
+  number: string;
+  /** The Asterisk server the conference lives on. */
+  nodeId: string;
+}
+
+export interface MixerAvailability {
+  ok: boolean;
+  /** Why not, naming the fix (e.g. "no res_timing_* module is loaded: load res_timing_timerfd"). */
+  reason?: string;
+}
+
+export interface MixerBackend {
+  readonly kind: MixerKind;
+  availability(): MixerAvailability;
+  open(spec: ConferenceMediaSpec): Promise<ConferenceMedia>;
+}
+
+export interface OriginateRequest {
+  /** Asterisk dial string, e.g. `PJSIP/alice`. */
+  endpoint: string;
+  callerId?: string;
+  timeoutSeconds?: number;
+  /** Stasis arguments the new channel arrives with, as the dialplan contract spells them. */
+  appArgs: string[];
+}
+
+/** Places outbound calls into the app (dial-out); the answered channel arrives as a new caller. */
+export interface Dialer {
+  originate(request: OriginateRequest): Promise<{ channelId: string }>;
+}
+
+export type RecordingPolicy = 'off' | 'always' | 'on-demand';
+
+export interface ConferenceSchedule {
+  /** ISO 8601 instants. */
+  start: string;
+  end: string;
+  earlyJoinMinutes: number;
+  /** Minutes before `end` at which participants hear a warning. */
+  endWarningsMinutes: number[];
+}
+
+/** A conference as an admin defines it (config file or the API's store). */
+export interface ConferenceDefinition {
+  number: string;
+  name: string;
+  pin?: string;
+  adminPin?: string;
+  /** MeetMe option letters and/or named flags, as accepted by `parseOptions`. */
+  options: string;
+  maxMembers?: number;
+  mixer?: MixerKind;
+  recording?: RecordingPolicy;
+  schedule?: ConferenceSchedule;
+  /** True for definitions from the config file (read-only in the API). */
+  static?: boolean;
+}
+
+/** Where definitions come from; the app layers the config file over the persistent store. */
+export interface ConferenceDirectory {
+  lookup(number: string): ConferenceDefinition | undefined;
+  /** Every defined conference, in order (MeetMe's `e` picks the first empty one). */
+  list(): ConferenceDefinition[];
+}
