@@ -1,0 +1,168 @@
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import type { Logger } from '../lib/logger';
+import type { MediaLeg } from './MediaLeg';
+import { MediaRoom, type RoomHost } from './MediaRoom';
+import { newRtpView, parseRtp } from './rtp';
+import { SoundLibrary } from './sounds';
+
+export interface MediaEngineOptions {
+  bindAddress: string;
+  /** 0 picks a free port. */
+  port: number;
+  ptimeMs: 20;
+  soundsDir: string;
+  musicDir: string;
+  logger: Logger;
+}
+
+export interface EngineStats {
+  packetsIn: number;
+  packetsOut: number;
+  lost: number;
+  late: number;
+  reordered: number;
+  duplicate: number;
+  concealed: number;
+  foreign: number;
+  malformed: number;
+  rooms: number;
+  legs: number;
+  lastTickMicros: number;
+}
+
+/**
+ * The app's own media engine: one UDP socket for every leg (demultiplexed by the sender's address and
+ * port, which is where Asterisk's externalMedia sends from), rooms mixed on each `tick()`.
+ */
+export class MediaEngine implements RoomHost {
+  readonly sounds: SoundLibrary;
+  private socket: Socket | undefined;
+  private readonly rooms = new Map<string, MediaRoom>();
+  private readonly bySender = new Map<string, Map<number, MediaLeg>>();
+  private readonly view = newRtpView();
+  private counters = { packetsIn: 0, packetsOut: 0, foreign: 0, malformed: 0, lastTickMicros: 0 };
+  private closedLegs = { lost: 0, late: 0, reordered: 0, duplicate: 0, concealed: 0 };
+
+  constructor(private readonly options: MediaEngineOptions) {
+    this.sounds = new SoundLibrary(options.soundsDir, options.musicDir);
+  }
+
+  async start(): Promise<{ address: string; port: number }> {
+    // Linux caps these at net.core.rmem_max / wmem_max; `ari-meetme doctor` warns when that is lower.
+    const socket = createSocket({ type: 'udp4', recvBufferSize: 4 * 1024 * 1024, sendBufferSize: 4 * 1024 * 1024 });
+    socket.on('message', (msg, rinfo) => this.receive(msg, rinfo));
+    socket.on('error', (error) => this.options.logger.error({ err: error }, 'RTP socket error'));
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(this.options.port, this.options.bindAddress, () => {
+        socket.off('error', reject);
+        resolve();
+      });
+    });
+    this.socket = socket;
+    return socket.address();
+  }
+
+  get address(): { address: string; port: number } | undefined {
+    return this.socket?.address();
+  }
+
+  private receive(msg: Buffer, rinfo: RemoteInfo): void {
+    const leg = this.bySender.get(rinfo.address)?.get(rinfo.port);
+    if (!leg) {
+      // Only Asterisk's externalMedia address and port may feed a leg; anything else is dropped.
+      this.counters.foreign++;
+      return;
+    }
+    const error = parseRtp(msg, msg.length, this.view);
+    if (error !== null || this.view.payloadType !== 0) {
+      this.counters.malformed++;
+      return;
+    }
+    this.counters.packetsIn++;
+    leg.jitter.push(this.view.sequence, msg, this.view.payloadOffset, this.view.payloadLength);
+  }
+
+  createRoom(roomId: string): MediaRoom {
+    const existing = this.rooms.get(roomId);
+    if (existing) return existing;
+    const room = new MediaRoom(roomId, this);
+    this.rooms.set(roomId, room);
+    return room;
+  }
+
+  closeRoom(roomId: string): void {
+    this.rooms.get(roomId)?.close();
+    this.rooms.delete(roomId);
+  }
+
+  legAdded(leg: MediaLeg): void {
+    for (const [address, ports] of this.bySender) {
+      for (const [port, l] of ports) if (l === leg && (address !== leg.address || port !== leg.port)) ports.delete(port);
+    }
+    if (leg.address === undefined) return;
+    let ports = this.bySender.get(leg.address);
+    if (!ports) {
+      ports = new Map();
+      this.bySender.set(leg.address, ports);
+    }
+    ports.set(leg.port, leg);
+  }
+
+  legRemoved(leg: MediaLeg): void {
+    if (leg.address !== undefined) {
+      const ports = this.bySender.get(leg.address);
+      if (ports?.get(leg.port) === leg) ports.delete(leg.port);
+      if (ports?.size === 0) this.bySender.delete(leg.address);
+    }
+    const s = leg.jitter.stats;
+    this.closedLegs.lost += s.lost;
+    this.closedLegs.late += s.late;
+    this.closedLegs.reordered += s.reordered;
+    this.closedLegs.duplicate += s.duplicate;
+    this.closedLegs.concealed += s.concealed;
+  }
+
+  send(leg: MediaLeg, packet: Buffer): void {
+    if (!this.socket || leg.address === undefined) return;
+    this.counters.packetsOut++;
+    this.socket.send(packet, 0, packet.length, leg.port, leg.address);
+  }
+
+  /** One mixing period for every room. */
+  tick(): void {
+    const start = process.hrtime.bigint();
+    for (const room of this.rooms.values()) {
+      try {
+        room.tick();
+      } catch (error) {
+        this.options.logger.error({ err: error, room: room.id }, 'mixing a room failed');
+      }
+    }
+    this.counters.lastTickMicros = Number(process.hrtime.bigint() - start) / 1000;
+  }
+
+  stats(): EngineStats {
+    const totals = { ...this.closedLegs };
+    let legs = 0;
+    for (const room of this.rooms.values()) {
+      for (const leg of room.legsList()) {
+        legs++;
+        const s = leg.jitter.stats;
+        totals.lost += s.lost;
+        totals.late += s.late;
+        totals.reordered += s.reordered;
+        totals.duplicate += s.duplicate;
+        totals.concealed += s.concealed;
+      }
+    }
+    return { ...this.counters, ...totals, rooms: this.rooms.size, legs };
+  }
+
+  async close(): Promise<void> {
+    for (const id of [...this.rooms.keys()]) this.closeRoom(id);
+    const socket = this.socket;
+    this.socket = undefined;
+    if (socket) await new Promise<void>((resolve) => socket.close(() => resolve()));
+  }
+}

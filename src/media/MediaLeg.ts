@@ -1,0 +1,73 @@
+import { randomInt } from 'node:crypto';
+import type { GainStep } from '../conference/ports';
+import { TypedEmitter } from '../lib/TypedEmitter';
+import { JitterBuffer, type JitterStats } from './JitterBuffer';
+import type { Player } from './sounds';
+import { TalkDetector } from './TalkDetector';
+
+export type Codec = 'ulaw';
+
+export const FRAME = 160;
+const HEADER = 12;
+
+export interface LegStats extends JitterStats {
+  sent: number;
+}
+
+/** One participant's RTP leg: jitter buffer in, encoded frames out, gains, talk detection. */
+export class MediaLeg {
+  readonly events = new TypedEmitter<{ talking: [talking: boolean] }>();
+  readonly jitter = new JitterBuffer(FRAME);
+  readonly input = new Int16Array(FRAME);
+  readonly payload = new Uint8Array(FRAME);
+  readonly detector = new TalkDetector();
+  /** Two packet buffers used in turn: a datagram is handed to the kernel before the next tick reuses one. */
+  readonly packets = [Buffer.alloc(HEADER + FRAME), Buffer.alloc(HEADER + FRAME)];
+  packetIndex = 0;
+  sequence = randomInt(0, 65536);
+  timestamp = randomInt(0, 2 ** 31);
+  readonly ssrc = randomInt(1, 2 ** 31);
+  address: string | undefined;
+  port = 0;
+  talk = true;
+  listen = true;
+  talkGain = 1;
+  listenGain = 1;
+  /** A prompt or music only this participant hears, instead of the conference. */
+  private: Player | undefined;
+  music: Player | undefined;
+  /** Whether this frame's input holds audio (a frame or concealment). */
+  hasInput = false;
+  sent = 0;
+
+  constructor(
+    readonly participantId: string,
+    readonly codec: Codec,
+    private readonly onRemote: (leg: MediaLeg, previous: { address: string; port: number } | undefined) => void,
+  ) {}
+
+  setRemote(address: string, port: number): void {
+    const previous = this.address !== undefined ? { address: this.address, port: this.port } : undefined;
+    this.address = address;
+    this.port = port;
+    this.onRemote(this, previous);
+  }
+
+  setTalk(enabled: boolean): void {
+    this.talk = enabled;
+  }
+
+  setListen(enabled: boolean): void {
+    this.listen = enabled;
+  }
+
+  setGain(gain: { talk?: GainStep; listen?: GainStep }): void {
+    // One step is 3 dB, as the Asterisk mixer's VOLUME steps.
+    if (gain.talk !== undefined) this.talkGain = Math.pow(2, gain.talk / 2);
+    if (gain.listen !== undefined) this.listenGain = Math.pow(2, gain.listen / 2);
+  }
+
+  stats(): LegStats {
+    return { ...this.jitter.stats, sent: this.sent };
+  }
+}

@@ -1,0 +1,3 @@
+export { MediaEngine, type EngineStats, type MediaEngineOptions } from './MediaEngine';
+export { MediaLeg, type LegStats } from './MediaLeg';
+export { MediaRoom } from './MediaRoom';

@@ -1,0 +1,143 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { readWav, to8k } from './wav';
+
+/** Files for `number:N` the English way Asterisk's say.c composes them, up to 999. */
+export function numberFiles(n: number): string[] {
+  if (!Number.isInteger(n) || n < 0 || n > 999) return String(n).split('').map((d) => `digits/${d}`);
+  if (n <= 20) return [`digits/${n}`];
+  const files: string[] = [];
+  let rest = n;
+  if (rest >= 100) {
+    files.push(`digits/${Math.floor(rest / 100)}`, 'digits/hundred');
+    rest %= 100;
+  }
+  if (rest > 20) {
+    files.push(`digits/${rest - (rest % 10)}`);
+    rest %= 10;
+  }
+  if (rest > 0) files.push(`digits/${rest}`);
+  return files;
+}
+
+function tone(spec: string): Int16Array | undefined {
+  const match = /^(\d+)\/(\d+)$/.exec(spec);
+  if (!match) return undefined;
+  const hz = Number(match[1]);
+  const samples = new Int16Array(Math.round((Number(match[2]) / 1000) * 8000));
+  for (let i = 0; i < samples.length; i++) samples[i] = Math.round(6000 * Math.sin((2 * Math.PI * hz * i) / 8000));
+  return samples;
+}
+
+/** Asterisk's sounds and music as 8 kHz PCM, read once and cached. */
+export class SoundLibrary {
+  private readonly cache = new Map<string, Int16Array | null>();
+
+  constructor(
+    private readonly soundsDir: string,
+    private readonly musicDir: string,
+  ) {}
+
+  private file(name: string): Int16Array | undefined {
+    for (const path of [join(this.soundsDir, `${name}.wav`), join(this.soundsDir, 'en', `${name}.wav`)]) {
+      let pcm = this.cache.get(path);
+      if (pcm === undefined) {
+        try {
+          pcm = existsSync(path) ? to8k(readWav(path)) : null;
+        } catch {
+          pcm = null;
+        }
+        this.cache.set(path, pcm);
+      }
+      if (pcm) return pcm;
+    }
+    return undefined;
+  }
+
+  /** The audio of a media list; missing items are skipped as Asterisk skips them inside a list. */
+  resolve(media: readonly string[]): { parts: Int16Array[]; missing: string[] } {
+    const parts: Int16Array[] = [];
+    const missing: string[] = [];
+    for (const uri of media) {
+      const colon = uri.indexOf(':');
+      const scheme = uri.slice(0, colon);
+      const value = uri.slice(colon + 1);
+      const names = scheme === 'sound' ? [value] : scheme === 'number' ? numberFiles(Number(value)) : scheme === 'digits' ? value.split('').map((d) => `digits/${d}`) : [];
+      if (scheme === 'tone') {
+        const t = tone(value);
+        if (t) parts.push(t);
+        else missing.push(uri);
+        continue;
+      }
+      if (names.length === 0) missing.push(uri);
+      for (const name of names) {
+        const pcm = this.file(name);
+        if (pcm) parts.push(pcm);
+        else missing.push(uri);
+      }
+    }
+    return { parts, missing };
+  }
+
+  /** Every WAV file of the music directory, in name order. */
+  music(): Int16Array[] {
+    let names: string[];
+    try {
+      names = readdirSync(this.musicDir).filter((n) => n.endsWith('.wav')).sort();
+    } catch {
+      return [];
+    }
+    const out: Int16Array[] = [];
+    for (const name of names) {
+      const key = join(this.musicDir, name);
+      let pcm = this.cache.get(key);
+      if (pcm === undefined) {
+        try {
+          pcm = to8k(readWav(key));
+        } catch {
+          pcm = null;
+        }
+        this.cache.set(key, pcm);
+      }
+      if (pcm) out.push(pcm);
+    }
+    return out;
+  }
+}
+
+/** Plays PCM parts frame by frame; with `loop` it starts over (music). */
+export class Player {
+  private part = 0;
+  private offset = 0;
+  done = false;
+
+  constructor(
+    private readonly parts: Int16Array[],
+    private readonly loop: boolean,
+    readonly finished: (() => void) | undefined = undefined,
+  ) {
+    if (parts.length === 0) this.done = true;
+  }
+
+  /** Writes the next frame into `out` (silence after the end); false once finished. */
+  next(out: Int16Array): boolean {
+    let written = 0;
+    while (written < out.length && !this.done) {
+      const part = this.parts[this.part] as Int16Array;
+      const n = Math.min(out.length - written, part.length - this.offset);
+      out.set(part.subarray(this.offset, this.offset + n), written);
+      written += n;
+      this.offset += n;
+      if (this.offset >= part.length) {
+        this.offset = 0;
+        this.part++;
+        if (this.part >= this.parts.length) {
+          if (this.loop) this.part = 0;
+          else this.done = true;
+        }
+      }
+    }
+    if (written < out.length) out.fill(0, written);
+    return written > 0;
+  }
+}

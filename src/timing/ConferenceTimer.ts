@@ -1,0 +1,133 @@
+import { Worker } from 'node:worker_threads';
+import { performance } from 'node:perf_hooks';
+import type { Logger } from '../lib/logger';
+import { TypedEmitter } from '../lib/TypedEmitter';
+import { LatencyHistogram, type LatencySummary } from './LatencyHistogram';
+
+export interface TickInfo {
+  tick: number;
+  /** Epoch ms (high resolution) the tick was due. */
+  scheduledAt: number;
+  /** How late the handler started, ms. */
+  latenessMs: number;
+}
+
+export interface TimerStats {
+  ticks: number;
+  lateTicks: number;
+  /** Ticks that ran more than 1 ms before their deadline (should never happen). */
+  earlyTicks: number;
+  skipped: number;
+  lateness: LatencySummary;
+  running: boolean;
+}
+
+export interface ConferenceTimerOptions {
+  intervalMs: 10 | 20 | 40;
+  /** After a stall, at most this many overdue ticks run; the rest are skipped. */
+  maxCatchUp?: number;
+  logger?: Logger;
+}
+
+/**
+ * Sleeps with Atomics.wait to just before each deadline, spins the last 0.2 ms, and posts the tick
+ * number. Deadlines are start + k x interval, so the clock never drifts. Runs from an inline string so
+ * it works the same under tsx and compiled.
+ */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { performance } = require('node:perf_hooks');
+const { interval, start, shared } = workerData;
+const state = new Int32Array(shared);
+const epochNow = () => performance.timeOrigin + performance.now();
+let k = 1;
+while (Atomics.load(state, 1) === 0) {
+  const deadline = start + k * interval;
+  const sleep = deadline - epochNow() - 0.2;
+  if (sleep > 0) Atomics.wait(state, 2, 0, sleep);
+  if (Atomics.load(state, 1) !== 0) break;
+  while (epochNow() < deadline) {}
+  Atomics.store(state, 0, k);
+  parentPort.postMessage(k);
+  k++;
+  // Behind by more than a second (a suspended VM): start again from now instead of a burst.
+  if (epochNow() - (start + k * interval) > 1000) k = Math.ceil((epochNow() - start) / interval);
+}
+`;
+
+/** One drift-free clock for every conference; ticks are handed over once per period, never per packet. */
+export class ConferenceTimer extends TypedEmitter<{ tick: [info: TickInfo] }> {
+  private worker: Worker | undefined;
+  private shared: Int32Array | undefined;
+  private start = 0;
+  private readonly histogram = new LatencyHistogram();
+  private counters = { ticks: 0, lateTicks: 0, earlyTicks: 0, skipped: 0 };
+  private lastTickAt = 0;
+
+  constructor(private readonly options: ConferenceTimerOptions) {
+    super();
+  }
+
+  get running(): boolean {
+    return this.worker !== undefined;
+  }
+
+  begin(): void {
+    if (this.worker) return;
+    const buffer = new SharedArrayBuffer(12);
+    this.shared = new Int32Array(buffer);
+    this.start = performance.timeOrigin + performance.now();
+    this.lastTickAt = performance.now();
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { interval: this.options.intervalMs, start: this.start, shared: buffer } });
+    worker.on('message', (k: number) => this.onTick(k));
+    worker.on('error', (error) => this.options.logger?.error({ err: error }, 'timer worker failed'));
+    worker.unref();
+    this.worker = worker;
+  }
+
+  private onTick(k: number): void {
+    const shared = this.shared;
+    if (!shared) return;
+    this.lastTickAt = performance.now();
+    const latest = Atomics.load(shared, 0);
+    // The main thread stalled and ticks queued up: run only the newest few.
+    if (latest - k >= (this.options.maxCatchUp ?? 3)) {
+      this.counters.skipped++;
+      return;
+    }
+    const scheduledAt = this.start + k * this.options.intervalMs;
+    const latenessMs = performance.timeOrigin + performance.now() - scheduledAt;
+    this.histogram.record(latenessMs);
+    this.counters.ticks++;
+    if (latenessMs > 1) this.counters.lateTicks++;
+    if (latenessMs < -1) this.counters.earlyTicks++;
+    this.safeEmit('tick', { tick: k, scheduledAt, latenessMs });
+  }
+
+  async stop(): Promise<void> {
+    const worker = this.worker;
+    if (!worker || !this.shared) return;
+    this.worker = undefined;
+    Atomics.store(this.shared, 1, 1);
+    Atomics.notify(this.shared, 2);
+    await worker.terminate();
+  }
+
+  stats(): TimerStats {
+    return { ...this.counters, lateness: this.histogram.summary(), running: this.running };
+  }
+
+  /**
+   * Running and ticks still arriving. Lateness is a metric, not a readiness signal: a busy moment
+   * (a GC pause, a burst of requests) makes ticks late but the clock recovers by itself, while a dead
+   * worker or a wedged event loop never does.
+   */
+  healthy(silenceLimitMs = 1000): boolean {
+    return this.running && performance.now() - this.lastTickAt <= silenceLimitMs;
+  }
+
+  resetStats(): void {
+    this.histogram.reset();
+    this.counters = { ticks: 0, lateTicks: 0, earlyTicks: 0, skipped: 0 };
+  }
+}

@@ -1,0 +1,100 @@
+import { performance } from 'node:perf_hooks';
+import { expect } from 'chai';
+import { Writable } from 'node:stream';
+import { runTimingCommand } from '../../../src/cli/timing';
+import { ConferenceTimer } from '../../../src/timing/ConferenceTimer';
+import { LatencyHistogram } from '../../../src/timing/LatencyHistogram';
+import { setListenerErrorSink } from '../../../src/lib/TypedEmitter';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('LatencyHistogram', () => {
+  it('gives percentiles to the bucket and the exact max', () => {
+    const h = new LatencyHistogram();
+    for (let i = 0; i < 98; i++) h.record(0.12);
+    h.record(3.3);
+    h.record(42);
+    const s = h.summary();
+    expect(s.count).to.equal(100);
+    expect(s.p50).to.be.closeTo(0.15, 1e-9);
+    expect(s.p99).to.be.closeTo(3.3, 0.051);
+    expect(s.max).to.equal(42);
+  });
+});
+
+describe('ConferenceTimer', function () {
+  this.timeout(10000);
+
+  it('ticks at its rate without drift', async () => {
+    const timer = new ConferenceTimer({ intervalMs: 20 });
+    const ticks: number[] = [];
+    timer.on('tick', (t) => ticks.push(t.tick));
+    const started = performance.now();
+    timer.begin();
+    await sleep(1000);
+    const expected = (performance.now() - started) / 20;
+    await timer.stop();
+    expect(ticks.length).to.be.within(expected - 3, expected + 1);
+    expect(ticks.every((k, i) => i === 0 || k === ticks[i - 1]! + 1), 'consecutive ticks').to.equal(true);
+  });
+
+  it('after a stall runs at most maxCatchUp overdue ticks and counts the rest as skipped', async () => {
+    const timer = new ConferenceTimer({ intervalMs: 20, maxCatchUp: 3 });
+    let handled = 0;
+    timer.on('tick', () => handled++);
+    const started = performance.now();
+    timer.begin();
+    await sleep(200);
+    const before = handled;
+    const until = Date.now() + 300;
+    while (Date.now() < until) {
+      // the main thread is busy: ticks queue up
+    }
+    await sleep(100);
+    expect(timer.healthy(), 'late ticks alone do not make the clock unhealthy').to.equal(true);
+    const expected = (performance.now() - started) / 20;
+    await timer.stop();
+    expect(timer.healthy()).to.equal(false);
+    const stats = timer.stats();
+    expect(stats.skipped).to.be.at.least(10);
+    expect(handled - before).to.be.below(15);
+    expect(stats.ticks + stats.skipped).to.be.within(expected - 3, expected + 1);
+  });
+
+  it('keeps ticking when a listener throws, and stops twice without complaint', async () => {
+    const reported: string[] = [];
+    setListenerErrorSink((error) => reported.push(String(error)));
+    const timer = new ConferenceTimer({ intervalMs: 20 });
+    let good = 0;
+    timer.on('tick', () => {
+      throw new Error('bad listener');
+    });
+    timer.on('tick', () => good++);
+    timer.begin();
+    await sleep(200);
+    await timer.stop();
+    await timer.stop();
+    expect(good).to.be.greaterThan(5);
+    expect(reported.length).to.equal(good);
+    expect(timer.running).to.equal(false);
+  });
+});
+
+describe('ari-meetme timing', function () {
+  this.timeout(10000);
+
+  it('prints the figures and an exit code consistent with them', async () => {
+    let text = '';
+    const out = new Writable({
+      write(chunk: Buffer, _e, cb) {
+        text += chunk.toString();
+        cb();
+      },
+    });
+    const code = await runTimingCommand(['--seconds', '1', '--json'], out);
+    const report = JSON.parse(text) as { expected: number; achieved: number; latenessMs: { p99: number }; ok: boolean };
+    expect(report.expected).to.equal(50);
+    expect(code).to.equal(report.ok ? 0 : 1);
+    expect(report.ok).to.equal(report.achieved >= 49.5 && report.latenessMs.p99 <= 2);
+  });
+});
