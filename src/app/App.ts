@@ -1,0 +1,236 @@
+import { AriClient, type StasisStart } from '../ari';
+import type { Config } from '../config/schema';
+import { ConferenceManager } from '../conference/ConferenceManager';
+import { DEFAULT_MENUS } from '../conference/menus';
+import { systemClock, type Clock } from '../lib/clock';
+import { errorMessage } from '../lib/errors';
+import type { Logger } from '../lib/logger';
+import { mkdir } from 'node:fs/promises';
+import { MediaEngine } from '../media';
+import { ConferenceTimer } from '../timing/ConferenceTimer';
+import { AriDialer } from './AriDialer';
+import { AppMixer } from './mixers/AppMixer';
+import { Metrics } from './metrics';
+import { readiness, type Readiness } from './readiness';
+import { CallSession } from './CallSession';
+import { staticDefinition } from './directory';
+import { Store } from '../store/Store';
+import { DefinitionStore } from '../store/DefinitionStore';
+import { RecordingsIndex } from '../store/RecordingsIndex';
+import { stat } from 'node:fs/promises';
+import { AsteriskBridgeMixer, type RecordingSink } from './mixers/AsteriskBridgeMixer';
+import { TimingProbe } from './mixers/TimingProbe';
+import { MEDIA_CHANNEL_PREFIX } from './names';
+import { clearStale, readRecoveryPlan } from './Recovery';
+
+/** How long an unbridged Stasis channel found at start may take to show its StasisStart before it is hung up. */
+const ORPHAN_GRACE_MS = 2000;
+
+export interface AppDeps {
+  config: Readonly<Config>;
+  logger: Logger;
+  clock?: Clock;
+}
+
+/**
+ * The composition root for one Asterisk server: ARI client, mixers, conference manager.
+ * Callers arrive as StasisStart; after every reconnect the state is read back from Asterisk.
+ */
+export class MeetmeApp {
+  readonly ari: AriClient;
+  readonly manager: ConferenceManager;
+  readonly probe: TimingProbe;
+  private readonly asteriskMixer: AsteriskBridgeMixer;
+  readonly engine: MediaEngine;
+  readonly timer: ConferenceTimer;
+  readonly metrics: Metrics;
+  readonly store: Store;
+  readonly definitions: DefinitionStore;
+  readonly recordings: RecordingsIndex;
+  private readonly sessions = new Map<string, CallSession>();
+  private readonly log: Logger;
+  private readonly clock: Clock;
+  private stopped = false;
+  private recovered = false;
+  /** Callers who arrive while a previous run's state is read back wait here, so recovery never takes them for leftovers. */
+  private readonly early: StasisStart[] = [];
+
+  constructor(private readonly deps: AppDeps) {
+    const { config } = deps;
+    this.log = deps.logger;
+    this.clock = deps.clock ?? systemClock;
+    this.ari = new AriClient({
+      url: config.ari.url,
+      username: config.ari.username,
+      password: config.ari.password,
+      app: config.ari.app,
+      nodeId: config.ari.nodeId,
+      requestTimeoutMs: config.ari.requestTimeoutMs,
+      logger: this.log.child({ component: 'ari' }),
+    });
+    this.probe = new TimingProbe(this.ari, this.log);
+    this.store = new Store(config.store.path);
+    this.definitions = new DefinitionStore(this.store, config.conferences.map(staticDefinition));
+    this.recordings = new RecordingsIndex(this.store);
+    const recordings: RecordingSink = {
+      started: (info) => {
+        this.log.info(info, 'recording started');
+        this.recordings.started({ name: info.name, conference: info.conferenceNumber, location: info.location, path: info.path });
+      },
+      stopped: (name) => {
+        const entry = this.recordings.find(name);
+        const size = entry?.location === 'local' ? stat(entry.path).then((s) => s.size, () => undefined) : Promise.resolve(undefined);
+        void size.then((sizeBytes) => this.recordings.stopped(name, { sizeBytes }));
+        this.log.info({ name }, 'recording stopped');
+      },
+    };
+    this.asteriskMixer = new AsteriskBridgeMixer({ ari: this.ari, probe: this.probe, clock: this.clock, logger: this.log, recordings });
+    this.engine = new MediaEngine({ ...config.media, logger: this.log.child({ component: 'media' }) });
+    this.timer = new ConferenceTimer({ intervalMs: config.media.ptimeMs, logger: this.log });
+    this.timer.on('tick', (tick) => {
+      this.engine.tick();
+      this.metrics.tick(tick.latenessMs, this.engine.stats().lastTickMicros);
+    });
+    const appMixer = new AppMixer({
+      ari: this.ari,
+      engine: this.engine,
+      externalHost: () => `${config.media.advertiseAddress ?? config.media.bindAddress}:${this.engine.address?.port ?? config.media.port}`,
+      recordingsDir: config.recordings.dir,
+      recordings,
+      logger: this.log,
+    });
+    this.manager = new ConferenceManager({
+      nodeId: config.ari.nodeId,
+      directory: this.definitions,
+      backends: { asterisk: this.asteriskMixer, app: appMixer },
+      defaultMixer: config.mixer.default,
+      dynamic: config.dynamic,
+      dialer: new AriDialer(this.ari),
+      clock: this.clock,
+      logger: this.log,
+      limits: config.limits,
+      menus: {
+        user: config.menus.user ?? DEFAULT_MENUS.user,
+        admin: config.menus.admin ?? DEFAULT_MENUS.admin,
+        timeoutMs: config.menus.timeoutMs ?? DEFAULT_MENUS.timeoutMs,
+      },
+    });
+    this.metrics = new Metrics({
+      nodeId: config.ari.nodeId,
+      conferences: () => this.manager.list(),
+      ari: () => this.ari.stats(),
+      rtp: () => this.engine.stats(),
+    });
+    this.ari.onStasisStart((event) => this.onStasisStart(event));
+    this.ari.events.on('connected', ({ reconnect }) => void this.onConnected(reconnect));
+  }
+
+  /** Connects to Asterisk (retrying in the background until it answers). */
+  async start(): Promise<void> {
+    await mkdir(this.deps.config.recordings.dir, { recursive: true });
+    const rtp = await this.engine.start();
+    this.log.info(rtp, 'RTP for the app mixer');
+    this.timer.begin();
+    await this.ari.connect();
+  }
+
+  get recordingsDir(): string {
+    return this.deps.config.recordings.dir;
+  }
+
+  get ready(): boolean {
+    return this.readiness().ready;
+  }
+
+  readiness(): Readiness {
+    return readiness({ ariConnected: this.ari.connected, recovered: this.recovered, timerHealthy: this.timer.healthy(), draining: this.manager.draining });
+  }
+
+  private onStasisStart(event: StasisStart): void {
+    const channel = event.channel;
+    // Our own channels (externalMedia) are routed to whoever created them.
+    if (channel.id.startsWith(MEDIA_CHANNEL_PREFIX) || this.sessions.has(channel.id) || this.stopped) return;
+    if (!this.recovered) {
+      this.early.push(event);
+      return;
+    }
+    const session = new CallSession(this.ari, channel.id, channel.caller.name, channel.caller.number, this.clock, this.log.child({ channel: channel.id }));
+    this.sessions.set(channel.id, session);
+    void this.manager.handleCaller(session, event.args).finally(() => {
+      session.dispose();
+      this.sessions.delete(channel.id);
+    });
+  }
+
+  private async onConnected(reconnect: boolean): Promise<void> {
+    try {
+      await this.probe.refresh();
+      if (!this.recovered) {
+        await this.recover();
+        this.recovered = true;
+        for (const event of this.early.splice(0)) this.onStasisStart(event);
+      } else if (reconnect) await this.reconcile();
+    } catch (error) {
+      this.log.error({ err: errorMessage(error) }, 'reading Asterisk state after connecting failed');
+      if (!this.recovered) {
+        // Take callers anyway: leftovers of a previous run are less harm than refusing everyone.
+        this.recovered = true;
+        for (const event of this.early.splice(0)) this.onStasisStart(event);
+      }
+    }
+  }
+
+  /**
+   * First connection: callers a previous run left in our bridges are adopted; its bridges and media
+   * channels are removed. Unbridged Stasis channels were mid-prompt: they are hung up after a grace
+   * period, unless their StasisStart turns up meanwhile (a new caller whose event lost the race with GET /channels).
+   */
+  private async recover(): Promise<void> {
+    const plan = await readRecoveryPlan(this.ari, new Set([...this.sessions.keys(), ...this.early.map((e) => e.channel.id)]));
+    const orphans = plan.hangup;
+    await clearStale(this.ari, { ...plan, hangup: [] }, this.log);
+    for (const { channel, conferenceNumber } of plan.adopt) {
+      const session = new CallSession(this.ari, channel.id, channel.caller.name, channel.caller.number, this.clock, this.log.child({ channel: channel.id }));
+      this.sessions.set(channel.id, session);
+      await this.manager.adopt(conferenceNumber, session);
+    }
+    if (orphans.length > 0) {
+      this.clock.setTimeout(() => {
+        const stale = orphans.filter((c) => !this.sessions.has(c.id));
+        void clearStale(this.ari, { adopt: [], bridges: [], mediaChannels: [], hangup: stale }, this.log).catch((error: unknown) =>
+          this.log.warn({ err: errorMessage(error) }, 'hanging up channels left by a previous run failed'),
+        );
+      }, ORPHAN_GRACE_MS);
+    }
+  }
+
+  /** Events were lost while the socket was down: callers who left meanwhile are let go, dead bridges end their conferences. */
+  private async reconcile(): Promise<void> {
+    const [channels, bridges] = await Promise.all([this.ari.rest.channels.list(), this.ari.rest.bridges.list()]);
+    const live = new Set(channels.map((c) => c.id));
+    let gone = 0;
+    for (const [id, session] of this.sessions) {
+      if (!live.has(id)) {
+        session.markGone();
+        gone++;
+      }
+    }
+    this.asteriskMixer.reconcile(new Set(bridges.map((b) => b.id)));
+    this.log.info({ channels: channels.length, bridges: bridges.length, callersGone: gone }, 'reconciled with Asterisk after reconnect');
+  }
+
+  /** Stops taking callers; conferences go on. */
+  drain(): void {
+    this.manager.drain();
+  }
+
+  async stop(reason = 'shutdown'): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await this.manager.shutdown(reason);
+    await this.ari.close();
+    await this.timer.stop();
+    await this.engine.close();
+    this.store.close();
+  }
+}

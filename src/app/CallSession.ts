@@ -1,0 +1,151 @@
+import type { AriClient, AriEvent } from '../ari';
+import { ignoreGone, isNotFound } from '../ari';
+import type { CallerEvents, CallerPort, CollectOptions, CollectResult, MediaUri, PromptEnd } from '../conference/ports';
+import type { Clock, TimerHandle } from '../lib/clock';
+import { startPlayback, type RunningPlayback } from './playback';
+import type { Logger } from '../lib/logger';
+import { TypedEmitter } from '../lib/TypedEmitter';
+
+/**
+ * One caller's Stasis channel, as the conference domain's CallerPort.
+ * Every method resolves once the caller is gone instead of rejecting: a hangup mid-prompt is normal.
+ */
+export class CallSession implements CallerPort {
+  readonly events = new TypedEmitter<CallerEvents>();
+  private isGone = false;
+  private readonly disposers: (() => void)[] = [];
+
+  constructor(
+    private readonly ari: AriClient,
+    readonly channelId: string,
+    readonly callerIdName: string,
+    readonly callerIdNumber: string,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {
+    this.disposers.push(ari.onChannel(channelId, (event) => this.onEvent(event)));
+  }
+
+  get gone(): boolean {
+    return this.isGone;
+  }
+
+  private onEvent(event: AriEvent): void {
+    switch (event.type) {
+      case 'ChannelDtmfReceived':
+        this.events.safeEmit('digit', event.digit);
+        break;
+      // StasisEnd alone ends the call for us: a channel that returns to the dialplan gets no ChannelDestroyed.
+      case 'StasisEnd':
+      case 'ChannelDestroyed':
+        this.markGone();
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** The channel left (event, 404 from Asterisk, or reconciliation found it missing). Idempotent. */
+  markGone(): void {
+    if (this.isGone) return;
+    this.isGone = true;
+    for (const dispose of this.disposers.splice(0)) dispose();
+    this.events.safeEmit('gone');
+    this.events.removeAllListeners();
+  }
+
+  /** Runs an ARI call for this channel; a 404 means the caller already left. */
+  private async guard<T>(action: () => Promise<T>): Promise<T | undefined> {
+    if (this.isGone) return undefined;
+    try {
+      return await action();
+    } catch (error) {
+      if (isNotFound(error)) {
+        this.log.info('channel already gone');
+        this.markGone();
+        return undefined;
+      }
+      throw error;
+    }
+  }
+
+  async answer(): Promise<void> {
+    await this.guard(() => this.ari.rest.channels.answer({ channelId: this.channelId }));
+  }
+
+  async hangup(): Promise<void> {
+    if (this.isGone) return;
+    await ignoreGone(this.ari.rest.channels.hangup({ channelId: this.channelId }));
+    this.markGone();
+  }
+
+  async play(media: MediaUri[]): Promise<PromptEnd> {
+    if (this.isGone) return 'hangup';
+    const playback = this.playback(media);
+    const end = await playback.finished;
+    return end === 'gone' ? 'hangup' : end === 'stopped' ? 'interrupted' : 'done';
+  }
+
+  /** A channel playback that ends early when the caller leaves. */
+  private playback(media: MediaUri[]): RunningPlayback {
+    const playback = startPlayback(this.ari, this.clock, this.log, { kind: 'channel', id: this.channelId }, media);
+    const dispose = this.events.subscribe('gone', () => playback.abandon());
+    void playback.finished.then((end) => {
+      dispose();
+      if (end === 'gone') this.markGone();
+    });
+    return playback;
+  }
+
+  collect(options: CollectOptions): Promise<CollectResult> {
+    if (this.isGone) return Promise.resolve({ digits: '', reason: 'hangup' });
+    return new Promise<CollectResult>((resolve) => {
+      let digits = '';
+      let timer: TimerHandle | undefined;
+      let promptsDone = options.prompts.length === 0;
+      const playback = promptsDone ? undefined : this.playback(options.prompts);
+      const disposers: (() => void)[] = [];
+      const finish = (reason: CollectResult['reason']): void => {
+        for (const dispose of disposers.splice(0)) dispose();
+        if (timer) this.clock.clearTimeout(timer);
+        timer = undefined;
+        if (!promptsDone) void playback?.stop().catch(() => undefined);
+        resolve({ digits, reason });
+      };
+      const armTimeout = (): void => {
+        if (timer) this.clock.clearTimeout(timer);
+        timer = this.clock.setTimeout(() => finish('timeout'), options.timeoutMs);
+      };
+      disposers.push(
+        this.events.subscribe('digit', (digit) => {
+          // Asterisk does not stop a playback on DTMF: we stop it at the first digit.
+          if (!promptsDone) {
+            promptsDone = true;
+            void playback?.stop().catch((error: unknown) => this.log.debug({ err: error }, 'stopping prompt'));
+          }
+          if (options.terminators.includes(digit)) {
+            finish('complete');
+            return;
+          }
+          digits += digit;
+          if (digits.length >= options.maxDigits) finish('complete');
+          else armTimeout();
+        }),
+        this.events.subscribe('gone', () => finish('hangup')),
+      );
+      void playback?.finished.then((end) => {
+        if (end === 'gone') return;
+        if (!promptsDone) {
+          promptsDone = true;
+          armTimeout();
+        }
+      });
+      if (promptsDone) armTimeout();
+    });
+  }
+
+  /** Releases routes without touching the channel (app shutdown). */
+  dispose(): void {
+    for (const dispose of this.disposers.splice(0)) dispose();
+  }
+}

@@ -1,0 +1,95 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ConferenceSnapshot } from '../conference/model';
+
+/** What the metrics read from the running app, each time they are scraped. */
+export interface MetricSources {
+  nodeId: string;
+  conferences(): ConferenceSnapshot[];
+  ari(): { reconnects: number; requestErrors: number };
+  rtp(): { packetsIn: number; packetsOut: number; lost: number; late: number; foreign: number; malformed: number };
+}
+
+/** Prometheus metrics: gauges and totals read on scrape, tick timings observed as they happen. */
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly tickLateness: Histogram;
+  private readonly tickCpu: Histogram;
+
+  constructor(sources: MetricSources) {
+    const registry = this.registry;
+    collectDefaultMetrics({ register: registry, prefix: 'meetme_process_' });
+    new Gauge({
+      name: 'meetme_conferences',
+      help: 'Live conferences by node and mixer backend',
+      labelNames: ['node', 'backend'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const c of sources.conferences()) this.inc({ node: c.nodeId, backend: c.mixer });
+      },
+    });
+    new Gauge({
+      name: 'meetme_participants',
+      help: 'Participants in live conferences by node and mixer backend',
+      labelNames: ['node', 'backend'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const c of sources.conferences()) this.inc({ node: c.nodeId, backend: c.mixer }, c.participants.length);
+      },
+    });
+    new Gauge({
+      name: 'meetme_recordings_in_progress',
+      help: 'Conferences being recorded',
+      labelNames: ['node'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.set({ node: sources.nodeId }, sources.conferences().filter((c) => c.recording !== null).length);
+      },
+    });
+    const total = (name: string, help: string, read: () => number, labels: Record<string, string> = {}) =>
+      new Counter({
+        name,
+        help,
+        labelNames: Object.keys(labels),
+        registers: [registry],
+        collect() {
+          // Totals kept by the ARI client and the media engine: mirror them, never count twice.
+          this.reset();
+          this.inc(labels, read());
+        },
+      });
+    total('meetme_ari_reconnects_total', 'Times the ARI events socket reconnected', () => sources.ari().reconnects, { node: sources.nodeId });
+    total('meetme_ari_request_errors_total', 'ARI requests that failed', () => sources.ari().requestErrors, { node: sources.nodeId });
+    for (const kind of ['packetsIn', 'packetsOut', 'lost', 'late', 'foreign', 'malformed'] as const) {
+      const snake = kind.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+      total(`meetme_rtp_${snake}_total`, `RTP ${snake.replace('_', ' ')} in the app mixer`, () => sources.rtp()[kind]);
+    }
+    this.tickLateness = new Histogram({
+      name: 'meetme_tick_lateness_seconds',
+      help: 'How late each conference timer tick started',
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05],
+      registers: [registry],
+    });
+    this.tickCpu = new Histogram({
+      name: 'meetme_mixer_tick_seconds',
+      help: 'Time spent mixing all rooms in one tick',
+      buckets: [0.0001, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02],
+      registers: [registry],
+    });
+  }
+
+  tick(latenessMs: number, mixMicros: number): void {
+    this.tickLateness.observe(Math.max(0, latenessMs) / 1000);
+    this.tickCpu.observe(mixMicros / 1e6);
+  }
+
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}

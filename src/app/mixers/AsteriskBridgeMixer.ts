@@ -1,0 +1,254 @@
+import type { AriClient, AriEvent } from '../../ari';
+import { ignoreGone } from '../../ari';
+import type {
+  ConferenceMedia,
+  ConferenceMediaEvents,
+  ConferenceMediaSpec,
+  GainStep,
+  MediaParticipant,
+  MediaUri,
+  MixerAvailability,
+  MixerBackend,
+  PromptEnd,
+  RecordingTarget,
+} from '../../conference/ports';
+import type { Clock } from '../../lib/clock';
+import { AppError } from '../../lib/errors';
+import type { Logger } from '../../lib/logger';
+import { TypedEmitter } from '../../lib/TypedEmitter';
+import { CONFERENCE_BRIDGE_PREFIX } from '../names';
+import { startPlayback, type RunningPlayback } from '../playback';
+import { volumeValue } from './gain';
+import type { TimingProbe } from './TimingProbe';
+
+export interface RecordingSink {
+  started(info: { name: string; conferenceNumber: string; location: 'asterisk' | 'local'; path: string }): void;
+  stopped(name: string): void;
+}
+
+
+/** Mixing in an ARI mixing bridge; needs a res_timing_* module on the Asterisk side. */
+export class AsteriskBridgeMixer implements MixerBackend {
+  readonly kind = 'asterisk' as const;
+  private readonly open_ = new Set<AsteriskConferenceMedia>();
+
+  constructor(
+    private readonly deps: { ari: AriClient; probe: TimingProbe; clock: Clock; logger: Logger; recordings: RecordingSink },
+  ) {}
+
+  availability(): MixerAvailability {
+    const state = this.deps.probe.state;
+    if (!state.checked) return { ok: false, reason: 'the Asterisk timing check has not run yet (ARI not connected)' };
+    if (state.modules.length === 0) {
+      return {
+        ok: false,
+        reason: 'Asterisk has no res_timing_* module loaded, so a mixing bridge would be silent: load res_timing_timerfd (modules.conf: preload => res_timing_timerfd.so) or use mixer "app"',
+      };
+    }
+    return { ok: true };
+  }
+
+  async open(spec: ConferenceMediaSpec): Promise<ConferenceMedia> {
+    const availability = this.availability();
+    if (!availability.ok) throw new AppError('mixer_unavailable', availability.reason ?? 'Asterisk mixer unavailable', 503);
+    const media = new AsteriskConferenceMedia(this.deps, spec);
+    this.open_.add(media);
+    media.onClose = () => this.open_.delete(media);
+    try {
+      await media.create();
+    } catch (error) {
+      await media.close();
+      throw error;
+    }
+    return media;
+  }
+
+  /** After a reconnect: a conference whose bridge Asterisk no longer has cannot mix any more. */
+  reconcile(liveBridges: ReadonlySet<string>): void {
+    for (const media of [...this.open_]) media.reconcile(liveBridges);
+  }
+}
+
+interface Member {
+  participant: MediaParticipant;
+  talk: boolean;
+  listen: boolean;
+  dispose: () => void;
+}
+
+class AsteriskConferenceMedia implements ConferenceMedia {
+  readonly kind = 'asterisk' as const;
+  readonly events = new TypedEmitter<ConferenceMediaEvents>();
+  private readonly bridgeId: string;
+  private readonly members = new Map<string, Member>();
+  private readonly byChannel = new Map<string, string>();
+  private recording: string | undefined;
+  private readonly playing = new Set<RunningPlayback>();
+  private closed = false;
+  private disposeBridge: () => void = () => undefined;
+  private readonly log: Logger;
+  onClose: () => void = () => undefined;
+
+  constructor(
+    private readonly deps: { ari: AriClient; clock: Clock; logger: Logger; recordings: RecordingSink },
+    private readonly spec: ConferenceMediaSpec,
+  ) {
+    this.bridgeId = deps.ari.newId('conf');
+    this.log = deps.logger.child({ conference: spec.number, bridge: this.bridgeId });
+  }
+
+  async create(): Promise<void> {
+    this.disposeBridge = this.deps.ari.onBridge(this.bridgeId, (event) => this.onBridgeEvent(event));
+    // dtmf_events keeps a two-member bridge out of native_rtp, where ARI would get no DTMF (FINDINGS "Bridges").
+    await this.deps.ari.rest.bridges.createWithId({
+      bridgeId: this.bridgeId,
+      type: 'mixing,dtmf_events',
+      name: `${CONFERENCE_BRIDGE_PREFIX}${this.spec.number}`,
+    });
+  }
+
+  private onBridgeEvent(event: AriEvent): void {
+    if (event.type === 'BridgeDestroyed' && !this.closed) {
+      this.events.safeEmit('failed', 'the conference bridge was destroyed');
+    } else if (event.type === 'ChannelLeftBridge') {
+      // Without a timer softmix drops every channel at three members (no-timing-module.jsonl).
+      const participantId = this.byChannel.get(event.channel.id);
+      if (participantId !== undefined && this.members.has(participantId)) {
+        this.events.safeEmit('lost', participantId, 'the channel left the conference bridge');
+      }
+    }
+  }
+
+  reconcile(liveBridges: ReadonlySet<string>): void {
+    if (!this.closed && !liveBridges.has(this.bridgeId)) this.events.safeEmit('failed', 'the conference bridge is gone');
+  }
+
+  private member(participantId: string): Member {
+    const member = this.members.get(participantId);
+    if (!member) throw new AppError('participant_not_found', `participant ${participantId} is not in the mix`, 404);
+    return member;
+  }
+
+  async add(participant: MediaParticipant): Promise<void> {
+    const channelId = participant.caller.channelId;
+    const dispose = this.deps.ari.onChannel(channelId, (event) => {
+      if (event.type === 'ChannelTalkingStarted') this.events.safeEmit('talking', participant.participantId, true);
+      else if (event.type === 'ChannelTalkingFinished') this.events.safeEmit('talking', participant.participantId, false);
+    });
+    this.members.set(participant.participantId, { participant, talk: true, listen: true, dispose });
+    this.byChannel.set(channelId, participant.participantId);
+    try {
+      await this.deps.ari.rest.channels.setChannelVar({ channelId, variable: 'TALK_DETECT(set)', value: '' });
+      await this.deps.ari.rest.bridges.addChannel({ bridgeId: this.bridgeId, channel: [channelId] });
+    } catch (error) {
+      this.forget(participant.participantId);
+      throw error;
+    }
+  }
+
+  private forget(participantId: string): Member | undefined {
+    const member = this.members.get(participantId);
+    if (!member) return undefined;
+    member.dispose();
+    this.members.delete(participantId);
+    this.byChannel.delete(member.participant.caller.channelId);
+    return member;
+  }
+
+  async remove(participantId: string): Promise<void> {
+    const member = this.forget(participantId);
+    if (!member || member.participant.caller.gone) return;
+    await ignoreGone(this.deps.ari.rest.bridges.removeChannel({ bridgeId: this.bridgeId, channel: [member.participant.caller.channelId] }));
+  }
+
+  private async applyMute(member: Member): Promise<void> {
+    const channelId = member.participant.caller.channelId;
+    const { channels } = this.deps.ari.rest;
+    // Asterisk keeps one mute state per direction: set both explicitly so the result never depends on order.
+    if (!member.talk && !member.listen) await ignoreGone(channels.mute({ channelId, direction: 'both' }));
+    else if (!member.talk) {
+      await ignoreGone(channels.unmute({ channelId, direction: 'out' }));
+      await ignoreGone(channels.mute({ channelId, direction: 'in' }));
+    } else if (!member.listen) {
+      await ignoreGone(channels.unmute({ channelId, direction: 'in' }));
+      await ignoreGone(channels.mute({ channelId, direction: 'out' }));
+    } else await ignoreGone(channels.unmute({ channelId, direction: 'both' }));
+  }
+
+  async setTalk(participantId: string, enabled: boolean): Promise<void> {
+    const member = this.member(participantId);
+    member.talk = enabled;
+    await this.applyMute(member);
+  }
+
+  async setListen(participantId: string, enabled: boolean): Promise<void> {
+    const member = this.member(participantId);
+    member.listen = enabled;
+    await this.applyMute(member);
+  }
+
+  async setGain(participantId: string, gain: { talk?: GainStep; listen?: GainStep }): Promise<void> {
+    const channelId = this.member(participantId).participant.caller.channelId;
+    const { channels } = this.deps.ari.rest;
+    // TX is what the caller hears, RX what Asterisk reads from them.
+    if (gain.listen !== undefined) await ignoreGone(channels.setChannelVar({ channelId, variable: 'VOLUME(TX)', value: volumeValue(gain.listen) }));
+    if (gain.talk !== undefined) await ignoreGone(channels.setChannelVar({ channelId, variable: 'VOLUME(RX)', value: volumeValue(gain.talk) }));
+  }
+
+  async playToAll(media: MediaUri[]): Promise<void> {
+    if (this.closed || media.length === 0) return;
+    const playback = startPlayback(this.deps.ari, this.deps.clock, this.log, { kind: 'bridge', id: this.bridgeId }, media);
+    this.playing.add(playback);
+    await playback.finished;
+    this.playing.delete(playback);
+  }
+
+  async playTo(participantId: string, media: MediaUri[]): Promise<PromptEnd> {
+    return this.member(participantId).participant.caller.play(media);
+  }
+
+  async startMusic(participantId: string): Promise<void> {
+    const channelId = this.member(participantId).participant.caller.channelId;
+    await ignoreGone(this.deps.ari.rest.channels.startMoh({ channelId }));
+  }
+
+  async stopMusic(participantId: string): Promise<void> {
+    const member = this.members.get(participantId);
+    if (!member) return;
+    await ignoreGone(this.deps.ari.rest.channels.stopMoh({ channelId: member.participant.caller.channelId }));
+  }
+
+  async startRecording(target: RecordingTarget): Promise<void> {
+    if (this.recording) throw new AppError('already_recording', 'the conference is already being recorded', 409);
+    await this.deps.ari.rest.bridges.record({ bridgeId: this.bridgeId, name: target.name, format: 'wav', ifExists: 'fail' });
+    this.recording = target.name;
+    this.deps.recordings.started({ name: target.name, conferenceNumber: this.spec.number, location: 'asterisk', path: `${target.name}.wav` });
+  }
+
+  async pauseRecording(paused: boolean): Promise<void> {
+    const name = this.recording;
+    if (!name) return;
+    const { recordings } = this.deps.ari.rest;
+    await (paused ? recordings.pause({ recordingName: name }) : recordings.unpause({ recordingName: name }));
+  }
+
+  async stopRecording(): Promise<void> {
+    const name = this.recording;
+    if (!name) return;
+    this.recording = undefined;
+    await ignoreGone(this.deps.ari.rest.recordings.stop({ recordingName: name }));
+    this.deps.recordings.stopped(name);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.stopRecording().catch((error: unknown) => this.log.warn({ err: error }, 'stopping the recording'));
+    for (const participantId of [...this.members.keys()]) this.forget(participantId);
+    for (const playback of this.playing) playback.abandon();
+    await ignoreGone(this.deps.ari.rest.bridges.destroy({ bridgeId: this.bridgeId }));
+    this.disposeBridge();
+    this.events.removeAllListeners();
+    this.onClose();
+  }
+}
