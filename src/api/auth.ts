@@ -1,0 +1,66 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import type { ApiKeyConfig } from '../config/schema';
+import { AppError } from '../lib/errors';
+
+export type Access = 'read' | 'control' | 'admin';
+
+export interface Principal {
+  name: string;
+  role: ApiKeyConfig['role'];
+  /** Moderators: the conferences they may see and control. Undefined: all. */
+  conferences: ReadonlySet<string> | undefined;
+}
+
+const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
+
+/** API keys compared in constant time: both sides hashed to the same length first. */
+export class KeyRing {
+  private readonly keys: { hash: Buffer; principal: Principal }[];
+
+  constructor(keys: readonly ApiKeyConfig[]) {
+    this.keys = keys.map((k) => ({
+      hash: digest(k.key),
+      principal: { name: k.name, role: k.role, conferences: k.role === 'moderator' ? new Set(k.conferences ?? []) : undefined },
+    }));
+  }
+
+  find(secret: string): Principal | undefined {
+    const hash = digest(secret);
+    let found: Principal | undefined;
+    // Every key is compared, so the time taken says nothing about which one matched.
+    for (const key of this.keys) if (timingSafeEqual(hash, key.hash)) found = key.principal;
+    return found;
+  }
+}
+
+/** The key from `Authorization: Bearer`, `X-API-Key`, or `?key=` (browsers cannot set headers on a WebSocket). */
+export function presentedKey(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (header?.startsWith('Bearer ')) return header.slice(7).trim();
+  const apiKey = request.headers['x-api-key'];
+  if (typeof apiKey === 'string') return apiKey;
+  const query = request.query as Record<string, unknown> | undefined;
+  return typeof query?.key === 'string' ? query.key : undefined;
+}
+
+export function authenticate(ring: KeyRing, request: FastifyRequest): Principal {
+  const secret = presentedKey(request);
+  const principal = secret !== undefined ? ring.find(secret) : undefined;
+  if (!principal) throw new AppError('unauthorized', secret === undefined ? 'an API key is required' : 'unknown API key', 401);
+  return principal;
+}
+
+/** Whether the principal may do `access` on conference `number` (or on the collection when undefined). */
+export function authorize(principal: Principal, access: Access, number?: string): void {
+  const allowed =
+    principal.role === 'admin' ||
+    (principal.role === 'viewer' && access === 'read') ||
+    (principal.role === 'moderator' && access !== 'admin' && (number === undefined || principal.conferences?.has(number) === true));
+  if (!allowed) throw new AppError('forbidden', `${principal.role} "${principal.name}" may not do this${number !== undefined ? ` on conference ${number}` : ''}`, 403);
+}
+
+/** Narrows a list to what the principal may see. */
+export function visible(principal: Principal, number: string): boolean {
+  return principal.role !== 'moderator' || principal.conferences?.has(number) === true;
+}

@@ -1,0 +1,95 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import websocket from '@fastify/websocket';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { ApiKeyConfig } from '../config/schema';
+import type { ConferenceControl } from '../conference/control';
+import type { Logger } from '../lib/logger';
+import type { DefinitionStore } from '../store/DefinitionStore';
+import type { RecordingsIndex } from '../store/RecordingsIndex';
+import { authenticate, KeyRing } from './auth';
+import { consoleRoutes } from './console';
+import { installErrorHandling } from './errors';
+import { eventStream } from './eventStream';
+import type { RecordingFiles } from './recordingFiles';
+import { definitionRoutes } from './routes/definitions';
+import { liveRoutes } from './routes/live';
+import { recordingRoutes } from './routes/recordings';
+
+export interface ApiDeps {
+  logger: Logger;
+  readiness(): { ready: boolean; checks: Record<string, boolean> };
+  metrics(): Promise<{ contentType: string; body: string }>;
+  control: ConferenceControl;
+  definitions: DefinitionStore;
+  recordings: RecordingsIndex;
+  recordingFiles(location: 'local' | 'asterisk'): RecordingFiles;
+  keys: readonly ApiKeyConfig[];
+  bodyLimitBytes?: number;
+  /** A stream client with more than this queued is closed with 4008. */
+  eventQueueBytes?: number;
+}
+
+/**
+ * The app's HTTP face: health probes, Prometheus metrics, the REST API with its OpenAPI document,
+ * the live event stream and the console. Test it with `inject()` or `listen({ port: 0 })`.
+ */
+export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
+  // Probes arrive every few seconds: request lines only at warn and above.
+  // Browsers pass the key in the URL of the event stream: it never reaches a log line.
+  const loggerInstance: FastifyBaseLogger = deps.logger.child(
+    { component: 'http' },
+    {
+      level: 'warn',
+      serializers: {
+        req: (req: { method?: string; url?: string }) => ({ method: req.method, url: (req.url ?? '').replace(/([?&]key=)[^&]*/g, '$1[secret]') }),
+      },
+    },
+  );
+  const app = Fastify({
+    loggerInstance,
+    bodyLimit: deps.bodyLimitBytes ?? 65536,
+    // Unknown fields are errors, not silently dropped; types are not guessed.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
+    // Errors the router raises before any handler (an over-long parameter, a malformed URL) get the same JSON shape.
+    frameworkErrors: (error, _request, reply) => {
+      const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+      void (reply as FastifyReply).code(status).send({ error: { code: 'invalid_request', message: error.message } });
+    },
+  });
+  installErrorHandling(app);
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'ari-meetme', description: 'MeetMe-style conferences on Asterisk: definitions, live control, recordings, events', version: '0.1.0' },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
+      security: [{ apiKey: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(websocket, { options: { maxPayload: 4096 } });
+
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+    const state = deps.readiness();
+    return reply.code(state.ready ? 200 : 503).send({ status: state.ready ? 'ready' : 'not ready', checks: state.checks });
+  });
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    const { contentType, body } = await deps.metrics();
+    return reply.header('content-type', contentType).send(body);
+  });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  consoleRoutes(app);
+
+  const ring = new KeyRing(deps.keys);
+  const principalOf = (request: unknown) => authenticate(ring, request as FastifyRequest);
+  await app.register(
+    async (api) => {
+      definitionRoutes(api, deps.definitions, principalOf);
+      liveRoutes(api, deps.control, principalOf);
+      recordingRoutes(api, deps.recordings, (location) => deps.recordingFiles(location), principalOf);
+      eventStream(api, deps.control, ring, deps.eventQueueBytes ?? 1024 * 1024);
+    },
+    { prefix: '/api/v1' },
+  );
+  return app;
+}

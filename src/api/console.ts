@@ -1,0 +1,15 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+
+const FILES: Record<string, string> = { 'index.html': 'text/html; charset=utf-8', 'console.js': 'text/javascript; charset=utf-8', 'console.css': 'text/css; charset=utf-8' };
+
+/** The web console: three static files, read once (no build step). */
+export function consoleRoutes(app: FastifyInstance): void {
+  const dir = join(__dirname, 'console');
+  const content = new Map(Object.keys(FILES).map((name) => [name, readFileSync(join(dir, name))]));
+  const serve = (name: string) => async (_request: unknown, reply: FastifyReply) =>
+    reply.header('content-type', FILES[name] ?? 'text/plain').send(content.get(name) ?? Buffer.alloc(0));
+  app.get('/console', { schema: { hide: true } }, serve('index.html'));
+  for (const name of Object.keys(FILES)) app.get(`/console/${name}`, { schema: { hide: true } }, serve(name));
+}

@@ -1,0 +1,98 @@
+import type { FastifyInstance } from 'fastify';
+import type { ConferenceControl } from '../../conference/control';
+import type { GainStep } from '../../conference/ports';
+import { authorize, visible, type Access, type Principal } from '../auth';
+import { conferenceParams, dialOutBody, extendBody, gainBody, participantParams, playBody } from '../schemas';
+
+type Params = { number: string; id?: string };
+
+/** Live conferences: what moderators see and do. */
+export function liveRoutes(app: FastifyInstance, control: ConferenceControl, principalOf: (request: unknown) => Principal): void {
+  const allow = (request: unknown, access: Access, number?: string): Principal => {
+    const principal = principalOf(request);
+    authorize(principal, access, number);
+    return principal;
+  };
+  const tags = ['live'];
+
+  app.get('/conferences', { schema: { tags, summary: 'Live conferences with their participants' } }, async (request) => {
+    const principal = allow(request, 'read');
+    return { conferences: control.list().filter((c) => visible(principal, c.number)) };
+  });
+
+  app.get<{ Params: Params }>('/conferences/:number', { schema: { tags, summary: 'One live conference', params: conferenceParams } }, async (request) => {
+    allow(request, 'read', request.params.number);
+    return control.get(request.params.number);
+  });
+
+  app.get<{ Params: Params }>('/conferences/:number/participants', { schema: { tags, summary: 'Its participants', params: conferenceParams } }, async (request) => {
+    allow(request, 'read', request.params.number);
+    return { participants: control.get(request.params.number).participants };
+  });
+
+  /** A POST without a body that runs one control action and answers 204. */
+  const action = (path: string, summary: string, params: object, run: (p: Params) => Promise<unknown>): void => {
+    app.post<{ Params: Params }>(path, { schema: { tags, summary, params } }, async (request, reply) => {
+      allow(request, 'control', request.params.number);
+      await run(request.params);
+      return reply.code(204).send();
+    });
+  };
+  action('/conferences/:number/participants/:id/mute', 'Mute one participant', participantParams, (p) => control.setMuted(p.number, p.id ?? '', true));
+  action('/conferences/:number/participants/:id/unmute', 'Unmute one participant', participantParams, (p) => control.setMuted(p.number, p.id ?? '', false));
+  action('/conferences/:number/participants/:id/kick', 'Kick one participant', participantParams, (p) => control.kick(p.number, p.id ?? ''));
+  action('/conferences/:number/mute-all', 'Mute everyone but the admins, in one call', conferenceParams, (p) => control.setAllMuted(p.number, true));
+  action('/conferences/:number/unmute-all', 'Unmute everyone but the admins', conferenceParams, (p) => control.setAllMuted(p.number, false));
+  action('/conferences/:number/kick-last', 'Kick the last participant who joined', conferenceParams, (p) => control.kickLast(p.number));
+  action('/conferences/:number/kick-all', 'Kick everyone but the admins', conferenceParams, (p) => control.kickAll(p.number));
+  action('/conferences/:number/lock', 'Lock: new callers are refused', conferenceParams, (p) => control.setLocked(p.number, true));
+  action('/conferences/:number/unlock', 'Unlock', conferenceParams, (p) => control.setLocked(p.number, false));
+  action('/conferences/:number/recording/stop', 'Stop recording', conferenceParams, (p) => control.stopRecording(p.number));
+  action('/conferences/:number/recording/pause', 'Pause recording', conferenceParams, (p) => control.pauseRecording(p.number, true));
+  action('/conferences/:number/recording/resume', 'Resume a paused recording', conferenceParams, (p) => control.pauseRecording(p.number, false));
+  action('/conferences/:number/end', 'End the conference: everyone is hung up', conferenceParams, (p) => control.end(p.number));
+
+  app.post<{ Params: Params }>('/conferences/:number/recording/start', { schema: { tags, summary: 'Start recording', params: conferenceParams } }, async (request, reply) => {
+    allow(request, 'control', request.params.number);
+    return reply.code(201).send({ name: await control.startRecording(request.params.number) });
+  });
+
+  app.post<{ Params: Params; Body: { media: string[]; participantId?: string } }>(
+    '/conferences/:number/play',
+    { schema: { tags, summary: 'Play sounds to the conference or to one participant', params: conferenceParams, body: playBody } },
+    async (request, reply) => {
+      allow(request, 'control', request.params.number);
+      await control.play(request.params.number, request.body.media, request.body.participantId);
+      return reply.code(204).send();
+    },
+  );
+
+  app.patch<{ Params: Params; Body: { talk?: GainStep; listen?: GainStep } }>(
+    '/conferences/:number/participants/:id/gain',
+    { schema: { tags, summary: 'Set talk and listen volume (-4..4)', params: participantParams, body: gainBody } },
+    async (request, reply) => {
+      allow(request, 'control', request.params.number);
+      await control.setGain(request.params.number, request.params.id ?? '', request.body);
+      return reply.code(204).send();
+    },
+  );
+
+  app.post<{ Params: Params; Body: { endpoint: string; callerId?: string; timeoutSeconds?: number; admin?: boolean } }>(
+    '/conferences/:number/dial-out',
+    { schema: { tags, summary: 'Call an endpoint (e.g. PJSIP/alice) into the conference', params: conferenceParams, body: dialOutBody } },
+    async (request, reply) => {
+      allow(request, 'control', request.params.number);
+      return reply.code(202).send(await control.dialOut(request.params.number, request.body));
+    },
+  );
+
+  app.post<{ Params: Params; Body: { minutes: number } }>(
+    '/conferences/:number/extend',
+    { schema: { tags, summary: 'Move a booked conference end later', params: conferenceParams, body: extendBody } },
+    async (request, reply) => {
+      allow(request, 'control', request.params.number);
+      await control.extend(request.params.number, request.body.minutes);
+      return reply.code(204).send();
+    },
+  );
+}
