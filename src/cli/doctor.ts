@@ -1,0 +1,66 @@
+import { AriClient } from '../ari';
+import type { Config } from '../config/schema';
+import { errorMessage } from '../lib/errors';
+import { silentLogger } from '../lib/logger';
+import { ConferenceTimer } from '../timing/ConferenceTimer';
+import { readFileSync } from 'node:fs';
+import { modules, prompts, reachability, receiveBuffer, type Check } from './doctor/checks';
+import { selfTest } from './doctor/selfTest';
+
+export interface DoctorOptions {
+  json: boolean;
+  timingSeconds: number;
+}
+
+async function timerCheck(seconds: number): Promise<Check> {
+  const timer = new ConferenceTimer({ intervalMs: 20 });
+  timer.begin();
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  await timer.stop();
+  const s = timer.stats();
+  const expected = seconds * 50;
+  const detail = `${s.ticks + s.skipped}/${expected} ticks, lateness p50 ${s.lateness.p50.toFixed(2)} ms, p99 ${s.lateness.p99.toFixed(2)} ms, max ${s.lateness.max.toFixed(2)} ms`;
+  // A tick later than a whole frame, or missing ticks, means audio gaps; a few ms late is absorbed by the jitter buffers.
+  if (s.lateness.p99 > 20 || s.ticks + s.skipped < expected * 0.98) return { name: 'host timer', status: 'fail', detail, fix: 'the host cannot keep a 20 ms clock: give the VM dedicated CPU' };
+  return { name: 'host timer', status: s.lateness.p99 > 2 ? 'warn' : 'pass', detail, ...(s.lateness.p99 > 2 ? { fix: 'ticks run late on this host: check for CPU steal or a busy neighbour' } : {}) };
+}
+
+function readRmemMax(): number | undefined {
+  try {
+    return Number(readFileSync('/proc/sys/net/core/rmem_max', 'utf8').trim());
+  } catch {
+    return undefined;
+  }
+}
+
+/** `ari-meetme doctor`: can this Asterisk and this host carry conferences? Exit 1 on any failed check. */
+export async function runDoctor(config: Config, options: DoctorOptions, out: NodeJS.WritableStream): Promise<number> {
+  const logger = silentLogger();
+  const ari = new AriClient({ url: config.ari.url, username: config.ari.username, password: config.ari.password, app: config.ari.app, requestTimeoutMs: config.ari.requestTimeoutMs, logger });
+  const checks: Check[] = [];
+  try {
+    const reach = await reachability(ari, config);
+    checks.push(...reach.checks);
+    if (reach.reachable) {
+      checks.push(...(await modules(ari, config)));
+      checks.push(await prompts(ari));
+      checks.push(await selfTest(config, logger));
+    }
+  } catch (error) {
+    checks.push({ name: 'ARI', status: 'fail', detail: errorMessage(error) });
+  } finally {
+    await ari.close();
+  }
+  checks.push(await timerCheck(options.timingSeconds));
+  checks.push(receiveBuffer(readRmemMax()));
+  const failed = checks.filter((c) => c.status === 'fail').length;
+  if (options.json) out.write(`${JSON.stringify({ ok: failed === 0, checks })}\n`);
+  else {
+    for (const c of checks) {
+      out.write(`${c.status.toUpperCase().padEnd(4)}  ${c.name}: ${c.detail}\n`);
+      if (c.fix && c.status !== 'pass') out.write(`      fix: ${c.fix}\n`);
+    }
+    out.write(failed === 0 ? '\nthis Asterisk can host conferences\n' : `\n${failed} check(s) failed\n`);
+  }
+  return failed === 0 ? 0 : 1;
+}

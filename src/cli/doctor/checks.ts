@@ -1,0 +1,99 @@
+import type { AriClient } from '../../ari';
+import { isAriError } from '../../ari';
+import type { Config } from '../../config/schema';
+import { errorMessage } from '../../lib/errors';
+
+export type Status = 'pass' | 'warn' | 'fail';
+
+export interface Check {
+  name: string;
+  status: Status;
+  detail: string;
+  fix?: string;
+}
+
+/** The prompts the caller flow plays (Debian: asterisk-core-sounds-en-wav). */
+export const PROMPTS = ['conf-getconfno', 'conf-getpin', 'conf-invalid', 'conf-invalidpin', 'conf-locked', 'conf-onlyperson', 'conf-thereare', 'conf-otherinparty', 'conf-waitforleader', 'conf-kicked', 'conf-muted', 'conf-unmuted', 'beep'];
+
+export async function reachability(ari: AriClient, config: Config): Promise<{ checks: Check[]; reachable: boolean }> {
+  try {
+    const info = await ari.rest.asterisk.getInfo({});
+    const version = info.system?.version ?? 'unknown';
+    const major = Number(version.split('.')[0]);
+    return {
+      reachable: true,
+      checks: [
+        { name: 'ARI reachable', status: 'pass', detail: config.ari.url },
+        { name: 'ARI credentials', status: 'pass', detail: `user ${config.ari.username}` },
+        {
+          name: 'Asterisk version',
+          status: major >= 20 ? 'pass' : 'warn',
+          detail: `Asterisk ${version}`,
+          ...(major >= 20 ? {} : { fix: 'ari-meetme is tested against Asterisk 22; 20 or later is recommended' }),
+        },
+      ],
+    };
+  } catch (error) {
+    if (isAriError(error) && error.ariStatus === 401) {
+      return {
+        reachable: false,
+        checks: [
+          { name: 'ARI reachable', status: 'pass', detail: config.ari.url },
+          { name: 'ARI credentials', status: 'fail', detail: `Asterisk refused user ${config.ari.username}`, fix: 'set the same user and password in /etc/asterisk/ari.conf and ARI_USERNAME / ARI_PASSWORD' },
+        ],
+      };
+    }
+    return {
+      reachable: false,
+      checks: [{ name: 'ARI reachable', status: 'fail', detail: `${config.ari.url}: ${errorMessage(error)}`, fix: 'enable the HTTP server and ARI (asterisk-conf/http.conf, ari.conf) and point ARI_URL at it' }],
+    };
+  }
+}
+
+export async function modules(ari: AriClient, config: Config): Promise<Check[]> {
+  const loaded = new Set((await ari.rest.asterisk.listModules()).filter((m) => m.status === 'Running').map((m) => m.name));
+  const missing = (names: string[]) => names.filter((n) => !loaded.has(n));
+  const checks: Check[] = [];
+  const core = missing(['res_ari.so', 'res_stasis.so', 'res_ari_channels.so', 'res_ari_bridges.so', 'res_ari_events.so']);
+  checks.push(core.length === 0 ? { name: 'ARI modules', status: 'pass', detail: 'res_ari, res_stasis and the ARI resources are loaded' } : { name: 'ARI modules', status: 'fail', detail: `not loaded: ${core.join(', ')}`, fix: `load them (module load ${core[0]}) or remove their noload lines in modules.conf` });
+  const rtp = missing(['chan_rtp.so']);
+  const appMixerWanted = config.mixer.default === 'app' || config.conferences.some((c) => c.mixer === 'app');
+  checks.push(
+    rtp.length === 0
+      ? { name: 'app mixer (chan_rtp)', status: 'pass', detail: 'chan_rtp is loaded: externalMedia works, no Asterisk timer needed' }
+      : { name: 'app mixer (chan_rtp)', status: appMixerWanted ? 'fail' : 'warn', detail: 'chan_rtp is not loaded', fix: 'module load chan_rtp.so' },
+  );
+  const timing = [...loaded].filter((n) => n.startsWith('res_timing_')).sort();
+  const asteriskWanted = config.mixer.default === 'asterisk' || config.conferences.some((c) => c.mixer === 'asterisk');
+  if (timing.length === 0) {
+    checks.push({
+      name: 'Asterisk timing module',
+      status: asteriskWanted ? 'fail' : 'warn',
+      detail: 'no res_timing_* module is loaded: Asterisk mixing bridges record and mix nothing',
+      fix: 'load res_timing_timerfd (modules.conf: preload => res_timing_timerfd.so), or use the app mixer (mixer: app), which needs no Asterisk timer',
+    });
+  } else checks.push({ name: 'Asterisk timing module', status: 'pass', detail: `active: ${timing.join(', ')}` });
+  const softmix = missing(['bridge_softmix.so']);
+  checks.push(softmix.length === 0 ? { name: 'Asterisk mixer (bridge_softmix)', status: 'pass', detail: 'bridge_softmix is loaded' } : { name: 'Asterisk mixer (bridge_softmix)', status: asteriskWanted ? 'fail' : 'warn', detail: 'bridge_softmix is not loaded', fix: 'module load bridge_softmix.so' });
+  return checks;
+}
+
+export async function prompts(ari: AriClient): Promise<Check> {
+  const sounds = new Set((await ari.rest.sounds.list({})).map((s) => s.id));
+  const missing = PROMPTS.filter((p) => !sounds.has(p));
+  return missing.length === 0
+    ? { name: 'conference prompts', status: 'pass', detail: `${PROMPTS.length} prompts found` }
+    : { name: 'conference prompts', status: 'fail', detail: `missing: ${missing.join(', ')}`, fix: 'install the core sounds (Debian: asterisk-core-sounds-en-wav)' };
+}
+
+/** What the app mixer asks for as its UDP receive buffer; Linux caps it at net.core.rmem_max. */
+export const RTP_RECEIVE_BUFFER = 4 * 1024 * 1024;
+
+/** A small receive buffer drops RTP in bursts when the event loop stalls (seen in the engine benchmark). */
+export function receiveBuffer(rmemMax: number | undefined): Check {
+  if (rmemMax === undefined) return { name: 'UDP receive buffer', status: 'pass', detail: 'net.core.rmem_max is not readable here (not Linux)' };
+  const detail = `net.core.rmem_max is ${rmemMax} bytes; the app mixer asks for ${RTP_RECEIVE_BUFFER}`;
+  return rmemMax >= RTP_RECEIVE_BUFFER
+    ? { name: 'UDP receive buffer', status: 'pass', detail }
+    : { name: 'UDP receive buffer', status: 'warn', detail, fix: `sysctl -w net.core.rmem_max=${RTP_RECEIVE_BUFFER} (and in /etc/sysctl.d/) so RTP bursts are not dropped` };
+}

@@ -1,0 +1,55 @@
+import { expect } from 'chai';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AsteriskDouble } from '../double';
+import { waitFor } from '../support/logger';
+
+const MAIN = join(__dirname, '../../src/cli/main.ts');
+
+function run(args: string[], env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, ['-r', 'tsx/cjs', MAIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+describe('ari-meetme command line', function () {
+  this.timeout(30000);
+
+  it('refuses a bad configuration, listing every problem, with a non-zero exit', async () => {
+    const { exited, output } = run(['serve'], { MIXER: 'dahdi', MEDIA_PORT: 'x' });
+    expect(await exited).to.equal(1);
+    expect(output()).to.contain('MEDIA_PORT').and.to.contain('mixer.default');
+  });
+
+  it('check-config shows the configuration with every secret hidden', async () => {
+    const { exited, output } = run(['check-config'], { ARI_PASSWORD: 'hunter2-secret', API_KEYS: 'ops:admin:a-very-long-secret-api-key' });
+    expect(await exited).to.equal(0);
+    expect(output()).to.contain('"name": "ops"').and.not.contain('hunter2-secret').and.not.contain('a-very-long-secret-api-key');
+  });
+
+  it('serves callers from ARI_* settings; on SIGTERM refuses new callers, drains, and exits cleanly', async () => {
+    const ast = await AsteriskDouble.start({ speed: 20 });
+    try {
+      const { child, exited, output } = run(['serve'], { ARI_URL: ast.url, ARI_USERNAME: 'asterisk', ARI_PASSWORD: 'asterisk', ARI_APP: 'meetme', MIXER: 'asterisk', LOG_LEVEL: 'info', DRAIN_TIMEOUT_MS: '1500', HTTP_PORT: '0', MEDIA_PORT: '0', RECORDINGS_DIR: mkdtempSync(join(tmpdir(), 'rec-')), STORE_PATH: join(mkdtempSync(join(tmpdir(), 'store-')), 'm.sqlite') });
+      await waitFor(() => output().includes('Asterisk timing source found'), 15000, 'app connected');
+      const caller = ast.dial({ exten: '4242' });
+      await waitFor(() => ast.bridges().some((b) => b.name === 'meetme-conf:4242' && b.channels.includes(caller.channelId)), 10000, 'caller joined');
+      child.kill('SIGTERM');
+      await waitFor(() => output().includes('stopping: no new callers'), 5000, 'draining');
+      const late = ast.dial({ exten: '4242' });
+      await waitFor(() => late.state === 'gone', 5000, 'late caller refused');
+      expect(late.playbacks()).to.deep.equal(['sound:conf-locked']);
+      expect(caller.state).to.equal('up');
+      expect(await exited).to.equal(0);
+      expect(caller.state).to.equal('gone');
+      expect(ast.bridges()).to.have.length(0);
+    } finally {
+      await ast.stop();
+    }
+  });
+});

@@ -1,0 +1,89 @@
+import { expect } from 'chai';
+import { Writable } from 'node:stream';
+import { runDoctor } from '../../src/cli/doctor';
+import { receiveBuffer, RTP_RECEIVE_BUFFER, type Check } from '../../src/cli/doctor/checks';
+import { configSchema } from '../../src/config/schema';
+import { AsteriskDouble } from '../double';
+
+async function doctor(ast: AsteriskDouble | string, extra: Record<string, unknown> = {}): Promise<{ code: number; checks: Check[] }> {
+  let text = '';
+  const out = new Writable({
+    write(chunk: Buffer, _e, cb) {
+      text += chunk.toString();
+      cb();
+    },
+  });
+  const url = typeof ast === 'string' ? ast : ast.url;
+  const config = configSchema.parse({ ari: { url, requestTimeoutMs: 1000 }, ...extra });
+  const code = await runDoctor(config, { json: true, timingSeconds: 1 }, out);
+  return { code, checks: (JSON.parse(text) as { checks: Check[] }).checks };
+}
+
+const find = (checks: Check[], name: string): Check => checks.find((c) => c.name === name)!;
+
+describe('ari-meetme doctor', function () {
+  this.timeout(20000);
+
+  it('passes every check on a healthy Asterisk, with the self-test tone, packet rate and jitter', async () => {
+    const ast = await AsteriskDouble.start();
+    try {
+      const { code, checks } = await doctor(ast);
+      expect(checks.filter((c) => c.status === 'fail'), JSON.stringify(checks)).to.deep.equal([]);
+      expect(code).to.equal(0);
+      expect(find(checks, 'Asterisk version').detail).to.contain('22.10.1');
+      expect(find(checks, 'Asterisk timing module').detail).to.contain('res_timing_timerfd');
+      expect(find(checks, 'end to end audio').detail).to.match(/1004 Hz/).and.match(/jitter/);
+      expect(ast.bridges(), 'self-test cleaned up').to.have.length(0);
+      expect(ast.channels()).to.have.length(0);
+    } finally {
+      await ast.stop();
+    }
+  });
+
+  it('names the missing timing module and points to the app mixer', async () => {
+    const ast = await AsteriskDouble.start({ timing: false });
+    try {
+      const app = await doctor(ast);
+      const timing = find(app.checks, 'Asterisk timing module');
+      expect(timing.status).to.equal('warn');
+      expect(timing.fix).to.contain('res_timing_timerfd').and.contain('mixer: app');
+      expect(app.code, 'the app mixer still works').to.equal(0);
+      const asterisk = await doctor(ast, { mixer: { default: 'asterisk' } });
+      expect(find(asterisk.checks, 'Asterisk timing module').status).to.equal('fail');
+      expect(asterisk.code).to.equal(1);
+    } finally {
+      await ast.stop();
+    }
+  });
+
+  it('fails with the fix for bad credentials, a missing module and an unreachable Asterisk', async () => {
+    const ast = await AsteriskDouble.start({ password: 'other' });
+    try {
+      const bad = await doctor(ast);
+      expect(bad.code).to.equal(1);
+      expect(find(bad.checks, 'ARI credentials').fix).to.contain('ari.conf');
+    } finally {
+      await ast.stop();
+    }
+    const noRtp = await AsteriskDouble.start();
+    try {
+      noRtp.setModule('chan_rtp.so', false);
+      const result = await doctor(noRtp);
+      expect(find(result.checks, 'app mixer (chan_rtp)')).to.include({ status: 'fail' });
+      expect(find(result.checks, 'end to end audio').status).to.not.equal('pass');
+    } finally {
+      await noRtp.stop();
+    }
+    const down = await doctor('http://127.0.0.1:1');
+    expect(down.code).to.equal(1);
+    expect(find(down.checks, 'ARI reachable').fix).to.contain('http.conf');
+  });
+});
+
+describe('doctor: UDP receive buffer', () => {
+  it('warns, with the sysctl to run, when the kernel caps the RTP buffer below what the engine asks', () => {
+    expect(receiveBuffer(212992)).to.include({ status: 'warn' });
+    expect(receiveBuffer(212992).fix).to.contain(`net.core.rmem_max=${RTP_RECEIVE_BUFFER}`);
+    expect(receiveBuffer(RTP_RECEIVE_BUFFER).status).to.equal('pass');
+  });
+});
