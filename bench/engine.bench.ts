@@ -1,0 +1,74 @@
+/**
+ * The headline load test: 100 rooms x 10 talkers, G.711 in and out over loopback, the load generator in
+ * another process, the engine here on the worker-thread conference timer.
+ */
+import { fork } from 'node:child_process';
+import { join } from 'node:path';
+import { silentLogger } from '../src/lib/logger';
+import { MediaEngine } from '../src/media';
+import { ConferenceTimer } from '../src/timing/ConferenceTimer';
+
+const ROOMS = Number(process.env.BENCH_ROOMS ?? 100);
+const PER_ROOM = Number(process.env.BENCH_PER_ROOM ?? 10);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+const PHASE = process.env.BENCH_PHASE === 'aligned' ? 'aligned' : 'spread';
+
+function pct(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
+}
+
+export async function main(): Promise<void> {
+  const participants = ROOMS * PER_ROOM;
+  const engine = new MediaEngine({ bindAddress: '127.0.0.1', port: 0, ptimeMs: 20, soundsDir: '/nonexistent', musicDir: '/nonexistent', logger: silentLogger() });
+  const { port } = await engine.start();
+  const child = fork(join(__dirname, 'loadgen.ts'), [], { execArgv: ['-r', 'tsx/cjs'] });
+  const next = <T>(type: string) => new Promise<T>((resolve) => child.on('message', (m: { type: string }) => m.type === type && resolve(m as T)));
+  const portsReady = next<{ ports: number[] }>('ports');
+  child.send({ type: 'setup', participants });
+  const { ports } = await portsReady;
+  const gcRun = (globalThis as { gc?: () => void }).gc;
+  gcRun?.();
+  const heapBefore = process.memoryUsage();
+  for (let r = 0; r < ROOMS; r++) {
+    const room = engine.createRoom(`room-${r}`);
+    for (let p = 0; p < PER_ROOM; p++) room.addLeg({ participantId: `p${r}-${p}`, codec: 'ulaw' }).setRemote('127.0.0.1', ports[r * PER_ROOM + p] as number);
+  }
+  gcRun?.();
+  const heapAfter = process.memoryUsage();
+  const timer = new ConferenceTimer({ intervalMs: 20, maxCatchUp: 3 });
+  let tickMicros = 0;
+  timer.on('tick', () => {
+    engine.tick();
+    tickMicros += engine.stats().lastTickMicros;
+  });
+  const done = next<{ received: number[]; jitter: number[]; impulseDelays: number[] }>('done');
+  timer.begin();
+  // Warm up one second, then measure.
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  timer.resetStats();
+  tickMicros = 0;
+  const cpuStart = process.cpuUsage();
+  const wallStart = process.hrtime.bigint();
+  child.send({ type: 'start', participants, enginePort: port, seconds: SECONDS, phase: PHASE });
+  const result = await done;
+  const wallMs = Number(process.hrtime.bigint() - wallStart) / 1e6;
+  const cpu = process.cpuUsage(cpuStart);
+  const stats = timer.stats();
+  await timer.stop();
+  const engineStats = engine.stats();
+  await engine.close();
+  child.send({ type: 'exit' });
+  const cpuPercent = ((cpu.user + cpu.system) / 1000 / wallMs) * 100;
+  const got = result.received;
+  const expectedPerParticipant = stats.ticks + stats.skipped;
+  console.log(`engine: ${ROOMS} rooms x ${PER_ROOM} talkers = ${participants} participants, ${SECONDS} s measured, senders ${PHASE}`);
+  console.log(`  CPU of the engine process: ${cpuPercent.toFixed(1)}% of one core -> ${(participants / (cpuPercent / 100)).toFixed(0)} participants per core`);
+  console.log(`  mixing time per tick: ${(tickMicros / Math.max(1, stats.ticks) / 1000).toFixed(3)} ms mean`);
+  console.log(`  tick lateness: p50 ${stats.lateness.p50.toFixed(3)} ms, p99 ${stats.lateness.p99.toFixed(3)} ms, max ${stats.lateness.max.toFixed(3)} ms; late (>1 ms) ${stats.lateTicks}, early (>1 ms) ${stats.earlyTicks}, skipped ${stats.skipped}`);
+  console.log(`  packets per participant at the sink while the sender ran: min ${Math.min(...got)}, max ${Math.max(...got)}, target ${SECONDS * 50} (timer ticks in the window ${expectedPerParticipant}, skipped ${stats.skipped})`);
+  console.log(`  engine in: ${engineStats.packetsIn}, out: ${engineStats.packetsOut}, lost ${engineStats.lost}, concealed ${engineStats.concealed}, late ${engineStats.late}, foreign ${engineStats.foreign}, malformed ${engineStats.malformed}`);
+  console.log(`  sink interarrival jitter: mean ${(result.jitter.reduce((a, b) => a + b, 0) / got.length).toFixed(3)} ms`);
+  console.log(`  memory per participant: heap ${((heapAfter.heapUsed - heapBefore.heapUsed) / participants / 1024).toFixed(1)} KiB, rss ${((heapAfter.rss - heapBefore.rss) / participants / 1024).toFixed(1)} KiB`);
+  console.log(`  added latency through the app (click in, click out): p50 ${pct(result.impulseDelays, 50).toFixed(1)} ms, p95 ${pct(result.impulseDelays, 95).toFixed(1)} ms over ${result.impulseDelays.length} clicks`);
+}
