@@ -4,7 +4,7 @@ import { errorMessage } from '../lib/errors';
 import { silentLogger } from '../lib/logger';
 import { ConferenceTimer } from '../timing/ConferenceTimer';
 import { readFileSync } from 'node:fs';
-import { modules, prompts, reachability, receiveBuffer, type Check } from './doctor/checks';
+import { hostTimer, modules, prompts, reachability, receiveBuffer, type Check } from './doctor/checks';
 import { selfTest } from './doctor/selfTest';
 
 export interface DoctorOptions {
@@ -17,12 +17,7 @@ async function timerCheck(seconds: number): Promise<Check> {
   timer.begin();
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
   await timer.stop();
-  const s = timer.stats();
-  const expected = seconds * 50;
-  const detail = `${s.ticks + s.skipped}/${expected} ticks, lateness p50 ${s.lateness.p50.toFixed(2)} ms, p99 ${s.lateness.p99.toFixed(2)} ms, max ${s.lateness.max.toFixed(2)} ms`;
-  // A tick later than a whole frame, or missing ticks, means audio gaps; a few ms late is absorbed by the jitter buffers.
-  if (s.lateness.p99 > 20 || s.ticks + s.skipped < expected * 0.98) return { name: 'host timer', status: 'fail', detail, fix: 'the host cannot keep a 20 ms clock: give the VM dedicated CPU' };
-  return { name: 'host timer', status: s.lateness.p99 > 2 ? 'warn' : 'pass', detail, ...(s.lateness.p99 > 2 ? { fix: 'ticks run late on this host: check for CPU steal or a busy neighbour' } : {}) };
+  return hostTimer(timer.stats(), seconds * 50);
 }
 
 function readRmemMax(): number | undefined {
