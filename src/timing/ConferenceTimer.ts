@@ -26,6 +26,12 @@ export interface ConferenceTimerOptions {
   intervalMs: 10 | 20 | 40;
   /** After a stall, at most this many overdue ticks run; the rest are skipped. */
   maxCatchUp?: number;
+  /**
+   * The worker wakes the main thread this many ms before each deadline, and the main thread waits out
+   * the rest itself. Whatever the event loop is doing (a burst of RTP, a GC pause) then has this much
+   * time to finish before the tick is due, so the tick starts on time. 0 hands the tick over at the deadline.
+   */
+  leadMs?: number;
   logger?: Logger;
 }
 
@@ -37,12 +43,12 @@ export interface ConferenceTimerOptions {
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { performance } = require('node:perf_hooks');
-const { interval, start, shared } = workerData;
+const { interval, start, shared, lead } = workerData;
 const state = new Int32Array(shared);
 const epochNow = () => performance.timeOrigin + performance.now();
 let k = 1;
 while (Atomics.load(state, 1) === 0) {
-  const deadline = start + k * interval;
+  const deadline = start + k * interval - lead;
   const sleep = deadline - epochNow() - 0.2;
   if (sleep > 0) Atomics.wait(state, 2, 0, sleep);
   if (Atomics.load(state, 1) !== 0) break;
@@ -51,7 +57,7 @@ while (Atomics.load(state, 1) === 0) {
   parentPort.postMessage(k);
   k++;
   // Behind by more than a second (a suspended VM): start again from now instead of a burst.
-  if (epochNow() - (start + k * interval) > 1000) k = Math.ceil((epochNow() - start) / interval);
+  if (epochNow() - (start + k * interval - lead) > 1000) k = Math.ceil((epochNow() - start) / interval);
 }
 `;
 
@@ -68,17 +74,21 @@ export class ConferenceTimer extends TypedEmitter<{ tick: [info: TickInfo] }> {
     super();
   }
 
+  private get leadMs(): number {
+    return Math.min(Math.max(this.options.leadMs ?? 0, 0), this.options.intervalMs / 2);
+  }
+
   get running(): boolean {
     return this.worker !== undefined;
   }
 
   begin(): void {
     if (this.worker) return;
-    const buffer = new SharedArrayBuffer(12);
+    const buffer = new SharedArrayBuffer(16);
     this.shared = new Int32Array(buffer);
     this.start = performance.timeOrigin + performance.now();
     this.lastTickAt = performance.now();
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { interval: this.options.intervalMs, start: this.start, shared: buffer } });
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { interval: this.options.intervalMs, start: this.start, shared: buffer, lead: this.leadMs } });
     worker.on('message', (k: number) => this.onTick(k));
     worker.on('error', (error) => this.options.logger?.error({ err: error }, 'timer worker failed'));
     worker.unref();
@@ -96,12 +106,22 @@ export class ConferenceTimer extends TypedEmitter<{ tick: [info: TickInfo] }> {
       return;
     }
     const scheduledAt = this.start + k * this.options.intervalMs;
+    this.waitUntil(scheduledAt, shared);
     const latenessMs = performance.timeOrigin + performance.now() - scheduledAt;
     this.histogram.record(latenessMs);
     this.counters.ticks++;
     if (latenessMs > 1) this.counters.lateTicks++;
     if (latenessMs < -1) this.counters.earlyTicks++;
     this.safeEmit('tick', { tick: k, scheduledAt, latenessMs });
+  }
+
+  /** Sleeps, then spins the last 0.2 ms, up to an epoch deadline: the lead given by the worker. */
+  private waitUntil(epochMs: number, shared: Int32Array): void {
+    const sleep = epochMs - (performance.timeOrigin + performance.now()) - 0.2;
+    if (sleep > 0) Atomics.wait(shared, 3, 0, sleep);
+    while (performance.timeOrigin + performance.now() < epochMs) {
+      // the last fraction of a millisecond: a sleep would overshoot it
+    }
   }
 
   async stop(): Promise<void> {
