@@ -86,7 +86,7 @@ export class MeetmeApp {
     };
     this.asteriskMixer = new AsteriskBridgeMixer({ ari: this.ari, probe: this.probe, clock: this.clock, logger: this.log, recordings });
     this.engine = new MediaEngine({ ...config.media, logger: this.log.child({ component: 'media' }) });
-    this.timer = new ConferenceTimer({ intervalMs: config.media.ptimeMs, logger: this.log });
+    this.timer = new ConferenceTimer({ intervalMs: config.media.ptimeMs, leadMs: config.media.tickLeadMs, logger: this.log });
     this.timer.on('tick', (tick) => {
       this.engine.tick();
       this.metrics.tick(tick.latenessMs, this.engine.stats().lastTickMicros);

@@ -55,6 +55,11 @@ export const configSchema = z.strictObject({
     port: z.number().int().min(0).max(65535).default(40000),
     /** The app mixer works in 20 ms frames, as Asterisk's externalMedia sends them. */
     ptimeMs: z.literal(20).default(20),
+    /**
+     * How long before each tick the main thread stops taking other work and waits for it, so a burst of
+     * packets or a GC pause does not make the mix late. 0 turns it off.
+     */
+    tickLeadMs: z.number().min(0).max(8).default(3),
     soundsDir: z.string().min(1).default('/usr/share/asterisk/sounds/en'),
     musicDir: z.string().min(1).default('/usr/share/asterisk/moh'),
   }).prefault({}),
