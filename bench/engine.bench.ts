@@ -11,6 +11,8 @@ import { ConferenceTimer } from '../src/timing/ConferenceTimer';
 const ROOMS = Number(process.env.BENCH_ROOMS ?? 100);
 const PER_ROOM = Number(process.env.BENCH_PER_ROOM ?? 10);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 5);
+const LEAD_MS = Number(process.env.BENCH_LEAD_MS ?? 3);
 const PHASE = process.env.BENCH_PHASE === 'aligned' ? 'aligned' : 'spread';
 
 function pct(values: number[], p: number): number {
@@ -36,38 +38,46 @@ export async function main(): Promise<void> {
   }
   gcRun?.();
   const heapAfter = process.memoryUsage();
-  const timer = new ConferenceTimer({ intervalMs: 20, maxCatchUp: 3 });
+  const timer = new ConferenceTimer({ intervalMs: 20, maxCatchUp: 3, leadMs: LEAD_MS });
   let tickMicros = 0;
   timer.on('tick', () => {
     engine.tick();
     tickMicros += engine.stats().lastTickMicros;
   });
-  const done = next<{ received: number[]; jitter: number[]; impulseDelays: number[] }>('done');
+  const done = next<{ received: number[]; jitter: number[]; impulseDelays: number[]; sendLateness: number[]; sinkLost: number[]; cpuPercent: number }>('done');
   timer.begin();
-  // Warm up one second, then measure.
-  await new Promise((resolve) => setTimeout(resolve, 1000));
+  // The sender runs WARMUP seconds first (JIT, jitter buffers settling); figures cover the window after.
+  const measuring = next<{ type: string }>('measuring');
+  child.send({ type: 'start', participants, enginePort: port, seconds: SECONDS, warmupSeconds: WARMUP, phase: PHASE });
+  await measuring;
   timer.resetStats();
   tickMicros = 0;
+  const engineBefore = engine.stats();
   const cpuStart = process.cpuUsage();
   const wallStart = process.hrtime.bigint();
-  child.send({ type: 'start', participants, enginePort: port, seconds: SECONDS, phase: PHASE });
   const result = await done;
   const wallMs = Number(process.hrtime.bigint() - wallStart) / 1e6;
   const cpu = process.cpuUsage(cpuStart);
   const stats = timer.stats();
   await timer.stop();
-  const engineStats = engine.stats();
+  const engineAfter = engine.stats();
+  const engineStats = { ...engineAfter };
+  for (const key of ['packetsIn', 'packetsOut', 'lost', 'late', 'concealed', 'foreign', 'malformed'] as const) engineStats[key] -= engineBefore[key];
   await engine.close();
   child.send({ type: 'exit' });
   const cpuPercent = ((cpu.user + cpu.system) / 1000 / wallMs) * 100;
   const got = result.received;
   const expectedPerParticipant = stats.ticks + stats.skipped;
-  console.log(`engine: ${ROOMS} rooms x ${PER_ROOM} talkers = ${participants} participants, ${SECONDS} s measured, senders ${PHASE}`);
+  console.log(`engine: ${ROOMS} rooms x ${PER_ROOM} talkers = ${participants} participants, ${SECONDS} s measured after ${WARMUP} s warm-up, senders ${PHASE}, tick lead ${LEAD_MS} ms`);
   console.log(`  CPU of the engine process: ${cpuPercent.toFixed(1)}% of one core -> ${(participants / (cpuPercent / 100)).toFixed(0)} participants per core`);
   console.log(`  mixing time per tick: ${(tickMicros / Math.max(1, stats.ticks) / 1000).toFixed(3)} ms mean`);
   console.log(`  tick lateness: p50 ${stats.lateness.p50.toFixed(3)} ms, p99 ${stats.lateness.p99.toFixed(3)} ms, max ${stats.lateness.max.toFixed(3)} ms; late (>1 ms) ${stats.lateTicks}, early (>1 ms) ${stats.earlyTicks}, skipped ${stats.skipped}`);
   console.log(`  packets per participant at the sink while the sender ran: min ${Math.min(...got)}, max ${Math.max(...got)}, target ${SECONDS * 50} (timer ticks in the window ${expectedPerParticipant}, skipped ${stats.skipped})`);
+  console.log(`  lost at the sink (gaps in each participant's RTP sequence): ${result.sinkLost.reduce((a, b) => a + b, 0)} in all, worst participant ${Math.max(...result.sinkLost)}`);
   console.log(`  engine in: ${engineStats.packetsIn}, out: ${engineStats.packetsOut}, lost ${engineStats.lost}, concealed ${engineStats.concealed}, late ${engineStats.late}, foreign ${engineStats.foreign}, malformed ${engineStats.malformed}`);
+  const sendLate = result.sendLateness;
+  console.log(`  load generator process: ${result.cpuPercent.toFixed(1)}% of one core`);
+  console.log(`  load generator's own send lateness (jitter the engine must absorb): p50 ${pct(sendLate, 50).toFixed(2)} ms, p99 ${pct(sendLate, 99).toFixed(2)} ms, max ${pct(sendLate, 100).toFixed(2)} ms, bursts later than 20 ms: ${sendLate.filter((v) => v > 20).length}`);
   console.log(`  sink interarrival jitter: mean ${(result.jitter.reduce((a, b) => a + b, 0) / got.length).toFixed(3)} ms`);
   console.log(`  memory per participant: heap ${((heapAfter.heapUsed - heapBefore.heapUsed) / participants / 1024).toFixed(1)} KiB, rss ${((heapAfter.rss - heapBefore.rss) / participants / 1024).toFixed(1)} KiB`);
   console.log(`  added latency through the app (click in, click out): p50 ${pct(result.impulseDelays, 50).toFixed(1)} ms, p95 ${pct(result.impulseDelays, 95).toFixed(1)} ms over ${result.impulseDelays.length} clicks`);

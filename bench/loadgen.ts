@@ -9,6 +9,8 @@ interface Start {
   participants: number;
   enginePort: number;
   seconds: number;
+  /** Sent before the measured window, so the engine's receive path is warm and its jitter buffers settled. */
+  warmupSeconds: number;
   /** `aligned`: every participant sends at the same instant (worst case); `spread`: each at its own phase, as independent Asterisk channels do. */
   phase: 'aligned' | 'spread';
 }
@@ -42,10 +44,15 @@ const sockets: Socket[] = [];
 const received: number[] = [];
 const lastArrival: number[] = [];
 const jitter: number[] = [];
+/** First and last RTP sequence heard while counting: the packets in between that never came are lost at the sink. */
+const firstSeq: number[] = [];
+const lastSeq: number[] = [];
 let impulseSentAt = 0;
 /** Only packets that arrive while the sender runs count: exactly one per 20 ms per participant is the target. */
 let counting = false;
 const impulseDelays: number[] = [];
+/** How late each send burst left against its schedule: the "network jitter" the engine has to absorb. */
+const sendLateness: number[] = [];
 
 async function setup(n: number): Promise<number[]> {
   const ports: number[] = [];
@@ -55,10 +62,15 @@ async function setup(n: number): Promise<number[]> {
     received.push(0);
     lastArrival.push(0);
     jitter.push(0);
+    firstSeq.push(-1);
+    lastSeq.push(-1);
     socket.on('message', (msg) => {
       const now = performance.now();
       if (!counting) return;
       received[index] = (received[index] as number) + 1;
+      const seq = msg.readUInt16BE(2);
+      if (firstSeq[index] === -1) firstSeq[index] = seq;
+      lastSeq[index] = seq;
       const last = lastArrival[index] as number;
       if (last > 0) jitter[index] = (jitter[index] as number) + (Math.abs(now - last - 20) - (jitter[index] as number)) / 16;
       lastArrival[index] = now;
@@ -89,13 +101,22 @@ function run(start: Start): void {
   const packets = sockets.map(() => Buffer.alloc(172));
   const seqs = sockets.map(() => Math.floor(Math.random() * 65536));
   const origin = performance.now();
-  counting = true;
+  let cpuStart = process.cpuUsage();
+  let measuredFrom = origin;
   let k = 0;
-  const total = start.seconds * 50;
+  const warmup = start.warmupSeconds * 50;
+  const total = warmup + start.seconds * 50;
   // Spread: the participants are cut into 10 groups sending 2 ms apart.
   const groups = start.phase === 'spread' ? 10 : 1;
   let group = 0;
   const tick = (): void => {
+    if (k === warmup && group === 0) {
+      counting = true;
+      cpuStart = process.cpuUsage();
+      measuredFrom = performance.now();
+      process.send?.({ type: 'measuring' });
+    }
+    if (counting) sendLateness.push(performance.now() - (origin + k * 20 + (group * 20) / groups));
     const from = Math.floor((group * sockets.length) / groups);
     const to = Math.floor(((group + 1) * sockets.length) / groups);
     for (let i = from; i < to; i++) {
@@ -112,7 +133,7 @@ function run(start: Start): void {
       if (i === 1) payload = quiet;
       payload.copy(p, 12);
       (sockets[i] as Socket).send(p, start.enginePort, '127.0.0.1');
-      if (i === 0 && k % 50 === 25) impulseSentAt = performance.now();
+      if (i === 0 && k % 50 === 25 && counting) impulseSentAt = performance.now();
     }
     group = (group + 1) % groups;
     if (group === 0) k++;
@@ -121,7 +142,11 @@ function run(start: Start): void {
     else
       setTimeout(() => {
         counting = false;
-        process.send?.({ type: 'done', received, jitter, impulseDelays });
+        const span = received.map((_, i) => (((lastSeq[i] as number) - (firstSeq[i] as number)) & 0xffff) + 1);
+        const sinkLost = span.map((n, i) => n - (received[i] as number));
+        const cpu = process.cpuUsage(cpuStart);
+        const cpuPercent = ((cpu.user + cpu.system) / 1000 / (performance.now() - measuredFrom)) * 100;
+        process.send?.({ type: 'done', received, jitter, impulseDelays, sendLateness, sinkLost, cpuPercent });
       }, Math.max(0, origin + total * 20 - performance.now()));
   };
   tick();
