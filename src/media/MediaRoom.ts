@@ -127,7 +127,8 @@ export class MediaRoom {
       }
       writeRtpHeader(packet, 0, leg.sequence, leg.timestamp, leg.ssrc);
       leg.sequence = (leg.sequence + 1) & 0xffff;
-      leg.timestamp = (leg.timestamp + FRAME) >>> 0;
+      // Kept as a signed 32-bit value (the header writer takes the same bits): never a boxed number.
+      leg.timestamp = (leg.timestamp + FRAME) | 0;
       leg.sent++;
       this.host.send(leg, packet);
     }

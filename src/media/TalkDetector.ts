@@ -40,11 +40,12 @@ export class TalkDetector {
   }
 }
 
+/** Whole-number RMS: a small integer stays unboxed wherever it is passed, a fraction would allocate. */
 export function rms(samples: Int16Array, length: number): number {
   let sum = 0;
   for (let i = 0; i < length; i++) {
     const s = samples[i] as number;
     sum += s * s;
   }
-  return Math.sqrt(sum / length);
+  return Math.sqrt(sum / length) | 0;
 }
