@@ -22,6 +22,7 @@ import { AsteriskBridgeMixer, type RecordingSink } from './mixers/AsteriskBridge
 import { TimingProbe } from './mixers/TimingProbe';
 import { MEDIA_CHANNEL_PREFIX } from './names';
 import { clearStale, readRecoveryPlan } from './Recovery';
+import { persistParticipantState, readParticipantState } from './participantState';
 
 /** How long an unbridged Stasis channel found at start may take to show its StasisStart before it is hung up. */
 const ORPHAN_GRACE_MS = 2000;
@@ -121,6 +122,7 @@ export class MeetmeApp {
       ari: () => this.ari.stats(),
       rtp: () => this.engine.stats(),
     });
+    persistParticipantState(this.ari, this.manager, this.log);
     this.ari.onStasisStart((event) => this.onStasisStart(event));
     this.ari.events.on('connected', ({ reconnect }) => void this.onConnected(reconnect));
   }
@@ -192,7 +194,11 @@ export class MeetmeApp {
     for (const { channel, conferenceNumber } of plan.adopt) {
       const session = new CallSession(this.ari, channel.id, channel.caller.name, channel.caller.number, this.clock, this.log.child({ channel: channel.id }));
       this.sessions.set(channel.id, session);
-      await this.manager.adopt(conferenceNumber, session);
+      const state = await readParticipantState(this.ari, channel.id).catch((error: unknown) => {
+        this.log.warn({ channel: channel.id, err: errorMessage(error) }, 'reading the saved participant state failed: adopted as a plain user');
+        return {};
+      });
+      await this.manager.adopt(conferenceNumber, session, state);
     }
     if (orphans.length > 0) {
       this.clock.setTimeout(() => {

@@ -133,13 +133,19 @@ describe('conferences in an Asterisk mixing bridge, against the ARI double', fun
     expect(r.app.ari.stats().reconnects).to.equal(1);
   });
 
-  it('after a restart, finds its bridge and puts the callers back into their conference', async () => {
+  it('after a restart, finds its bridge and puts the callers back into their conference, as they were', async () => {
     r = await startApp(config);
-    const a = r.ast.dial({ exten: '500' });
-    const b = r.ast.dial({ exten: '500' });
+    const admin = r.ast.dial({ exten: '1234', callerId: 'Ann <1001>' });
+    const user = r.ast.dial({ exten: '1234', callerId: 'Bob <1002>' });
+    await waitFor(() => admin.playbacks().includes('sound:conf-getpin') && user.playbacks().includes('sound:conf-getpin'));
+    await admin.sendDtmf('99#');
+    await user.sendDtmf('42#');
     const pending = r.ast.dial({ exten: '1234' });
-    await waitFor(() => conferenceBridge(r, '500')?.channels.length === 2 && pending.playbacks().includes('sound:conf-getpin'));
-    const oldBridge = conferenceBridge(r, '500')!.id;
+    await waitFor(() => conferenceBridge(r, '1234')?.channels.length === 2 && pending.playbacks().includes('sound:conf-getpin'));
+    const bob = r.app.manager.get('1234').participants.find((p) => p.channelId === user.channelId)!;
+    await r.app.manager.setMuted('1234', bob.id, true);
+    await waitFor(() => r.ast.channel(user.channelId)?.vars.get('MEETME_PARTICIPANT') === 'role=user;marked=0;muted=1', 5000, 'state saved on the channel');
+    const oldBridge = conferenceBridge(r, '1234')!.id;
     // The process dies: no goodbye to Asterisk, which keeps the channels in Stasis and the bridge.
     const dead = r.app;
     await dead.ari.close();
@@ -147,10 +153,14 @@ describe('conferences in an Asterisk mixing bridge, against the ARI double', fun
     const parsed = configSchema.parse({ ...config, ari: { url: r.ast.url }, media: { port: 0 }, recordings: { dir: r.app.recordingsDir }, store: { path: ':memory:' } });
     const second = new MeetmeApp({ config: parsed, logger });
     await second.start();
-    await waitFor(() => second.ready && participants({ ...r, app: second }, '500') === 2, 10000, 'adopted');
+    await waitFor(() => second.ready && participants({ ...r, app: second }, '1234') === 2, 10000, 'adopted');
     expect(r.ast.bridge(oldBridge)).to.equal(undefined);
-    await waitFor(() => conferenceBridge(r, '500')?.channels.length === 2, 5000, 'bridged again');
-    expect(conferenceBridge(r, '500')!.channels.sort()).to.deep.equal([a.channelId, b.channelId].sort());
+    await waitFor(() => conferenceBridge(r, '1234')?.channels.length === 2, 5000, 'bridged again');
+    expect(conferenceBridge(r, '1234')!.channels.sort()).to.deep.equal([admin.channelId, user.channelId].sort());
+    const after = second.manager.get('1234').participants;
+    expect(after.find((p) => p.channelId === admin.channelId)).to.include({ role: 'admin', muted: false });
+    expect(after.find((p) => p.channelId === user.channelId)).to.include({ role: 'user', muted: true });
+    await waitFor(() => r.ast.channel(user.channelId)?.mute.in === true, 5000, 'the mute held in Asterisk');
     await waitFor(() => pending.state === 'gone', 5000, 'caller left mid-prompt hung up');
     r = { ...r, app: second };
     void dead.stop();

@@ -1,0 +1,80 @@
+import type { AriClient } from '../ari';
+import { ignoreGone, isNotFound } from '../ari';
+import type { ConferenceManager } from '../conference/ConferenceManager';
+import type { Role } from '../conference/model';
+import { errorMessage } from '../lib/errors';
+import type { Logger } from '../lib/logger';
+
+/**
+ * A caller's role, marked flag and mute live on their own channel as this variable. Asterisk keeps the
+ * channel (and its variables) across an app restart, so the next run adopts the caller as they were.
+ */
+export const PARTICIPANT_STATE_VARIABLE = 'MEETME_PARTICIPANT';
+
+export interface ParticipantState {
+  role: Role;
+  marked: boolean;
+  muted: boolean;
+}
+
+export function encodeState(state: ParticipantState): string {
+  return `role=${state.role};marked=${state.marked ? 1 : 0};muted=${state.muted ? 1 : 0}`;
+}
+
+/** Anything unreadable (an older run, a variable set by hand) is the default: a plain user. */
+export function decodeState(value: string): Partial<ParticipantState> {
+  const fields = new Map(value.split(';').map((part) => part.split('=', 2) as [string, string | undefined]));
+  const state: Partial<ParticipantState> = {};
+  const role = fields.get('role');
+  if (role === 'admin' || role === 'user') state.role = role;
+  if (fields.has('marked')) state.marked = fields.get('marked') === '1';
+  if (fields.has('muted')) state.muted = fields.get('muted') === '1';
+  return state;
+}
+
+/** Writes each participant's state to their channel when they join and whenever their mute changes. */
+export function persistParticipantState(ari: AriClient, manager: ConferenceManager, log: Logger): () => void {
+  const tracked = new Map<string, ParticipantState & { channelId: string }>();
+  const write = (participantId: string): void => {
+    const entry = tracked.get(participantId);
+    if (!entry) return;
+    const { channelId, ...state } = entry;
+    ignoreGone(ari.rest.channels.setChannelVar({ channelId, variable: PARTICIPANT_STATE_VARIABLE, value: encodeState(state) })).catch((error: unknown) =>
+      log.warn({ channel: channelId, err: errorMessage(error) }, 'saving the participant state on the channel failed'),
+    );
+  };
+  return manager.events.subscribe('event', (event) => {
+    switch (event.type) {
+      case 'participant.joined': {
+        const p = event.participant;
+        tracked.set(p.id, { channelId: p.channelId, role: p.role, marked: p.marked, muted: p.muted });
+        write(p.id);
+        break;
+      }
+      case 'participant.muted':
+      case 'participant.unmuted': {
+        const entry = tracked.get(event.participantId);
+        if (!entry) break;
+        entry.muted = event.type === 'participant.muted';
+        write(event.participantId);
+        break;
+      }
+      case 'participant.left':
+        tracked.delete(event.participantId);
+        break;
+      default:
+        break;
+    }
+  });
+}
+
+/** The state a previous run saved on this channel, or nothing when it saved none. */
+export async function readParticipantState(ari: AriClient, channelId: string): Promise<Partial<ParticipantState>> {
+  try {
+    const { value } = await ari.rest.channels.getChannelVar({ channelId, variable: PARTICIPANT_STATE_VARIABLE });
+    return decodeState(value);
+  } catch (error) {
+    if (isNotFound(error)) return {};
+    throw error;
+  }
+}
