@@ -1,9 +1,13 @@
 /**
- * The headline load test: 100 rooms x 10 talkers, G.711 in and out over loopback, the load generator in
- * another process, the engine here on the worker-thread conference timer.
+ * The headline load test: 100 rooms x 10 talkers, G.711 in and out over loopback, the load generator
+ * (`loadgen.c`, compiled on the fly with the system C compiler) in another process, the engine here on
+ * the worker-thread conference timer.
  */
-import { fork } from 'node:child_process';
-import { PerformanceObserver } from 'node:perf_hooks';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { createInterface } from 'node:readline';
+import { performance, PerformanceObserver } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { silentLogger } from '../src/lib/logger';
 import { MediaEngine } from '../src/media';
@@ -25,11 +29,16 @@ export async function main(): Promise<void> {
   const participants = ROOMS * PER_ROOM;
   const engine = new MediaEngine({ bindAddress: '127.0.0.1', port: 0, ptimeMs: 20, soundsDir: '/nonexistent', musicDir: '/nonexistent', logger: silentLogger() });
   const { port } = await engine.start();
-  const child = fork(join(__dirname, 'loadgen.ts'), [], { execArgv: ['-r', 'tsx/cjs'] });
-  const next = <T>(type: string) => new Promise<T>((resolve) => child.on('message', (m: { type: string }) => m.type === type && resolve(m as T)));
-  const portsReady = next<{ ports: number[] }>('ports');
-  child.send({ type: 'setup', participants });
-  const { ports } = await portsReady;
+  const binary = join(mkdtempSync(join(tmpdir(), 'meetme-loadgen-')), 'loadgen');
+  execFileSync('cc', ['-O2', '-o', binary, join(__dirname, 'loadgen.c'), '-lm'], { stdio: 'inherit' });
+  const child = spawn(binary, [String(participants)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout });
+  const next = <T>(type: string) =>
+    new Promise<T>((resolve) => lines.on('line', (line) => {
+      const message = JSON.parse(line) as { type: string };
+      if (message.type === type) resolve(message as T);
+    }));
+  const { ports } = await next<{ ports: number[] }>('ports');
   const gcRun = (globalThis as { gc?: () => void }).gc;
   gcRun?.();
   const heapBefore = process.memoryUsage();
@@ -48,7 +57,7 @@ export async function main(): Promise<void> {
   timer.begin();
   // The sender runs WARMUP seconds first (JIT, jitter buffers settling); figures cover the window after.
   const measuring = next<{ type: string }>('measuring');
-  child.send({ type: 'start', participants, enginePort: port, seconds: SECONDS, warmupSeconds: WARMUP, phase: PHASE });
+  child.stdin.end(`start ${port} ${SECONDS} ${WARMUP} ${PHASE}\n`);
   await measuring;
   timer.resetStats();
   tickMicros = 0;
@@ -64,7 +73,18 @@ export async function main(): Promise<void> {
     }
   });
   gcObserver.observe({ entryTypes: ['gc'] });
+  // A line per minute on long runs, so a drift over time (or a noisy neighbour) shows where it happened.
+  let previous = { ticks: 0, late: 0, in: engineBefore.packetsIn, lateIn: engineBefore.late, cpu: process.cpuUsage(), at: performance.now() };
+  const progress = setInterval(() => {
+    const t = timer.stats();
+    const e = engine.stats();
+    const cpu = process.cpuUsage(previous.cpu);
+    const cpuPercent = ((cpu.user + cpu.system) / 1000 / (performance.now() - previous.at)) * 100;
+    console.log(`  ... ${t.ticks} ticks: +${t.ticks - previous.ticks} ticks, ${t.lateTicks - previous.late} late, engine CPU ${cpuPercent.toFixed(1)}%, in +${e.packetsIn - previous.in}, inbound late +${e.late - previous.lateIn}`);
+    previous = { ticks: t.ticks, late: t.lateTicks, in: e.packetsIn, lateIn: e.late, cpu: process.cpuUsage(), at: performance.now() };
+  }, 60_000);
   const result = await done;
+  clearInterval(progress);
   gcObserver.disconnect();
   const wallMs = Number(process.hrtime.bigint() - wallStart) / 1e6;
   const cpu = process.cpuUsage(cpuStart);
@@ -74,7 +94,6 @@ export async function main(): Promise<void> {
   const engineStats = { ...engineAfter };
   for (const key of ['packetsIn', 'packetsOut', 'lost', 'late', 'concealed', 'foreign', 'malformed'] as const) engineStats[key] -= engineBefore[key];
   await engine.close();
-  child.send({ type: 'exit' });
   const cpuPercent = ((cpu.user + cpu.system) / 1000 / wallMs) * 100;
   const got = result.received;
   const expectedPerParticipant = stats.ticks + stats.skipped;

@@ -1,0 +1,214 @@
+/*
+ * The "Asterisk side" of the engine benchmark: one UDP socket per participant, u-law tone packets every
+ * 20 ms on a drift-free schedule (timerfd, absolute deadlines), and counts of what comes back.
+ * Written in C so the generator costs a fraction of what the engine under test costs: on a 2-core
+ * machine a Node generator competed with the engine for the same CPUs.
+ *
+ * Protocol on stdin/stdout, one JSON object per output line:
+ *   argv[1] = participants            -> {"type":"ports","ports":[...]}
+ *   stdin "start PORT SECONDS WARMUP aligned|spread"
+ *                                     -> {"type":"measuring"} after WARMUP seconds
+ *                                     -> {"type":"done",...} after SECONDS more
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#define FRAME 160
+#define PACKET (12 + FRAME)
+#define GROUPS_SPREAD 10
+
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static double cpu_ms(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+}
+
+static uint8_t ulaw_encode(int sample) {
+  int sign = sample < 0 ? 0x80 : 0;
+  if (sample < 0) sample = -sample;
+  if (sample > 32635) sample = 32635;
+  sample += 0x84;
+  int exponent = 7;
+  for (int mask = 0x4000; (sample & mask) == 0 && exponent > 0; mask >>= 1) exponent--;
+  return (uint8_t)(~(sign | (exponent << 4) | ((sample >> (exponent + 3)) & 0x0f)) & 0xff);
+}
+
+static void arm(int tfd, double at_ms) {
+  struct itimerspec its = {0};
+  its.it_value.tv_sec = (time_t)(at_ms / 1e3);
+  its.it_value.tv_nsec = (long)((at_ms - its.it_value.tv_sec * 1e3) * 1e6);
+  timerfd_settime(tfd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+int main(int argc, char **argv) {
+  int n = argc > 1 ? atoi(argv[1]) : 0;
+  if (n < 2) {
+    fprintf(stderr, "usage: loadgen PARTICIPANTS (at least 2)\n");
+    return 2;
+  }
+  int *fds = calloc(n, sizeof(int));
+  uint16_t *seqs = calloc(n, sizeof(uint16_t));
+  long *received = calloc(n, sizeof(long));
+  int *first_seq = malloc(n * sizeof(int));
+  int *last_seq = malloc(n * sizeof(int));
+  double *last_arrival = calloc(n, sizeof(double));
+  double *jitter = calloc(n, sizeof(double));
+  int ep = epoll_create1(0);
+  printf("{\"type\":\"ports\",\"ports\":[");
+  for (int i = 0; i < n; i++) {
+    first_seq[i] = last_seq[i] = -1;
+    fds[i] = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    if (fds[i] < 0 || bind(fds[i], (struct sockaddr *)&a, sizeof a) != 0) {
+      perror("socket");
+      return 1;
+    }
+    socklen_t len = sizeof a;
+    getsockname(fds[i], (struct sockaddr *)&a, &len);
+    struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)i};
+    epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev);
+    seqs[i] = (uint16_t)rand();
+    printf("%s%d", i ? "," : "", ntohs(a.sin_port));
+  }
+  printf("]}\n");
+  fflush(stdout);
+
+  int engine_port = 0, seconds = 0, warmup_seconds = 0;
+  char phase[16] = "spread";
+  if (scanf("start %d %d %d %15s", &engine_port, &seconds, &warmup_seconds, phase) != 4) {
+    fprintf(stderr, "expected: start PORT SECONDS WARMUP PHASE\n");
+    return 2;
+  }
+  int groups = strcmp(phase, "aligned") == 0 ? 1 : GROUPS_SPREAD;
+  struct sockaddr_in engine = {.sin_family = AF_INET, .sin_port = htons(engine_port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+
+  uint8_t tone[50][FRAME], quiet[FRAME], click[FRAME];
+  for (int f = 0, s = 0; f < 50; f++)
+    for (int i = 0; i < FRAME; i++, s++) tone[f][i] = ulaw_encode((int)lround(6000 * sin(2 * M_PI * 440 * s / 8000.0)));
+  memset(quiet, 0xff, FRAME);
+  memset(click, 0xff, FRAME);
+  memset(click, 0x80, 8);
+
+  long warmup = (long)warmup_seconds * 50, total = warmup + (long)seconds * 50;
+  double *send_lateness = malloc(sizeof(double) * (size_t)(seconds * 50 * groups + groups));
+  long lateness_count = 0;
+  double *impulse = malloc(sizeof(double) * (size_t)(seconds + 2));
+  long impulse_count = 0;
+  double impulse_sent_at = 0, measured_from = 0, cpu_from = 0;
+  int counting = 0;
+
+  int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK);
+  struct epoll_event tev = {.events = EPOLLIN, .data.u32 = (uint32_t)n};
+  epoll_ctl(ep, EPOLL_CTL_ADD, tfd, &tev);
+  double origin = now_ms();
+  long k = 0;
+  int group = 0;
+  arm(tfd, origin);
+  double end_at = origin + total * 20.0;
+  uint8_t packet[PACKET], in[2048];
+  struct epoll_event events[256];
+
+  for (;;) {
+    int ready = epoll_wait(ep, events, 256, 50);
+    for (int e = 0; e < ready; e++) {
+      uint32_t id = events[e].data.u32;
+      if (id == (uint32_t)n) {
+        uint64_t expirations;
+        if (read(tfd, &expirations, sizeof expirations) < 0 && errno != EAGAIN) perror("timerfd");
+        /* Send every group that is due: after a stall the overdue ones go out at once, as a real sender's would. */
+        while (k < total && origin + k * 20.0 + group * 20.0 / groups <= now_ms()) {
+          if (k == warmup && group == 0) {
+            counting = 1;
+            measured_from = now_ms();
+            cpu_from = cpu_ms();
+            printf("{\"type\":\"measuring\"}\n");
+            fflush(stdout);
+          }
+          if (counting) send_lateness[lateness_count++] = now_ms() - (origin + k * 20.0 + group * 20.0 / groups);
+          int from = group * n / groups, to = (group + 1) * n / groups;
+          for (int i = from; i < to; i++) {
+            const uint8_t *payload = tone[k % 50];
+            if (i == 0) payload = k % 50 == 25 ? click : quiet;
+            if (i == 1) payload = quiet;
+            packet[0] = 0x80;
+            packet[1] = 0;
+            packet[2] = seqs[i] >> 8;
+            packet[3] = seqs[i] & 0xff;
+            uint32_t ts = (uint32_t)(k * FRAME), ssrc = (uint32_t)(i + 1);
+            packet[4] = ts >> 24, packet[5] = ts >> 16, packet[6] = ts >> 8, packet[7] = ts;
+            packet[8] = ssrc >> 24, packet[9] = ssrc >> 16, packet[10] = ssrc >> 8, packet[11] = ssrc;
+            memcpy(packet + 12, payload, FRAME);
+            seqs[i]++;
+            sendto(fds[i], packet, PACKET, 0, (struct sockaddr *)&engine, sizeof engine);
+            if (i == 0 && k % 50 == 25 && counting) impulse_sent_at = now_ms();
+          }
+          group = (group + 1) % groups;
+          if (group == 0) k++;
+        }
+        if (k < total) arm(tfd, origin + k * 20.0 + group * 20.0 / groups);
+        continue;
+      }
+      int i = (int)id;
+      for (;;) {
+        ssize_t got = recv(fds[i], in, sizeof in, 0);
+        if (got < 0) break;
+        if (!counting || got < 12) continue;
+        double t = now_ms();
+        received[i]++;
+        int seq = (in[2] << 8) | in[3];
+        if (first_seq[i] < 0) first_seq[i] = seq;
+        last_seq[i] = seq;
+        if (last_arrival[i] > 0) jitter[i] += (fabs(t - last_arrival[i] - 20) - jitter[i]) / 16;
+        last_arrival[i] = t;
+        /* Participant 1 listens for participant 0's click. */
+        if (i == 1 && impulse_sent_at > 0) {
+          for (ssize_t b = 12; b < got; b++) {
+            if (in[b] < 0x10 || (in[b] >= 0x80 && in[b] < 0x90)) {
+              impulse[impulse_count++] = t - impulse_sent_at;
+              impulse_sent_at = 0;
+              break;
+            }
+          }
+        }
+      }
+    }
+    if (k >= total && now_ms() >= end_at) break;
+  }
+
+  double cpu_percent = (cpu_ms() - cpu_from) / (now_ms() - measured_from) * 100;
+  printf("{\"type\":\"done\",\"cpuPercent\":%.2f,\"received\":[", cpu_percent);
+  for (int i = 0; i < n; i++) printf("%s%ld", i ? "," : "", received[i]);
+  printf("],\"sinkLost\":[");
+  for (int i = 0; i < n; i++) {
+    long span = first_seq[i] < 0 ? 0 : ((last_seq[i] - first_seq[i]) & 0xffff) + 1;
+    printf("%s%ld", i ? "," : "", span - received[i]);
+  }
+  printf("],\"jitter\":[");
+  for (int i = 0; i < n; i++) printf("%s%.3f", i ? "," : "", jitter[i]);
+  printf("],\"impulseDelays\":[");
+  for (long i = 0; i < impulse_count; i++) printf("%s%.3f", i ? "," : "", impulse[i]);
+  printf("],\"sendLateness\":[");
+  for (long i = 0; i < lateness_count; i++) printf("%s%.3f", i ? "," : "", send_lateness[i]);
+  printf("]}\n");
+  fflush(stdout);
+  return 0;
+}
