@@ -4,7 +4,7 @@
  * the worker-thread conference timer.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createInterface } from 'node:readline';
 import { performance, PerformanceObserver } from 'node:perf_hooks';
@@ -19,6 +19,17 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 5);
 const LEAD_MS = Number(process.env.BENCH_LEAD_MS ?? 3);
 const PHASE = process.env.BENCH_PHASE === 'aligned' ? 'aligned' : 'spread';
+
+/** The drops column of /proc/net/udp for our socket: datagrams the kernel threw away for want of buffer. */
+function socketDrops(port: number): number | undefined {
+  try {
+    const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+    const line = readFileSync('/proc/net/udp', 'utf8').split('\n').find((l) => l.trim().split(/\s+/)[1]?.endsWith(`:${hexPort}`));
+    return line ? Number(line.trim().split(/\s+/).pop()) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 function pct(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -53,7 +64,7 @@ export async function main(): Promise<void> {
   timer.on('tick', () => {
     tickMicros += engine.tick();
   });
-  const done = next<{ received: number[]; jitter: number[]; impulseDelays: number[]; sendLateness: number[]; sinkLost: number[]; cpuPercent: number }>('done');
+  const done = next<{ received: number[]; jitter: number[]; impulseDelays: number[]; sendLateness: number[]; sinkLost: number[]; cpuPercent: number; sendFailures: number }>('done');
   timer.begin();
   // The sender runs WARMUP seconds first (JIT, jitter buffers settling); figures cover the window after.
   const measuring = next<{ type: string }>('measuring');
@@ -91,6 +102,7 @@ export async function main(): Promise<void> {
   const stats = timer.stats();
   await timer.stop();
   const engineAfter = engine.stats();
+  const kernelDrops = socketDrops(port);
   const engineStats = { ...engineAfter };
   for (const key of ['packetsIn', 'packetsOut', 'lost', 'late', 'concealed', 'foreign', 'malformed'] as const) engineStats[key] -= engineBefore[key];
   await engine.close();
@@ -105,7 +117,8 @@ export async function main(): Promise<void> {
   console.log(`  lost at the sink (gaps in each participant's RTP sequence): ${result.sinkLost.reduce((a, b) => a + b, 0)} in all, worst participant ${Math.max(...result.sinkLost)}`);
   console.log(`  engine in: ${engineStats.packetsIn}, out: ${engineStats.packetsOut}, lost ${engineStats.lost}, concealed ${engineStats.concealed}, late ${engineStats.late}, foreign ${engineStats.foreign}, malformed ${engineStats.malformed}`);
   const sendLate = result.sendLateness;
-  console.log(`  load generator process: ${result.cpuPercent.toFixed(1)}% of one core`);
+  console.log(`  load generator process: ${result.cpuPercent.toFixed(1)}% of one core, ${result.sendFailures} failed sends`);
+  console.log(`  dropped by the kernel at the engine's socket (full receive buffer), whole run: ${kernelDrops ?? 'not readable here'}`);
   console.log(`  load generator's own send lateness (jitter the engine must absorb): p50 ${pct(sendLate, 50).toFixed(2)} ms, p99 ${pct(sendLate, 99).toFixed(2)} ms, max ${pct(sendLate, 100).toFixed(2)} ms, bursts later than 20 ms: ${sendLate.filter((v) => v > 20).length}`);
   console.log(`  sink interarrival jitter: mean ${(result.jitter.reduce((a, b) => a + b, 0) / got.length).toFixed(3)} ms`);
   console.log(`  garbage collections in the window: ${collections} (${(collections / SECONDS).toFixed(1)}/s, ${gcPauseMs.toFixed(0)} ms in all; Node's dgram allocates per datagram, the mix path does not)`);

@@ -115,6 +115,7 @@ int main(int argc, char **argv) {
   long impulse_count = 0;
   double impulse_sent_at = 0, measured_from = 0, cpu_from = 0;
   int counting = 0;
+  long send_failures = 0;
 
   int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK);
   struct epoll_event tev = {.events = EPOLLIN, .data.u32 = (uint32_t)n};
@@ -158,7 +159,7 @@ int main(int argc, char **argv) {
             packet[8] = ssrc >> 24, packet[9] = ssrc >> 16, packet[10] = ssrc >> 8, packet[11] = ssrc;
             memcpy(packet + 12, payload, FRAME);
             seqs[i]++;
-            sendto(fds[i], packet, PACKET, 0, (struct sockaddr *)&engine, sizeof engine);
+            if (sendto(fds[i], packet, PACKET, 0, (struct sockaddr *)&engine, sizeof engine) != PACKET && counting) send_failures++;
             if (i == 0 && k % 50 == 25 && counting) impulse_sent_at = now_ms();
           }
           group = (group + 1) % groups;
@@ -195,7 +196,7 @@ int main(int argc, char **argv) {
   }
 
   double cpu_percent = (cpu_ms() - cpu_from) / (now_ms() - measured_from) * 100;
-  printf("{\"type\":\"done\",\"cpuPercent\":%.2f,\"received\":[", cpu_percent);
+  printf("{\"type\":\"done\",\"cpuPercent\":%.2f,\"sendFailures\":%ld,\"received\":[", cpu_percent, send_failures);
   for (int i = 0; i < n; i++) printf("%s%ld", i ? "," : "", received[i]);
   printf("],\"sinkLost\":[");
   for (int i = 0; i < n; i++) {
