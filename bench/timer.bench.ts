@@ -43,17 +43,22 @@ async function interval(): Promise<{ ticks: number }> {
 export async function main(): Promise<void> {
   console.log(`timer, ${SECONDS} s each, main thread busy 3 ms in every 7`);
   const stop = busy();
-  const timer = new ConferenceTimer({ intervalMs: 20 });
-  timer.begin();
-  await new Promise((resolve) => setTimeout(resolve, SECONDS * 1000));
-  await timer.stop();
-  const w = timer.stats();
-  console.log(`  worker + Atomics.wait: ticks ${w.ticks + w.skipped}/${SECONDS * 50}, lateness p50 ${w.lateness.p50.toFixed(3)} ms, p99 ${w.lateness.p99.toFixed(3)} ms, max ${w.lateness.max.toFixed(3)} ms`);
+  const worker = async (leadMs: number) => {
+    const timer = new ConferenceTimer({ intervalMs: 20, leadMs });
+    timer.begin();
+    await new Promise((resolve) => setTimeout(resolve, SECONDS * 1000));
+    await timer.stop();
+    return timer.stats();
+  };
+  const w = await worker(0);
+  console.log(`  worker + Atomics.wait: ticks ${w.ticks + w.skipped}/${w.due} due, lateness p50 ${w.lateness.p50.toFixed(3)} ms, p99 ${w.lateness.p99.toFixed(3)} ms, max ${w.lateness.max.toFixed(3)} ms`);
+  const l = await worker(3);
+  console.log(`  same, 3 ms lead (app): ticks ${l.ticks + l.skipped}/${l.due} due, lateness p50 ${l.lateness.p50.toFixed(3)} ms, p99 ${l.lateness.p99.toFixed(3)} ms, max ${l.lateness.max.toFixed(3)} ms, early ${l.earlyTicks}`);
   const c = await chain();
   const cs = c.h.summary();
   console.log(`  setTimeout chain:      ticks ${c.ticks}/${SECONDS * 50}, lateness p50 ${cs.p50.toFixed(3)} ms, p99 ${cs.p99.toFixed(3)} ms, max ${cs.max.toFixed(3)} ms`);
   const i = await interval();
   console.log(`  setInterval:           ticks ${i.ticks}/${SECONDS * 50} (${((100 * (SECONDS * 50 - i.ticks)) / (SECONDS * 50)).toFixed(1)}% lost)`);
-  console.log(`  ratio p99 setTimeout/worker: ${(cs.p99 / Math.max(0.001, w.lateness.p99)).toFixed(1)}x`);
+  console.log(`  ratio p99 setTimeout/worker: ${(cs.p99 / Math.max(0.001, w.lateness.p99)).toFixed(1)}x, setTimeout/worker with lead: ${(cs.p99 / Math.max(0.001, l.lateness.p99)).toFixed(1)}x`);
   stop();
 }

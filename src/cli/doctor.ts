@@ -17,7 +17,7 @@ async function timerCheck(seconds: number): Promise<Check> {
   timer.begin();
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
   await timer.stop();
-  return hostTimer(timer.stats(), seconds * 50);
+  return hostTimer(timer.stats());
 }
 
 function readRmemMax(): number | undefined {

@@ -18,9 +18,10 @@ export async function runTimingCommand(argv: string[], out: NodeJS.WritableStrea
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
   await timer.stop();
   const stats = timer.stats();
-  const expected = Math.floor(seconds * rate);
+  // The deadlines that passed once the clock ran (its worker takes a few ms to start); one tick may still be in flight at the stop.
+  const expected = stats.due;
   const achieved = stats.ticks + stats.skipped;
-  const ok = achieved >= expected * 0.99 && stats.lateness.p99 <= 2;
+  const ok = expected > 0 && achieved >= expected * 0.99 - 1 && stats.lateness.p99 <= 2;
   const report = { rate, seconds, expected, achieved, handled: stats.ticks, skipped: stats.skipped, late: stats.lateTicks, latenessMs: { p50: stats.lateness.p50, p99: stats.lateness.p99, max: stats.lateness.max }, ok };
   if (args.flags.has('json')) out.write(`${JSON.stringify(report)}\n`);
   else {

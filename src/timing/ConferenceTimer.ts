@@ -13,6 +13,8 @@ export interface TickInfo {
 }
 
 export interface TimerStats {
+  /** Deadlines that passed while the clock ran: what `ticks + skipped` should reach. */
+  due: number;
   ticks: number;
   lateTicks: number;
   /** Ticks that ran more than 1 ms before their deadline (should never happen). */
@@ -43,9 +45,12 @@ export interface ConferenceTimerOptions {
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { performance } = require('node:perf_hooks');
-const { interval, start, shared, lead } = workerData;
-const state = new Int32Array(shared);
+const { interval, shared, lead } = workerData;
+const state = new Int32Array(shared, 0, 4);
 const epochNow = () => performance.timeOrigin + performance.now();
+// The clock starts once the worker runs: its boot time would otherwise make the first ticks late.
+const start = epochNow();
+new Float64Array(shared, 16, 1)[0] = start;
 let k = 1;
 while (Atomics.load(state, 1) === 0) {
   const deadline = start + k * interval - lead;
@@ -65,10 +70,12 @@ while (Atomics.load(state, 1) === 0) {
 export class ConferenceTimer extends TypedEmitter<{ tick: [info: TickInfo] }> {
   private worker: Worker | undefined;
   private shared: Int32Array | undefined;
-  private start = 0;
+  /** Epoch ms the worker started the clock at, written by the worker before its first tick. */
+  private startedAt: Float64Array | undefined;
   private readonly histogram = new LatencyHistogram();
   private counters = { ticks: 0, lateTicks: 0, earlyTicks: 0, skipped: 0 };
   private lastTickAt = 0;
+  private dueBefore = 0;
 
   constructor(private readonly options: ConferenceTimerOptions) {
     super();
@@ -84,11 +91,11 @@ export class ConferenceTimer extends TypedEmitter<{ tick: [info: TickInfo] }> {
 
   begin(): void {
     if (this.worker) return;
-    const buffer = new SharedArrayBuffer(16);
-    this.shared = new Int32Array(buffer);
-    this.start = performance.timeOrigin + performance.now();
+    const buffer = new SharedArrayBuffer(24);
+    this.shared = new Int32Array(buffer, 0, 4);
+    this.startedAt = new Float64Array(buffer, 16, 1);
     this.lastTickAt = performance.now();
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { interval: this.options.intervalMs, start: this.start, shared: buffer, lead: this.leadMs } });
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { interval: this.options.intervalMs, shared: buffer, lead: this.leadMs } });
     worker.on('message', (k: number) => this.onTick(k));
     worker.on('error', (error) => this.options.logger?.error({ err: error }, 'timer worker failed'));
     worker.unref();
@@ -105,7 +112,7 @@ export class ConferenceTimer extends TypedEmitter<{ tick: [info: TickInfo] }> {
       this.counters.skipped++;
       return;
     }
-    const scheduledAt = this.start + k * this.options.intervalMs;
+    const scheduledAt = (this.startedAt?.[0] ?? 0) + k * this.options.intervalMs;
     this.waitUntil(scheduledAt, shared);
     const latenessMs = performance.timeOrigin + performance.now() - scheduledAt;
     this.histogram.record(latenessMs);
@@ -134,7 +141,8 @@ export class ConferenceTimer extends TypedEmitter<{ tick: [info: TickInfo] }> {
   }
 
   stats(): TimerStats {
-    return { ...this.counters, lateness: this.histogram.summary(), running: this.running };
+    const due = this.shared ? Atomics.load(this.shared, 0) - this.dueBefore : 0;
+    return { due, ...this.counters, lateness: this.histogram.summary(), running: this.running };
   }
 
   /**
@@ -147,6 +155,7 @@ export class ConferenceTimer extends TypedEmitter<{ tick: [info: TickInfo] }> {
   }
 
   resetStats(): void {
+    this.dueBefore = this.shared ? Atomics.load(this.shared, 0) : 0;
     this.histogram.reset();
     this.counters = { ticks: 0, lateTicks: 0, earlyTicks: 0, skipped: 0 };
   }
