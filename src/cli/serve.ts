@@ -9,7 +9,7 @@ export async function serve(config: Readonly<Config>): Promise<number> {
   const logger = createLogger({ level: config.log.level });
   setListenerErrorSink((error, event) => logger.error({ err: error, event }, 'event listener threw'));
   const app = new MeetmeApp({ config, logger });
-  logger.info({ ari: config.ari.url, app: config.ari.app, mixer: config.mixer.default }, 'starting ari-meetme');
+  logger.info({ ari: config.ari.url, stasisApp: config.ari.app, mixer: config.mixer.default }, 'starting ari-meetme');
   const api = await createApi(app, config, logger);
   await api.listen({ host: config.http.host, port: config.http.port });
   logger.info({ http: `${config.http.host}:${config.http.port}` }, 'API, console and probes listening');
