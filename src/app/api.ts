@@ -9,10 +9,39 @@ import { ignoreGone, isNotFound, type AriClient } from '../ari';
 import type { MeetmeApp } from './App';
 
 /** Recordings Asterisk made (mixer `asterisk`) live in its spool: fetched over ARI. */
+/** How long a recording fetched from Asterisk is kept for the next range request of the same player. */
+const FETCHED_KEEP_MS = 60_000;
+/** Larger files are not kept: a few of them would hold too much memory. */
+const FETCHED_KEEP_MAX_BYTES = 64 * 1024 * 1024;
+const FETCHED_KEEP_ENTRIES = 4;
+
+/**
+ * Recordings in Asterisk's spool. ARI serves them only whole, while a browser's player asks for many
+ * ranges of one file (and each range needs the size first), so a fetched file is kept for a minute.
+ */
 class AsteriskRecordingFiles implements RecordingFiles {
+  private readonly fetched = new Map<string, { file: Promise<Buffer>; at: number }>();
+
   constructor(private readonly ari: AriClient) {}
 
-  private async fetch(entry: RecordingEntry): Promise<Buffer> {
+  private fetch(entry: RecordingEntry): Promise<Buffer> {
+    const now = Date.now();
+    for (const [name, kept] of this.fetched) if (now - kept.at > FETCHED_KEEP_MS) this.fetched.delete(name);
+    const kept = this.fetched.get(entry.name);
+    if (kept) return kept.file;
+    const file = this.download(entry);
+    this.fetched.set(entry.name, { file, at: now });
+    if (this.fetched.size > FETCHED_KEEP_ENTRIES) this.fetched.delete(this.fetched.keys().next().value as string);
+    file.then(
+      (bytes) => {
+        if (bytes.length > FETCHED_KEEP_MAX_BYTES) this.fetched.delete(entry.name);
+      },
+      () => this.fetched.delete(entry.name),
+    );
+    return file;
+  }
+
+  private async download(entry: RecordingEntry): Promise<Buffer> {
     try {
       return Buffer.from(await this.ari.rest.recordings.getStoredFile({ recordingName: entry.name }));
     } catch (error) {
@@ -30,6 +59,7 @@ class AsteriskRecordingFiles implements RecordingFiles {
   }
 
   async remove(entry: RecordingEntry): Promise<void> {
+    this.fetched.delete(entry.name);
     await ignoreGone(this.ari.rest.recordings.deleteStored({ recordingName: entry.name }));
   }
 }

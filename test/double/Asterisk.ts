@@ -453,6 +453,27 @@ export class Asterisk {
     return r;
   }
 
+  /** The bytes Asterisk would serve for a stored recording: a WAV of silence as long as it ran (8 kHz, 16-bit). */
+  storedFile(recording: { name: string; seconds: number }): Buffer {
+    const data = Math.max(1, recording.seconds) * 16000;
+    const file = Buffer.alloc(44 + data);
+    file.write('RIFF', 0, 'ascii');
+    file.writeUInt32LE(36 + data, 4);
+    file.write('WAVEfmt ', 8, 'ascii');
+    file.writeUInt32LE(16, 16);
+    file.writeUInt16LE(1, 20);
+    file.writeUInt16LE(1, 22);
+    file.writeUInt32LE(8000, 24);
+    file.writeUInt32LE(16000, 28);
+    file.writeUInt16LE(2, 32);
+    file.writeUInt16LE(16, 34);
+    file.write('data', 36, 'ascii');
+    file.writeUInt32LE(data, 40);
+    // A marker per second, so a byte range read from the wrong offset shows.
+    for (let second = 0; second * 16000 < data; second++) file.writeUInt16LE(second + 1, 44 + second * 16000);
+    return file;
+  }
+
   stopRecording(name: string): void {
     const r = this.live.get(name);
     if (!r) throw new AriFault(404, 'Recording not found');

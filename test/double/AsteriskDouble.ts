@@ -112,6 +112,10 @@ export class AsteriskDouble {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://x');
     const send = (status: number, body?: unknown, headers: Record<string, string> = {}): void => {
+      if (Buffer.isBuffer(body)) {
+        res.writeHead(status, { 'content-type': 'audio/wav', 'content-length': String(body.length), ...headers });
+        return void res.end(body);
+      }
       res.writeHead(status, body === undefined ? headers : { 'content-type': 'application/json', ...headers });
       res.end(body === undefined ? undefined : JSON.stringify(body));
     };

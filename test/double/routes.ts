@@ -293,6 +293,11 @@ export const ROUTES: Record<string, Handler> = {
     if (!s) throw new AriFault(404, 'Recording not found');
     return ok({ name: s.name, format: s.format });
   },
+  'GET /recordings/stored/{recordingName}/file': (a, r) => {
+    const s = a.stored.get(r.params.recordingName!);
+    if (!s) throw new AriFault(404, 'Recording not found');
+    return ok(a.storedFile(s));
+  },
   'DELETE /recordings/stored/{recordingName}': (a, r) => {
     if (!a.stored.delete(r.params.recordingName!)) throw new AriFault(404, 'Recording not found');
     return none;

@@ -3,6 +3,8 @@ import { MeetmeApp } from '../../src/app/App';
 import { configSchema } from '../../src/config/schema';
 import { startApp, waitFor, type Running } from '../support/appHarness';
 import { captureLogger } from '../support/logger';
+import { createApi } from '../../src/app/api';
+import { silentLogger } from '../../src/lib/logger';
 
 const config = {
   mixer: { default: 'asterisk' as const },
@@ -164,6 +166,32 @@ describe('conferences in an Asterisk mixing bridge, against the ARI double', fun
     await waitFor(() => pending.state === 'gone', 5000, 'caller left mid-prompt hung up');
     r = { ...r, app: second };
     void dead.stop();
+  });
+
+  it('serves a recording Asterisk made, in ranges, fetching it from Asterisk once', async () => {
+    r = await startApp({ ...config, apiKeys: [{ name: 'ops', role: 'admin', key: 'k'.repeat(24) }] });
+    const alice = r.ast.dial({ exten: '1234' });
+    await waitFor(() => alice.playbacks().includes('sound:conf-getpin'));
+    await alice.sendDtmf('42#');
+    await waitFor(() => participants(r, '1234') === 1);
+    const name = await r.app.manager.startRecording('1234');
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await r.app.manager.stopRecording('1234');
+    const http = await createApi(r.app, r.config, silentLogger());
+    const headers = { 'x-api-key': 'k'.repeat(24) };
+    const file = `/api/v1/recordings/${encodeURIComponent(name)}/file`;
+    const whole = await http.inject({ url: file, headers });
+    expect(whole.rawPayload.subarray(0, 4).toString()).to.equal('RIFF');
+    const part = await http.inject({ url: file, headers: { ...headers, range: 'bytes=44-45' } });
+    expect(part.statusCode).to.equal(206);
+    expect(part.rawPayload.readUInt16LE(0), 'the marker the double puts at the start of the audio').to.equal(1);
+    expect(part.headers['content-range']).to.equal(`bytes 44-45/${whole.rawPayload.length}`);
+    const tail = await http.inject({ url: file, headers: { ...headers, range: 'bytes=-4' } });
+    expect(tail.statusCode).to.equal(206);
+    expect(tail.rawPayload).to.have.length(4);
+    const fetches = r.ast.requests.filter((q) => q.method === 'GET' && q.path === `/recordings/stored/${name}/file`);
+    expect(fetches, 'one download from Asterisk for every request of this player').to.have.length(1);
+    await http.close();
   });
 
   it('dials out into a conference and the answered endpoint joins without the PIN', async () => {
