@@ -127,7 +127,8 @@ export class MediaEngine implements RoomHost {
   send(leg: MediaLeg, packet: Buffer): void {
     if (!this.socket || leg.address === undefined) return;
     this.counters.packetsOut++;
-    this.socket.send(packet, 0, packet.length, leg.port, leg.address);
+    // The whole buffer, no offset and length: with them dgram makes a new Buffer view for every packet.
+    this.socket.send(packet, leg.port, leg.address);
   }
 
   /** One mixing period for every room; returns how long it took, in microseconds. */
