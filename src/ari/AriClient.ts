@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../lib/logger';
 import { TypedEmitter } from '../lib/TypedEmitter';
-import type { AriError } from './AriError';
-import { AriEvents } from './AriEvents';
+import { AriEvents, type AriEventsEvents } from './AriEvents';
 import { AriTransport } from './AriTransport';
 import { EventRouter, type EventHandler } from './EventRouter';
 import type { AriEvent, StasisStart } from './generated/models';
@@ -20,13 +19,8 @@ export interface AriClientOptions {
   logger: Logger;
 }
 
-export interface AriClientEvents {
-  event: [event: AriEvent];
-  connected: [info: { reconnect: boolean }];
-  disconnected: [info: { code: number; reason: string }];
-  replaced: [];
-  error: [error: AriError];
-}
+/** The client passes on what its events socket reports. */
+export type AriClientEvents = AriEventsEvents;
 
 export interface AriStats {
   reconnects: number;
