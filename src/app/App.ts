@@ -6,8 +6,7 @@ import { systemClock, type Clock } from '../lib/clock';
 import { errorMessage } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { mkdir } from 'node:fs/promises';
-import { MediaEngine } from '../media';
-import { ConferenceTimer } from '../timing/ConferenceTimer';
+import { MediaThreads, defaultThreadCount } from '../media';
 import { AriDialer } from './AriDialer';
 import { AppMixer } from './mixers/AppMixer';
 import { Metrics } from './metrics';
@@ -42,8 +41,7 @@ export class MeetmeApp {
   readonly manager: ConferenceManager;
   readonly probe: TimingProbe;
   private readonly asteriskMixer: AsteriskBridgeMixer;
-  readonly engine: MediaEngine;
-  readonly timer: ConferenceTimer;
+  readonly engine: MediaThreads;
   readonly metrics: Metrics;
   readonly store: Store;
   readonly definitions: DefinitionStore;
@@ -86,16 +84,23 @@ export class MeetmeApp {
       },
     };
     this.asteriskMixer = new AsteriskBridgeMixer({ ari: this.ari, probe: this.probe, clock: this.clock, logger: this.log, recordings });
-    this.engine = new MediaEngine({ ...config.media, logger: this.log.child({ component: 'media' }) });
-    this.timer = new ConferenceTimer({ intervalMs: config.media.ptimeMs, leadMs: config.media.tickLeadMs, logger: this.log });
-    this.timer.on('tick', (tick) => {
-      // Not engine.stats(): that walks every leg, too much to do 50 times a second.
-      this.metrics.tick(tick.latenessMs, this.engine.tick());
+    this.engine = new MediaThreads({
+      threads: config.media.threads ?? defaultThreadCount(),
+      bindAddress: config.media.bindAddress,
+      port: config.media.port,
+      soundsDir: config.media.soundsDir,
+      musicDir: config.media.musicDir,
+      tickLeadMs: config.media.tickLeadMs,
+      logger: this.log,
+    });
+    // Each media thread sends its ticks' figures twice a second; observed here, where the metrics live.
+    this.engine.events.on('ticks', (lateness, micros) => {
+      for (let i = 0; i < lateness.length; i++) this.metrics.tick(lateness[i] as number, micros[i] as number);
     });
     const appMixer = new AppMixer({
       ari: this.ari,
       engine: this.engine,
-      externalHost: () => `${config.media.advertiseAddress ?? config.media.bindAddress}:${this.engine.address?.port ?? config.media.port}`,
+      externalHost: (port) => `${config.media.advertiseAddress ?? config.media.bindAddress}:${port}`,
       recordingsDir: config.recordings.dir,
       recordings,
       logger: this.log,
@@ -130,9 +135,8 @@ export class MeetmeApp {
   /** Connects to Asterisk (retrying in the background until it answers). */
   async start(): Promise<void> {
     await mkdir(this.deps.config.recordings.dir, { recursive: true });
-    const rtp = await this.engine.start();
-    this.log.info(rtp, 'RTP for the app mixer');
-    this.timer.begin();
+    const ports = await this.engine.start();
+    this.log.info({ address: this.deps.config.media.bindAddress, ports }, 'RTP for the app mixer: one port per media thread');
     await this.ari.connect();
   }
 
@@ -145,7 +149,7 @@ export class MeetmeApp {
   }
 
   readiness(): Readiness {
-    return readiness({ ariConnected: this.ari.connected, recovered: this.recovered, timerHealthy: this.timer.healthy(), draining: this.manager.draining });
+    return readiness({ ariConnected: this.ari.connected, recovered: this.recovered, timerHealthy: this.engine.healthy(), draining: this.manager.draining });
   }
 
   private onStasisStart(event: StasisStart): void {
@@ -235,7 +239,6 @@ export class MeetmeApp {
     this.stopped = true;
     await this.manager.shutdown(reason);
     await this.ari.close();
-    await this.timer.stop();
     await this.engine.close();
     this.store.close();
   }

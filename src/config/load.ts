@@ -32,6 +32,7 @@ const ENV_MAP: Record<string, [string, string, 'string' | 'number' | 'boolean']>
   MEDIA_ADVERTISE_ADDRESS: ['media', 'advertiseAddress', 'string'],
   MEDIA_PORT: ['media', 'port', 'number'],
   MEDIA_TICK_LEAD_MS: ['media', 'tickLeadMs', 'number'],
+  MEDIA_THREADS: ['media', 'threads', 'number'],
   SOUNDS_DIR: ['media', 'soundsDir', 'string'],
   MOH_DIR: ['media', 'musicDir', 'string'],
   RECORDINGS_DIR: ['recordings', 'dir', 'string'],

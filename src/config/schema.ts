@@ -52,11 +52,14 @@ export const configSchema = z.strictObject({
     bindAddress: z.string().min(1).default('127.0.0.1'),
     /** The address Asterisk sends RTP to (externalMedia `external_host`); defaults to bindAddress. */
     advertiseAddress: z.string().min(1).optional(),
+    /** The first media thread's UDP port; thread i listens on port + i (0: each picks a free port). */
     port: z.number().int().min(0).max(65535).default(40000),
+    /** Media threads for the app mixer, each with its own RTP port and clock. Default: one per core, at most 8. */
+    threads: z.number().int().min(1).max(32).optional(),
     /** The app mixer works in 20 ms frames, as Asterisk's externalMedia sends them. */
     ptimeMs: z.literal(20).default(20),
     /**
-     * How long before each tick the main thread stops taking other work and waits for it, so a burst of
+     * How long before each tick a media thread stops taking other work and waits for it, so a burst of
      * packets or a GC pause does not make the mix late. 0 turns it off.
      */
     tickLeadMs: z.number().min(0).max(8).default(3),

@@ -91,6 +91,10 @@ export class MediaEngine implements RoomHost {
     return room;
   }
 
+  room(roomId: string): MediaRoom | undefined {
+    return this.rooms.get(roomId);
+  }
+
   closeRoom(roomId: string): void {
     this.rooms.get(roomId)?.close();
     this.rooms.delete(roomId);

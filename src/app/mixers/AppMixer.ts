@@ -15,7 +15,7 @@ import type {
 import { AppError } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 import { TypedEmitter } from '../../lib/TypedEmitter';
-import type { MediaEngine, MediaLeg, MediaRoom } from '../../media';
+import type { MediaThreads, RemoteLeg, RemoteRoom } from '../../media';
 import { join } from 'node:path';
 import type { RecordingSink } from './AsteriskBridgeMixer';
 import { LEG_BRIDGE_PREFIX, MEDIA_CHANNEL_PREFIX } from '../names';
@@ -23,9 +23,9 @@ import { LEG_BRIDGE_PREFIX, MEDIA_CHANNEL_PREFIX } from '../names';
 
 export interface AppMixerDeps {
   ari: AriClient;
-  engine: MediaEngine;
-  /** host:port Asterisk sends RTP to (externalMedia `external_host`). */
-  externalHost: () => string;
+  engine: MediaThreads;
+  /** host:port Asterisk sends a room's RTP to (externalMedia `external_host`), given the room's media thread port. */
+  externalHost: (port: number) => string;
   recordingsDir: string;
   recordings: RecordingSink;
   logger: Logger;
@@ -54,7 +54,7 @@ export class AppMixer implements MixerBackend {
 
 interface Leg {
   participant: MediaParticipant;
-  leg: MediaLeg;
+  leg: RemoteLeg;
   mediaChannelId: string;
   bridgeId: string;
   disposers: (() => void)[];
@@ -63,7 +63,7 @@ interface Leg {
 class AppConferenceMedia implements ConferenceMedia {
   readonly kind = 'app' as const;
   readonly events = new TypedEmitter<ConferenceMediaEvents>();
-  private readonly room: MediaRoom;
+  private readonly room: RemoteRoom;
   private readonly legs = new Map<string, Leg>();
   private recording: string | undefined;
   private closed = false;
@@ -99,7 +99,7 @@ class AppConferenceMedia implements ConferenceMedia {
       const channel = await ari.rest.channels.externalMedia({
         channelId: mediaChannelId,
         app: ari.app,
-        external_host: this.deps.externalHost(),
+        external_host: this.deps.externalHost(this.room.port),
         format: 'ulaw',
         encapsulation: 'rtp',
         transport: 'udp',

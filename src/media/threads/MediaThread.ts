@@ -1,0 +1,205 @@
+import { Worker } from 'node:worker_threads';
+import { extname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { AppError } from '../../lib/errors';
+import type { Logger } from '../../lib/logger';
+import { TypedEmitter } from '../../lib/TypedEmitter';
+import type { EngineStats } from '../MediaEngine';
+import type { Command, Report, Request, ThreadHealth, ThreadOptions } from './protocol';
+
+const HEARTBEAT_MS = 500;
+/** A thread that has not reported for this long is not ready (its event loop is wedged or it died). */
+const SILENCE_LIMIT_MS = 1500;
+const RESTART_DELAYS_MS = [100, 1000, 5000];
+
+type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void };
+type RequestBody = Request extends infer R ? (R extends Request ? Omit<R, 'id'> : never) : never;
+
+const COUNTERS = ['packetsIn', 'packetsOut', 'lost', 'late', 'reordered', 'duplicate', 'concealed', 'foreign', 'malformed'] as const;
+
+function workerFile(): { file: string; execArgv: string[] | undefined } {
+  const ext = extname(__filename);
+  // Run from TypeScript sources (tests, bench): the worker needs the same loader as this thread.
+  return { file: join(__dirname, `worker${ext}`), execArgv: ext === '.ts' ? [...process.execArgv, '--require', require.resolve('tsx/cjs')] : undefined };
+}
+
+/**
+ * One media thread seen from the main thread: commands in order, requests answered by id, a heartbeat
+ * with its figures, and a restart on the same port if it dies, so Asterisk's RTP finds it again.
+ */
+export class MediaThread {
+  readonly events = new TypedEmitter<{
+    talking: [room: string, leg: string, talking: boolean];
+    ticks: [latenessMs: number[], mixMicros: number[]];
+    /** A new worker took over after a crash: its rooms must be set up again. */
+    restarted: [];
+  }>();
+  private worker: Worker | undefined;
+  private boundPort: number | undefined;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private health: ThreadHealth | undefined;
+  private lastReportAt = 0;
+  /** Counters of workers that died, so totals never go backwards. */
+  private carried: Record<(typeof COUNTERS)[number], number> = Object.fromEntries(COUNTERS.map((k) => [k, 0])) as Record<(typeof COUNTERS)[number], number>;
+  private closing = false;
+  private crashes = 0;
+  restarts = 0;
+
+  constructor(
+    private readonly options: Omit<ThreadOptions, 'heartbeatMs'>,
+    private readonly logger: Logger,
+  ) {}
+
+  get port(): number {
+    if (this.boundPort === undefined) throw new AppError('media_not_started', 'the media thread has not started', 503);
+    return this.boundPort;
+  }
+
+  get index(): number {
+    return this.options.index;
+  }
+
+  /** Starts the worker; resolves with its RTP port once it is bound and ticking. */
+  start(): Promise<number> {
+    const { file, execArgv } = workerFile();
+    const data: ThreadOptions = { ...this.options, port: this.boundPort ?? this.options.port, heartbeatMs: HEARTBEAT_MS };
+    const worker = new Worker(file, { workerData: data, execArgv });
+    this.worker = worker;
+    return new Promise<number>((resolve, reject) => {
+      let ready = false;
+      worker.on('message', (report: Report) => {
+        if (report.type === 'ready') {
+          ready = true;
+          this.boundPort = report.port;
+          this.lastReportAt = performance.now();
+          resolve(report.port);
+        } else this.onReport(report);
+      });
+      worker.on('error', (error) => {
+        if (!ready) reject(error);
+        else this.logger.error({ err: error, thread: this.index }, 'media thread failed');
+      });
+      worker.on('exit', (code) => {
+        if (this.worker !== worker) return;
+        this.worker = undefined;
+        this.failPending();
+        if (!ready) reject(new AppError('media_thread_failed', `media thread ${this.index} exited before it was ready (code ${code})`, 503));
+        else if (!this.closing) this.restartAfterCrash(code);
+      });
+    });
+  }
+
+  private onReport(report: Exclude<Report, { type: 'ready' }>): void {
+    switch (report.type) {
+      case 'heartbeat':
+        this.health = report.health;
+        this.lastReportAt = performance.now();
+        if (report.health.latenessMs.length > 0) this.events.safeEmit('ticks', report.health.latenessMs, report.health.mixMicros);
+        return;
+      case 'talking':
+        this.events.safeEmit('talking', report.room, report.leg, report.talking);
+        return;
+      case 'reply': {
+        const pending = this.pending.get(report.id);
+        this.pending.delete(report.id);
+        if (!pending) return;
+        if (report.ok) pending.resolve(report.value);
+        else pending.reject(new AppError(report.error.code, report.error.message, report.error.status));
+        return;
+      }
+      case 'log':
+        this.relayLog(report.line);
+        return;
+    }
+  }
+
+  private relayLog(line: string): void {
+    try {
+      const { level, msg, time: _time, pid: _pid, hostname: _hostname, ...fields } = JSON.parse(line) as Record<string, unknown>;
+      const message = typeof msg === 'string' ? msg : 'media thread';
+      if (typeof level === 'number' && level >= 50) this.logger.error(fields, message);
+      else this.logger.warn(fields, message);
+    } catch {
+      this.logger.warn({ line, thread: this.index }, 'unreadable log line from a media thread');
+    }
+  }
+
+  private failPending(): void {
+    const error = new AppError('media_thread_failed', `media thread ${this.index} stopped`, 503);
+    for (const pending of this.pending.values()) pending.reject(error);
+    this.pending.clear();
+    const stats = this.health?.stats;
+    if (stats) for (const key of COUNTERS) this.carried[key] += stats[key];
+    this.health = undefined;
+  }
+
+  private restartAfterCrash(code: number): void {
+    const delay = RESTART_DELAYS_MS[Math.min(this.crashes, RESTART_DELAYS_MS.length - 1)] as number;
+    this.crashes++;
+    this.logger.error({ thread: this.index, code, restartInMs: delay }, 'media thread exited: restarting it on the same port');
+    setTimeout(() => {
+      if (this.closing) return;
+      this.start().then(
+        () => {
+          this.restarts++;
+          this.events.safeEmit('restarted');
+          // Calm again after a minute: a later crash restarts quickly.
+          setTimeout(() => (this.crashes = 0), 60_000).unref();
+        },
+        (error: unknown) => {
+          this.logger.error({ err: error, thread: this.index }, 'restarting the media thread failed');
+          this.restartAfterCrash(-1);
+        },
+      );
+    }, delay).unref();
+  }
+
+  /** Fire and forget; dropped while the thread restarts (the restart sets every room up again). */
+  send(command: Command): void {
+    this.worker?.postMessage(command);
+  }
+
+  request<T>(body: RequestBody): Promise<T> {
+    const worker = this.worker;
+    if (!worker) return Promise.reject(new AppError('media_thread_failed', `media thread ${this.index} is restarting`, 503));
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      worker.postMessage({ ...body, id });
+    });
+  }
+
+  /** Alive, reporting, and its clock ticking. */
+  healthy(): boolean {
+    return this.worker !== undefined && performance.now() - this.lastReportAt <= SILENCE_LIMIT_MS && (this.health?.timerHealthy ?? true);
+  }
+
+  /** The last heartbeat's figures (up to half a second old), counters including earlier workers'. */
+  lastHealth(): ThreadHealth | undefined {
+    return this.health;
+  }
+
+  stats(): EngineStats {
+    const stats = this.health?.stats;
+    const out: EngineStats = { ...this.carried, rooms: stats?.rooms ?? 0, legs: stats?.legs ?? 0 };
+    if (stats) for (const key of COUNTERS) out[key] += stats[key];
+    return out;
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    const worker = this.worker;
+    if (!worker) return;
+    // A second at most for the worker to finish its files; then it is ended regardless.
+    await Promise.race([this.request({ op: 'close' }).catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
+    this.worker = undefined;
+    this.failPending();
+    await worker.terminate();
+  }
+
+  /** For tests: ends the worker as a crash would. */
+  async crashForTest(): Promise<void> {
+    await this.worker?.terminate();
+  }
+}

@@ -1,0 +1,194 @@
+import type { GainStep } from '../../conference/ports';
+import { AppError } from '../../lib/errors';
+import type { Logger } from '../../lib/logger';
+import { TypedEmitter } from '../../lib/TypedEmitter';
+import type { MediaThread } from './MediaThread';
+import type { Command } from './protocol';
+
+/**
+ * A participant's leg on a media thread, as the main thread knows it. Every setting is kept here too,
+ * so a restarted thread can be given the leg back exactly as it was.
+ */
+export class RemoteLeg {
+  readonly events = new TypedEmitter<{ talking: [talking: boolean] }>();
+  address: string | undefined;
+  port = 0;
+  talk = true;
+  listen = true;
+  gain: { talk?: GainStep; listen?: GainStep } = {};
+  music = false;
+  talking = false;
+
+  constructor(
+    readonly participantId: string,
+    private readonly room: RemoteRoom,
+  ) {}
+
+  setRemote(address: string, port: number): void {
+    this.address = address;
+    this.port = port;
+    this.room.command({ op: 'setRemote', leg: this.participantId, address, port });
+  }
+
+  setTalk(enabled: boolean): void {
+    this.talk = enabled;
+    this.room.command({ op: 'setLeg', leg: this.participantId, talk: enabled });
+  }
+
+  setListen(enabled: boolean): void {
+    this.listen = enabled;
+    this.room.command({ op: 'setLeg', leg: this.participantId, listen: enabled });
+  }
+
+  setGain(gain: { talk?: GainStep; listen?: GainStep }): void {
+    this.gain = { ...this.gain, ...gain };
+    this.room.command({ op: 'setLeg', leg: this.participantId, gain });
+  }
+
+  /** From the thread; only changes are passed on (a restart may report a state twice). */
+  talkingChanged(talking: boolean): void {
+    if (talking === this.talking) return;
+    this.talking = talking;
+    this.events.safeEmit('talking', talking);
+  }
+}
+
+/** A command about one leg, without the room: the room adds its own id. */
+type LegCommand<C = Command> = C extends { room: string; leg: string } ? Omit<C, 'room'> : never;
+
+/**
+ * A conference's mix on one media thread: the same operations as a MediaRoom, sent as messages.
+ * Checks that need the room's state (is there such a leg?) are answered here, synchronously, as the
+ * local room would.
+ */
+export class RemoteRoom {
+  private readonly legs = new Map<string, RemoteLeg>();
+  /** `lost`: its thread restarted, so the file ended there; stopping it only forgets it. */
+  private recording: { path: string; lost: boolean } | undefined;
+  closed = false;
+
+  constructor(
+    readonly id: string,
+    readonly thread: MediaThread,
+    private readonly logger: Logger,
+  ) {
+    thread.send({ op: 'createRoom', room: id });
+  }
+
+  /** The UDP port Asterisk sends this room's RTP to. */
+  get port(): number {
+    return this.thread.port;
+  }
+
+  get size(): number {
+    return this.legs.size;
+  }
+
+  command(body: LegCommand): void {
+    this.thread.send({ ...body, room: this.id });
+  }
+
+  addLeg(options: { participantId: string; codec: 'ulaw' | 'slin16' | 'g722' }): RemoteLeg {
+    if (options.codec !== 'ulaw') throw new AppError('unsupported_codec', `codec ${options.codec} is not supported by the app mixer (u-law only)`, 400);
+    if (this.legs.has(options.participantId)) throw new AppError('duplicate_leg', `participant ${options.participantId} already has a leg`, 409);
+    const leg = new RemoteLeg(options.participantId, this);
+    this.legs.set(options.participantId, leg);
+    this.command({ op: 'addLeg', leg: options.participantId });
+    return leg;
+  }
+
+  leg(participantId: string): RemoteLeg {
+    const leg = this.legs.get(participantId);
+    if (!leg) throw new AppError('participant_not_found', `no media leg for ${participantId}`, 404);
+    return leg;
+  }
+
+  find(participantId: string): RemoteLeg | undefined {
+    return this.legs.get(participantId);
+  }
+
+  removeLeg(participantId: string): void {
+    const leg = this.legs.get(participantId);
+    if (!leg) return;
+    this.legs.delete(participantId);
+    this.command({ op: 'removeLeg', leg: participantId });
+    // The thread's "stopped talking" would arrive after the listeners are gone: say it here.
+    leg.talkingChanged(false);
+    leg.events.removeAllListeners();
+  }
+
+  /** Into the mix for everyone; resolves when it finished. */
+  async playToAll(media: string[]): Promise<'done' | 'failed'> {
+    if (this.closed) return 'failed';
+    return this.play(null, media);
+  }
+
+  /** To one participant instead of the conference; resolves when it finished. */
+  async playTo(participantId: string, media: string[]): Promise<'done' | 'failed'> {
+    this.leg(participantId);
+    return this.play(participantId, media);
+  }
+
+  private async play(leg: string | null, media: string[]): Promise<'done' | 'failed'> {
+    try {
+      return await this.thread.request<'done' | 'failed'>({ op: 'play', room: this.id, leg, media });
+    } catch (error) {
+      this.logger.warn({ err: error, room: this.id }, 'playing on the media thread failed');
+      return 'failed';
+    }
+  }
+
+  startMusic(participantId: string): void {
+    const leg = this.leg(participantId);
+    leg.music = true;
+    this.command({ op: 'music', leg: participantId, on: true });
+  }
+
+  stopMusic(participantId: string): void {
+    const leg = this.legs.get(participantId);
+    if (!leg) return;
+    leg.music = false;
+    this.command({ op: 'music', leg: participantId, on: false });
+  }
+
+  async startRecording(path: string): Promise<void> {
+    if (this.recording && !this.recording.lost) throw new AppError('already_recording', 'the room is already being recorded', 409);
+    await this.thread.request({ op: 'startRecording', room: this.id, path });
+    this.recording = { path, lost: false };
+  }
+
+  pauseRecording(paused: boolean): void {
+    this.thread.send({ op: 'pauseRecording', room: this.id, paused });
+  }
+
+  async stopRecording(): Promise<void> {
+    const recording = this.recording;
+    if (!recording) throw new AppError('not_recording', 'the room is not being recorded', 409);
+    this.recording = undefined;
+    if (!recording.lost) await this.thread.request({ op: 'stopRecording', room: this.id });
+  }
+
+  /** Sets the room up again on a restarted thread. A recording ends at the crash: its file is valid up to there. */
+  replay(): void {
+    this.thread.send({ op: 'createRoom', room: this.id });
+    for (const leg of this.legs.values()) {
+      this.command({ op: 'addLeg', leg: leg.participantId });
+      if (leg.address !== undefined) this.command({ op: 'setRemote', leg: leg.participantId, address: leg.address, port: leg.port });
+      this.command({ op: 'setLeg', leg: leg.participantId, talk: leg.talk, listen: leg.listen, gain: leg.gain });
+      if (leg.music) this.command({ op: 'music', leg: leg.participantId, on: true });
+      leg.talkingChanged(false);
+    }
+    if (this.recording && !this.recording.lost) {
+      this.logger.warn({ room: this.id, path: this.recording.path }, 'the recording ended when its media thread restarted');
+      this.recording.lost = true;
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const id of [...this.legs.keys()]) this.removeLeg(id);
+    this.recording = undefined;
+    this.thread.send({ op: 'closeRoom', room: this.id });
+  }
+}

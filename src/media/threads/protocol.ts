@@ -1,0 +1,58 @@
+import type { GainStep } from '../../conference/ports';
+import type { TimerStats } from '../../timing/ConferenceTimer';
+import type { EngineStats } from '../MediaEngine';
+
+/** What a media thread is started with (workerData). */
+export interface ThreadOptions {
+  index: number;
+  bindAddress: string;
+  /** 0 picks a free port. */
+  port: number;
+  soundsDir: string;
+  musicDir: string;
+  tickLeadMs: number;
+  heartbeatMs: number;
+}
+
+/** Main thread to media thread. Messages keep their order, so a leg is always created before it is changed. */
+export type Command =
+  | { op: 'createRoom'; room: string }
+  | { op: 'closeRoom'; room: string }
+  | { op: 'addLeg'; room: string; leg: string }
+  | { op: 'removeLeg'; room: string; leg: string }
+  | { op: 'setRemote'; room: string; leg: string; address: string; port: number }
+  | { op: 'setLeg'; room: string; leg: string; talk?: boolean; listen?: boolean; gain?: { talk?: GainStep; listen?: GainStep } }
+  | { op: 'music'; room: string; leg: string; on: boolean }
+  | { op: 'pauseRecording'; room: string; paused: boolean }
+  | { op: 'resetStats' }
+  | Request;
+
+/** Commands that are answered with a `reply` carrying the same id. */
+export type Request =
+  | { op: 'play'; id: number; room: string; leg: string | null; media: string[] }
+  | { op: 'startRecording'; id: number; room: string; path: string }
+  | { op: 'stopRecording'; id: number; room: string }
+  /** Closes every room (recordings get their final header) and the socket, before the worker is ended. */
+  | { op: 'close'; id: number };
+
+export interface ThreadHealth {
+  stats: EngineStats;
+  timer: TimerStats;
+  timerHealthy: boolean;
+  heapUsed: number;
+  /** Garbage collections in this thread since it started. */
+  gcs: number;
+  /** Lateness (ms) and mixing time (µs) of each tick since the previous heartbeat. */
+  latenessMs: number[];
+  mixMicros: number[];
+}
+
+/** Media thread to main thread. */
+export type Report =
+  | { type: 'ready'; port: number }
+  | { type: 'heartbeat'; health: ThreadHealth }
+  | { type: 'talking'; room: string; leg: string; talking: boolean }
+  | { type: 'reply'; id: number; ok: true; value: unknown }
+  | { type: 'reply'; id: number; ok: false; error: { code: string; message: string; status: number } }
+  /** One pino JSON line, logged again by the main thread's logger. */
+  | { type: 'log'; line: string };
