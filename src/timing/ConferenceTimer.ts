@@ -34,6 +34,11 @@ export interface ConferenceTimerOptions {
    * time to finish before the tick is due, so the tick starts on time. 0 hands the tick over at the deadline.
    */
   leadMs?: number;
+  /**
+   * Epoch ms the schedule counts from. Clocks given the same epoch tick at the same instants: the media
+   * threads share one schedule, and a restarted thread keeps its phase. Default: when the worker starts.
+   */
+  epochMs?: number;
   logger?: Logger;
 }
 
@@ -45,11 +50,13 @@ export interface ConferenceTimerOptions {
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { performance } = require('node:perf_hooks');
-const { interval, shared, lead } = workerData;
+const { interval, shared, lead, epoch } = workerData;
 const state = new Int32Array(shared, 0, 4);
 const epochNow = () => performance.timeOrigin + performance.now();
-// The clock starts once the worker runs: its boot time would otherwise make the first ticks late.
-const start = epochNow();
+// The clock starts once the worker runs (its boot time would otherwise make the first ticks late), or on
+// the given epoch's grid, at its last point before now, so the first deadline is still ahead.
+const now0 = epochNow();
+const start = epoch === undefined ? now0 : epoch + Math.floor((now0 - epoch) / interval) * interval;
 new Float64Array(shared, 16, 1)[0] = start;
 let k = 1;
 while (Atomics.load(state, 1) === 0) {
@@ -95,7 +102,7 @@ export class ConferenceTimer extends TypedEmitter<{ tick: [info: TickInfo] }> {
     this.shared = new Int32Array(buffer, 0, 4);
     this.startedAt = new Float64Array(buffer, 16, 1);
     this.lastTickAt = performance.now();
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { interval: this.options.intervalMs, shared: buffer, lead: this.leadMs } });
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { interval: this.options.intervalMs, shared: buffer, lead: this.leadMs, epoch: this.options.epochMs } });
     worker.on('message', (k: number) => this.onTick(k));
     worker.on('error', (error) => this.options.logger?.error({ err: error }, 'timer worker failed'));
     worker.unref();

@@ -19,8 +19,11 @@ const COUNTERS = ['packetsIn', 'packetsOut', 'lost', 'late', 'reordered', 'dupli
 
 function workerFile(): { file: string; execArgv: string[] | undefined } {
   const ext = extname(__filename);
-  // Run from TypeScript sources (tests, bench): the worker needs the same loader as this thread.
-  return { file: join(__dirname, `worker${ext}`), execArgv: ext === '.ts' ? [...process.execArgv, '--require', require.resolve('tsx/cjs')] : undefined };
+  const file = join(__dirname, `worker${ext}`);
+  // From TypeScript sources (tests, bench) the worker needs the loader this thread has. Workers inherit the
+  // command line's; one registered in code (mocha's `require`) is added. Given execArgv replaces the inherited.
+  if (ext !== '.ts' || process.execArgv.some((arg) => arg.includes('tsx'))) return { file, execArgv: undefined };
+  return { file, execArgv: ['--require', require.resolve('tsx/cjs')] };
 }
 
 /**

@@ -11,6 +11,8 @@ export interface ThreadOptions {
   soundsDir: string;
   musicDir: string;
   tickLeadMs: number;
+  /** The epoch (ms) this thread's clock counts from: its phase in the shared schedule. */
+  epochMs: number;
   heartbeatMs: number;
 }
 

@@ -21,7 +21,7 @@ const post = (report: Report) => port.postMessage(report);
 const logger = pino({ level: 'warn', base: { thread: options.index } }, { write: (line: string) => post({ type: 'log', line }) });
 
 const engine = new MediaEngine({ bindAddress: options.bindAddress, port: options.port, ptimeMs: 20, soundsDir: options.soundsDir, musicDir: options.musicDir, logger });
-const timer = new ConferenceTimer({ intervalMs: 20, leadMs: options.tickLeadMs, logger });
+const timer = new ConferenceTimer({ intervalMs: 20, leadMs: options.tickLeadMs, epochMs: options.epochMs, logger });
 
 /** Per-tick figures since the last heartbeat, in preallocated arrays: nothing is allocated per tick. */
 const BATCH = 256;

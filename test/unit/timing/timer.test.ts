@@ -38,6 +38,25 @@ describe('ConferenceTimer', function () {
     expect(ticks.every((k, i) => i === 0 || k === ticks[i - 1]! + 1), 'consecutive ticks').to.equal(true);
   });
 
+  it('given one epoch, clocks started apart tick on the same grid', async () => {
+    const epochMs = performance.timeOrigin + performance.now() - 7;
+    const first = new ConferenceTimer({ intervalMs: 20, epochMs });
+    const scheduled: number[][] = [[], []];
+    first.on('tick', (t) => scheduled[0]!.push(t.scheduledAt));
+    first.begin();
+    await sleep(53);
+    const second = new ConferenceTimer({ intervalMs: 20, epochMs });
+    second.on('tick', (t) => scheduled[1]!.push(t.scheduledAt));
+    second.begin();
+    await sleep(300);
+    await Promise.all([first.stop(), second.stop()]);
+    for (const list of scheduled) {
+      expect(list.length).to.be.at.least(10);
+      for (const at of list) expect(Math.abs(((at - epochMs) / 20) - Math.round((at - epochMs) / 20)), 'on the grid').to.be.below(1e-3);
+    }
+    expect(second.stats().lateness.max, 'the second clock starts with its next deadline, not a late one').to.be.below(5);
+  });
+
   it('after a stall runs at most maxCatchUp overdue ticks and counts the rest as skipped', async () => {
     const timer = new ConferenceTimer({ intervalMs: 20, maxCatchUp: 3 });
     let handled = 0;
