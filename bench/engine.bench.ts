@@ -1,7 +1,7 @@
 /**
  * The headline load test: 100 rooms x 10 talkers, G.711 in and out over loopback, the load generator
- * (`loadgen.c`, compiled on the fly with the system C compiler) in another process, the engine here on
- * the worker-thread conference timer.
+ * (`loadgen.c`, compiled on the fly with the system C compiler) in another process, the engine as the
+ * app runs it: rooms spread over media threads, each with its own socket and clock.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -10,8 +10,7 @@ import { createInterface } from 'node:readline';
 import { performance, PerformanceObserver } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { silentLogger } from '../src/lib/logger';
-import { MediaEngine } from '../src/media';
-import { ConferenceTimer } from '../src/timing/ConferenceTimer';
+import { MediaThreads, defaultThreadCount, type ThreadReport } from '../src/media';
 
 const ROOMS = Number(process.env.BENCH_ROOMS ?? 100);
 const PER_ROOM = Number(process.env.BENCH_PER_ROOM ?? 10);
@@ -19,6 +18,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 5);
 const LEAD_MS = Number(process.env.BENCH_LEAD_MS ?? 3);
 const PHASE = process.env.BENCH_PHASE === 'aligned' ? 'aligned' : 'spread';
+const THREADS = Number(process.env.BENCH_THREADS ?? defaultThreadCount());
 
 /** The drops column of /proc/net/udp for our socket: datagrams the kernel threw away for want of buffer. */
 function socketDrops(port: number): number | undefined {
@@ -38,8 +38,8 @@ function pct(values: number[], p: number): number {
 
 export async function main(): Promise<void> {
   const participants = ROOMS * PER_ROOM;
-  const engine = new MediaEngine({ bindAddress: '127.0.0.1', port: 0, ptimeMs: 20, soundsDir: '/nonexistent', musicDir: '/nonexistent', logger: silentLogger() });
-  const { port } = await engine.start();
+  const engine = new MediaThreads({ threads: THREADS, bindAddress: '127.0.0.1', port: 0, soundsDir: '/nonexistent', musicDir: '/nonexistent', tickLeadMs: LEAD_MS, logger: silentLogger() });
+  const enginePorts = await engine.start();
   const binary = join(mkdtempSync(join(tmpdir(), 'meetme-loadgen-')), 'loadgen');
   execFileSync('cc', ['-O2', '-o', binary, join(__dirname, 'loadgen.c'), '-lm'], { stdio: 'inherit' });
   const child = spawn(binary, [String(participants)], { stdio: ['pipe', 'pipe', 'inherit'] });
@@ -50,78 +50,92 @@ export async function main(): Promise<void> {
       if (message.type === type) resolve(message as T);
     }));
   const { ports } = await next<{ ports: number[] }>('ports');
+  // Figures from the threads come with their heartbeat, twice a second: wait for a fresh one.
+  const fresh = async (): Promise<ThreadReport[]> => {
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    return engine.report();
+  };
   const gcRun = (globalThis as { gc?: () => void }).gc;
   gcRun?.();
-  const heapBefore = process.memoryUsage();
+  const heapOf = (report: ThreadReport[]) => report.reduce((sum, t) => sum + (t.heapUsed ?? 0), 0);
+  const heapBefore = heapOf(await fresh());
+  const rssBefore = process.memoryUsage().rss;
+  const targets: number[] = [];
   for (let r = 0; r < ROOMS; r++) {
     const room = engine.createRoom(`room-${r}`);
-    for (let p = 0; p < PER_ROOM; p++) room.addLeg({ participantId: `p${r}-${p}`, codec: 'ulaw' }).setRemote('127.0.0.1', ports[r * PER_ROOM + p] as number);
+    for (let p = 0; p < PER_ROOM; p++) {
+      room.addLeg({ participantId: `p${r}-${p}`, codec: 'ulaw' }).setRemote('127.0.0.1', ports[r * PER_ROOM + p] as number);
+      targets.push(room.port);
+    }
   }
-  gcRun?.();
-  const heapAfter = process.memoryUsage();
-  const timer = new ConferenceTimer({ intervalMs: 20, maxCatchUp: 3, leadMs: LEAD_MS });
+  const heapAfter = heapOf(await fresh());
+  const rssAfter = process.memoryUsage().rss;
   let tickMicros = 0;
-  timer.on('tick', () => {
-    tickMicros += engine.tick();
+  let mixedTicks = 0;
+  engine.events.on('ticks', (_lateness, micros) => {
+    for (const m of micros) tickMicros += m;
+    mixedTicks += micros.length;
   });
   const done = next<{ received: number[]; jitter: number[]; impulseDelays: number[]; sendLateness: number[]; sinkLost: number[]; cpuPercent: number; sendFailures: number }>('done');
-  timer.begin();
   // The sender runs WARMUP seconds first (JIT, jitter buffers settling); figures cover the window after.
   const measuring = next<{ type: string }>('measuring');
-  child.stdin.end(`start ${port} ${SECONDS} ${WARMUP} ${PHASE}\n`);
+  child.stdin.end(`start ${SECONDS} ${WARMUP} ${PHASE}\n${targets.join(' ')}\n`);
   await measuring;
-  timer.resetStats();
+  engine.resetStats();
   tickMicros = 0;
+  mixedTicks = 0;
   const engineBefore = engine.stats();
+  const gcsBefore = engine.report().reduce((sum, t) => sum + (t.gcs ?? 0), 0);
   const cpuStart = process.cpuUsage();
   const wallStart = process.hrtime.bigint();
-  let collections = 0;
-  let gcPauseMs = 0;
+  const measuredFrom = performance.now();
+  let mainCollections = 0;
   const gcObserver = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) {
-      collections++;
-      gcPauseMs += entry.duration;
-    }
+    mainCollections += list.getEntries().length;
   });
   gcObserver.observe({ entryTypes: ['gc'] });
   // A line per minute on long runs, so a drift over time (or a noisy neighbour) shows where it happened.
-  let previous = { ticks: 0, late: 0, in: engineBefore.packetsIn, lateIn: engineBefore.late, cpu: process.cpuUsage(), at: performance.now() };
+  let previous = { late: 0, in: engineBefore.packetsIn, lateIn: engineBefore.late, cpu: process.cpuUsage(), at: performance.now() };
   const progress = setInterval(() => {
-    const t = timer.stats();
+    const late = engine.report().reduce((sum, t) => sum + (t.timer?.lateTicks ?? 0), 0);
     const e = engine.stats();
     const cpu = process.cpuUsage(previous.cpu);
     const cpuPercent = ((cpu.user + cpu.system) / 1000 / (performance.now() - previous.at)) * 100;
-    console.log(`  ... ${t.ticks} ticks: +${t.ticks - previous.ticks} ticks, ${t.lateTicks - previous.late} late, engine CPU ${cpuPercent.toFixed(1)}%, in +${e.packetsIn - previous.in}, inbound late +${e.late - previous.lateIn}`);
-    previous = { ticks: t.ticks, late: t.lateTicks, in: e.packetsIn, lateIn: e.late, cpu: process.cpuUsage(), at: performance.now() };
+    console.log(`  ... ${Math.round((performance.now() - measuredFrom) / 1000)} s: ${late - previous.late} late ticks, engine CPU ${cpuPercent.toFixed(1)}%, in +${e.packetsIn - previous.in}, inbound late +${e.late - previous.lateIn}`);
+    previous = { late, in: e.packetsIn, lateIn: e.late, cpu: process.cpuUsage(), at: performance.now() };
   }, 60_000);
   const result = await done;
-  clearInterval(progress);
-  gcObserver.disconnect();
   const wallMs = Number(process.hrtime.bigint() - wallStart) / 1e6;
   const cpu = process.cpuUsage(cpuStart);
-  const stats = timer.stats();
-  await timer.stop();
+  clearInterval(progress);
+  gcObserver.disconnect();
+  const report = await fresh();
   const engineAfter = engine.stats();
-  const kernelDrops = socketDrops(port);
+  const kernelDrops = enginePorts.map(socketDrops);
   const engineStats = { ...engineAfter };
   for (const key of ['packetsIn', 'packetsOut', 'lost', 'late', 'concealed', 'foreign', 'malformed'] as const) engineStats[key] -= engineBefore[key];
   await engine.close();
   const cpuPercent = ((cpu.user + cpu.system) / 1000 / wallMs) * 100;
   const got = result.received;
-  const expectedPerParticipant = stats.ticks + stats.skipped;
-  console.log(`engine: ${ROOMS} rooms x ${PER_ROOM} talkers = ${participants} participants, ${SECONDS} s measured after ${WARMUP} s warm-up, senders ${PHASE}, tick lead ${LEAD_MS} ms`);
-  console.log(`  CPU of the engine process: ${cpuPercent.toFixed(1)}% of one core -> ${(participants / (cpuPercent / 100)).toFixed(0)} participants per core`);
-  console.log(`  mixing time per tick: ${(tickMicros / Math.max(1, stats.ticks) / 1000).toFixed(3)} ms mean`);
-  console.log(`  tick lateness: p50 ${stats.lateness.p50.toFixed(3)} ms, p99 ${stats.lateness.p99.toFixed(3)} ms, max ${stats.lateness.max.toFixed(3)} ms; late (>1 ms) ${stats.lateTicks}, early (>1 ms) ${stats.earlyTicks}, skipped ${stats.skipped}`);
-  console.log(`  packets per participant at the sink while the sender ran: min ${Math.min(...got)}, max ${Math.max(...got)}, target ${SECONDS * 50} (timer ticks in the window ${expectedPerParticipant}, skipped ${stats.skipped})`);
+  const threadGcs = report.reduce((sum, t) => sum + (t.gcs ?? 0), 0) - gcsBefore;
+  console.log(`engine: ${ROOMS} rooms x ${PER_ROOM} talkers = ${participants} participants on ${THREADS} media thread(s), ${SECONDS} s measured after ${WARMUP} s warm-up, senders ${PHASE}, tick lead ${LEAD_MS} ms`);
+  console.log(`  CPU of the engine process (every thread): ${cpuPercent.toFixed(1)}% of one core -> ${(participants / (cpuPercent / 100)).toFixed(0)} participants per core`);
+  console.log(`  mixing time per tick and thread: ${(tickMicros / Math.max(1, mixedTicks) / 1000).toFixed(3)} ms mean`);
+  for (const t of report) {
+    const s = t.timer;
+    if (!s) continue;
+    // The clock ran on a little after the sender stopped (up to a heartbeat): these counts cover that too.
+    console.log(`  thread ${t.index} (${t.legs} legs): tick lateness p50 ${s.lateness.p50.toFixed(3)} ms, p99 ${s.lateness.p99.toFixed(3)} ms, max ${s.lateness.max.toFixed(3)} ms; ${s.ticks} ticks of ${s.due} due, late (>1 ms) ${s.lateTicks}, early (>1 ms) ${s.earlyTicks}, skipped ${s.skipped}`);
+  }
+  console.log(`  packets per participant at the sink while the sender ran: min ${Math.min(...got)}, max ${Math.max(...got)}, target ${SECONDS * 50}`);
   console.log(`  lost at the sink (gaps in each participant's RTP sequence): ${result.sinkLost.reduce((a, b) => a + b, 0)} in all, worst participant ${Math.max(...result.sinkLost)}`);
   console.log(`  engine in: ${engineStats.packetsIn}, out: ${engineStats.packetsOut}, lost ${engineStats.lost}, concealed ${engineStats.concealed}, late ${engineStats.late}, foreign ${engineStats.foreign}, malformed ${engineStats.malformed}`);
   const sendLate = result.sendLateness;
   console.log(`  load generator process: ${result.cpuPercent.toFixed(1)}% of one core, ${result.sendFailures} failed sends`);
-  console.log(`  dropped by the kernel at the engine's socket (full receive buffer), whole run: ${kernelDrops ?? 'not readable here'}`);
+  console.log(`  dropped by the kernel at the engine's sockets (full receive buffer), whole run: ${kernelDrops.some((d) => d === undefined) ? 'not readable here' : kernelDrops.join(' + ')}`);
   console.log(`  load generator's own send lateness (jitter the engine must absorb): p50 ${pct(sendLate, 50).toFixed(2)} ms, p99 ${pct(sendLate, 99).toFixed(2)} ms, max ${pct(sendLate, 100).toFixed(2)} ms, bursts later than 20 ms: ${sendLate.filter((v) => v > 20).length}`);
   console.log(`  sink interarrival jitter: mean ${(result.jitter.reduce((a, b) => a + b, 0) / got.length).toFixed(3)} ms`);
-  console.log(`  garbage collections in the window: ${collections} (${(collections / SECONDS).toFixed(1)}/s, ${gcPauseMs.toFixed(0)} ms in all; Node's dgram allocates per datagram, the mix path does not)`);
-  console.log(`  memory per participant: heap ${((heapAfter.heapUsed - heapBefore.heapUsed) / participants / 1024).toFixed(1)} KiB, rss ${((heapAfter.rss - heapBefore.rss) / participants / 1024).toFixed(1)} KiB`);
+  console.log(`  garbage collections in the window: ${threadGcs} in the media threads (${(threadGcs / SECONDS).toFixed(1)}/s; Node's dgram allocates per datagram, the mix path does not), ${mainCollections} in the main thread`);
+  console.log(`  memory per participant: heap ${((heapAfter - heapBefore) / participants / 1024).toFixed(1)} KiB, rss ${((rssAfter - rssBefore) / participants / 1024).toFixed(1)} KiB`);
   console.log(`  added latency through the app (click in, click out): p50 ${pct(result.impulseDelays, 50).toFixed(1)} ms, p95 ${pct(result.impulseDelays, 95).toFixed(1)} ms over ${result.impulseDelays.length} clicks`);
 }

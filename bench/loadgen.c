@@ -6,7 +6,7 @@
  *
  * Protocol on stdin/stdout, one JSON object per output line:
  *   argv[1] = participants            -> {"type":"ports","ports":[...]}
- *   stdin "start PORT SECONDS WARMUP aligned|spread"
+ *   stdin "start SECONDS WARMUP aligned|spread" then PARTICIPANTS engine ports, one per participant
  *                                     -> {"type":"measuring"} after WARMUP seconds
  *                                     -> {"type":"done",...} after SECONDS more
  */
@@ -92,14 +92,23 @@ int main(int argc, char **argv) {
   printf("]}\n");
   fflush(stdout);
 
-  int engine_port = 0, seconds = 0, warmup_seconds = 0;
+  int seconds = 0, warmup_seconds = 0;
   char phase[16] = "spread";
-  if (scanf("start %d %d %d %15s", &engine_port, &seconds, &warmup_seconds, phase) != 4) {
-    fprintf(stderr, "expected: start PORT SECONDS WARMUP PHASE\n");
+  if (scanf("start %d %d %15s", &seconds, &warmup_seconds, phase) != 3) {
+    fprintf(stderr, "expected: start SECONDS WARMUP PHASE, then one engine port per participant\n");
     return 2;
   }
+  /* Each participant sends to its room's media thread: one port per participant. */
+  struct sockaddr_in *engine = calloc(n, sizeof(struct sockaddr_in));
+  for (int i = 0; i < n; i++) {
+    int engine_port = 0;
+    if (scanf("%d", &engine_port) != 1) {
+      fprintf(stderr, "expected %d engine ports\n", n);
+      return 2;
+    }
+    engine[i] = (struct sockaddr_in){.sin_family = AF_INET, .sin_port = htons(engine_port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  }
   int groups = strcmp(phase, "aligned") == 0 ? 1 : GROUPS_SPREAD;
-  struct sockaddr_in engine = {.sin_family = AF_INET, .sin_port = htons(engine_port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 
   uint8_t tone[50][FRAME], quiet[FRAME], click[FRAME];
   for (int f = 0, s = 0; f < 50; f++)
@@ -125,6 +134,9 @@ int main(int argc, char **argv) {
   int group = 0;
   arm(tfd, origin);
   double end_at = origin + total * 20.0;
+  /* The sink counts what arrives in exactly SECONDS from the nominal start of the measured window, so the
+     count is 50 x SECONDS whatever the phase of the engine's clock; reading goes on a little past the end. */
+  double window_start = origin + warmup * 20.0, window_end = end_at;
   uint8_t packet[PACKET], in[2048];
   struct epoll_event events[256];
 
@@ -159,7 +171,7 @@ int main(int argc, char **argv) {
             packet[8] = ssrc >> 24, packet[9] = ssrc >> 16, packet[10] = ssrc >> 8, packet[11] = ssrc;
             memcpy(packet + 12, payload, FRAME);
             seqs[i]++;
-            if (sendto(fds[i], packet, PACKET, 0, (struct sockaddr *)&engine, sizeof engine) != PACKET && counting) send_failures++;
+            if (sendto(fds[i], packet, PACKET, 0, (struct sockaddr *)&engine[i], sizeof engine[i]) != PACKET && counting) send_failures++;
             if (i == 0 && k % 50 == 25 && counting) impulse_sent_at = now_ms();
           }
           group = (group + 1) % groups;
@@ -172,8 +184,8 @@ int main(int argc, char **argv) {
       for (;;) {
         ssize_t got = recv(fds[i], in, sizeof in, 0);
         if (got < 0) break;
-        if (!counting || got < 12) continue;
         double t = now_ms();
+        if (t < window_start || t >= window_end || got < 12) continue;
         received[i]++;
         int seq = (in[2] << 8) | in[3];
         if (first_seq[i] < 0) first_seq[i] = seq;
@@ -192,7 +204,7 @@ int main(int argc, char **argv) {
         }
       }
     }
-    if (k >= total && now_ms() >= end_at) break;
+    if (k >= total && now_ms() >= end_at + 100) break;
   }
 
   double cpu_percent = (cpu_ms() - cpu_from) / (now_ms() - measured_from) * 100;
