@@ -38,6 +38,8 @@ export class MediaThread {
     restarted: [];
   }>();
   private worker: Worker | undefined;
+  /** The worker once it is bound and ticking; commands wait for it (a restarted one gets its rooms replayed). */
+  private live: Worker | undefined;
   private boundPort: number | undefined;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
@@ -74,6 +76,7 @@ export class MediaThread {
       worker.on('message', (report: Report) => {
         if (report.type === 'ready') {
           ready = true;
+          this.live = worker;
           this.boundPort = report.port;
           this.lastReportAt = performance.now();
           resolve(report.port);
@@ -86,6 +89,7 @@ export class MediaThread {
       worker.on('exit', (code) => {
         if (this.worker !== worker) return;
         this.worker = undefined;
+        this.live = undefined;
         this.failPending();
         if (!ready) reject(new AppError('media_thread_failed', `media thread ${this.index} exited before it was ready (code ${code})`, 503));
         else if (!this.closing) this.restartAfterCrash(code);
@@ -151,6 +155,7 @@ export class MediaThread {
           setTimeout(() => (this.crashes = 0), 60_000).unref();
         },
         (error: unknown) => {
+          if (this.closing) return;
           this.logger.error({ err: error, thread: this.index }, 'restarting the media thread failed');
           this.restartAfterCrash(-1);
         },
@@ -160,11 +165,11 @@ export class MediaThread {
 
   /** Fire and forget; dropped while the thread restarts (the restart sets every room up again). */
   send(command: Command): void {
-    this.worker?.postMessage(command);
+    this.live?.postMessage(command);
   }
 
   request<T>(body: RequestBody): Promise<T> {
-    const worker = this.worker;
+    const worker = this.live;
     if (!worker) return Promise.reject(new AppError('media_thread_failed', `media thread ${this.index} is restarting`, 503));
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
@@ -175,7 +180,7 @@ export class MediaThread {
 
   /** Alive, reporting, and its clock ticking. */
   healthy(): boolean {
-    return this.worker !== undefined && performance.now() - this.lastReportAt <= SILENCE_LIMIT_MS && (this.health?.timerHealthy ?? true);
+    return this.live !== undefined && performance.now() - this.lastReportAt <= SILENCE_LIMIT_MS && (this.health?.timerHealthy ?? true);
   }
 
   /** The last heartbeat's figures (up to half a second old), counters including earlier workers'. */
@@ -197,6 +202,7 @@ export class MediaThread {
     // A second at most for the worker to finish its files; then it is ended regardless.
     await Promise.race([this.request({ op: 'close' }).catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
     this.worker = undefined;
+    this.live = undefined;
     this.failPending();
     await worker.terminate();
   }
