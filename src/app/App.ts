@@ -126,6 +126,7 @@ export class MeetmeApp {
       conferences: () => this.manager.list(),
       ari: () => this.ari.stats(),
       rtp: () => this.engine.stats(),
+      mediaThreads: () => this.engine.report(),
     });
     persistParticipantState(this.ari, this.manager, this.log);
     this.ari.onStasisStart((event) => this.onStasisStart(event));

@@ -7,6 +7,7 @@ export interface MetricSources {
   conferences(): ConferenceSnapshot[];
   ari(): { reconnects: number; requestErrors: number };
   rtp(): { packetsIn: number; packetsOut: number; lost: number; late: number; foreign: number; malformed: number };
+  mediaThreads(): { index: number; healthy: boolean; restarts: number; legs: number }[];
 }
 
 /** Prometheus metrics: gauges and totals read on scrape, tick timings observed as they happen. */
@@ -66,6 +67,36 @@ export class Metrics {
       const snake = kind.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
       total(`meetme_rtp_${snake}_total`, `RTP ${snake.replace('_', ' ')} in the app mixer`, () => sources.rtp()[kind]);
     }
+    new Gauge({
+      name: 'meetme_media_thread_up',
+      help: 'Whether each media thread is alive and its clock ticking (1) or not (0)',
+      labelNames: ['thread'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const t of sources.mediaThreads()) this.set({ thread: String(t.index) }, t.healthy ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'meetme_media_thread_legs',
+      help: 'Callers mixed on each media thread',
+      labelNames: ['thread'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const t of sources.mediaThreads()) this.set({ thread: String(t.index) }, t.legs);
+      },
+    });
+    new Counter({
+      name: 'meetme_media_thread_restarts_total',
+      help: 'Times a media thread died and was started again',
+      labelNames: ['thread'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const t of sources.mediaThreads()) this.inc({ thread: String(t.index) }, t.restarts);
+      },
+    });
     this.tickLateness = new Histogram({
       name: 'meetme_tick_lateness_seconds',
       help: 'How late each conference timer tick started',

@@ -45,5 +45,12 @@ describe('health probes and metrics', function () {
     expect(value(text, /^meetme_rtp_packets_out_total (\d+)/m)).to.be.greaterThan(50);
     expect(value(text, /^meetme_tick_lateness_seconds_count (\d+)/m)).to.be.greaterThan(10);
     expect(text).to.match(/^meetme_ari_reconnects_total\{node="asterisk-1"\} 0/m);
+    // Both callers are in one conference, so on one media thread; every thread is up.
+    const legs = [...text.matchAll(/^meetme_media_thread_legs\{thread="(\d+)"\} (\d+)/gm)].map((m) => Number(m[2]));
+    expect(legs.length).to.equal(r.app.engine.ports.length);
+    expect(legs.reduce((a, b) => a + b, 0)).to.equal(2);
+    expect(legs.filter((n) => n > 0)).to.deep.equal([2]);
+    expect([...text.matchAll(/^meetme_media_thread_up\{thread="\d+"\} 1/gm)]).to.have.length(legs.length);
+    expect(text).to.match(/^meetme_media_thread_restarts_total\{thread="0"\} 0/m);
   });
 });
