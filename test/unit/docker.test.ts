@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { configSchema } from '../../src/config/schema';
+import { MAX_DEFAULT_THREADS } from '../../src/media';
 
 const root = join(__dirname, '../..');
 const dockerDir = join(root, 'docker');
@@ -51,7 +52,8 @@ describe('docker/ (checked without a Docker engine)', () => {
 
   it('exposes the ports the app listens on', () => {
     const env = compose.services['ari-meetme']!.environment!;
-    expect(dockerfile).to.contain(`EXPOSE ${env.HTTP_PORT} ${env.MEDIA_PORT}/udp`);
+    // One RTP port per media thread, as many as the default can start.
+    expect(dockerfile).to.contain(`EXPOSE ${env.HTTP_PORT} ${env.MEDIA_PORT}-${Number(env.MEDIA_PORT) + MAX_DEFAULT_THREADS - 1}/udp`);
     const defaults = configSchema.parse({});
     expect(Number(env.HTTP_PORT)).to.equal(defaults.http.port);
     expect(Number(env.MEDIA_PORT)).to.equal(defaults.media.port);

@@ -21,9 +21,12 @@ export interface MediaThreadsOptions {
 
 const PTIME_MS = 20;
 
-/** One media thread per core by default, at most 8: a thread per core is what keeps receiving and mixing apart. */
+/** The most media threads the default gives (so the most RTP ports a default install needs). */
+export const MAX_DEFAULT_THREADS = 8;
+
+/** One media thread per core by default: a thread per core is what keeps receiving and mixing apart. */
 export function defaultThreadCount(): number {
-  return Math.max(1, Math.min(8, availableParallelism()));
+  return Math.max(1, Math.min(MAX_DEFAULT_THREADS, availableParallelism()));
 }
 
 export interface ThreadReport {
