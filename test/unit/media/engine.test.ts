@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import { createSocket, type Socket } from 'node:dgram';
 import { silentLogger } from '../../../src/lib/logger';
 import { MediaEngine, type MediaLeg } from '../../../src/media';
-import { ULAW_DECODE, ulawEncodeSample } from '../../../src/media/ulaw';
-import { goertzelDb, sine } from '../../support/audio';
+import { goertzelDb } from '../../support/audio';
+import { listeningPeer, toneFrame } from '../../support/rtpPeer';
 
 const TONES = [440, 880, 1200];
 
@@ -16,13 +16,7 @@ async function setup() {
   const heard: Int16Array[][] = [[], [], []];
   const legs: MediaLeg[] = [];
   for (let i = 0; i < 3; i++) {
-    const socket = createSocket('udp4');
-    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
-    socket.on('message', (msg) => {
-      const pcm = new Int16Array(msg.length - 12);
-      for (let k = 0; k < pcm.length; k++) pcm[k] = ULAW_DECODE[msg[12 + k]!]!;
-      heard[i]!.push(pcm);
-    });
+    const socket = await listeningPeer(heard[i]!);
     sockets.push(socket);
     const leg = room.addLeg({ participantId: `p${i}`, codec: 'ulaw' });
     leg.setRemote('127.0.0.1', socket.address().port);
@@ -33,14 +27,7 @@ async function setup() {
   /** Each socket sends one 20 ms frame of its tone, then the engine mixes once. */
   const tick = async (): Promise<void> => {
     for (let i = 0; i < 3; i++) {
-      const pcm = sine(TONES[i]!, 160, 8000, 8000, (2 * Math.PI * TONES[i]! * seq * 160) / 8000);
-      const packet = Buffer.alloc(172);
-      packet[0] = 0x80;
-      packet.writeUInt16BE(seq & 0xffff, 2);
-      packet.writeUInt32BE(seq * 160, 4);
-      packet.writeUInt32BE(i + 1, 8);
-      for (let k = 0; k < 160; k++) packet[12 + k] = ulawEncodeSample(pcm[k]!);
-      sockets[i]!.send(packet, port, '127.0.0.1');
+      sockets[i]!.send(toneFrame(TONES[i]!, seq, i + 1), port, '127.0.0.1');
     }
     seq++;
     await settle();

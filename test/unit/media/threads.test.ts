@@ -1,12 +1,12 @@
 import { expect } from 'chai';
-import { createSocket, type Socket } from 'node:dgram';
+import type { Socket } from 'node:dgram';
 import { existsSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../../../src/lib/logger';
 import { MediaThreads, type RemoteRoom } from '../../../src/media';
-import { ULAW_DECODE, ulawEncodeSample } from '../../../src/media/ulaw';
-import { goertzelDb, makeSounds, sine } from '../../support/audio';
+import { goertzelDb, makeSounds } from '../../support/audio';
+import { listeningPeer, toneFrame } from '../../support/rtpPeer';
 
 const TONES = [440, 880, 1200];
 
@@ -26,30 +26,12 @@ class Callers {
   private seq = 0;
 
   async bind(): Promise<void> {
-    for (let i = 0; i < 3; i++) {
-      const socket = createSocket('udp4');
-      await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
-      socket.on('message', (msg) => {
-        const pcm = new Int16Array(msg.length - 12);
-        for (let k = 0; k < pcm.length; k++) pcm[k] = ULAW_DECODE[msg[12 + k]!]!;
-        this.heard[i]!.push(pcm);
-      });
-      this.sockets.push(socket);
-    }
+    for (let i = 0; i < 3; i++) this.sockets.push(await listeningPeer(this.heard[i]!));
   }
 
   send(port: number): void {
     this.timer = setInterval(() => {
-      for (let i = 0; i < 3; i++) {
-        const pcm = sine(TONES[i]!, 160, 8000, 8000, (2 * Math.PI * TONES[i]! * this.seq * 160) / 8000);
-        const packet = Buffer.alloc(172);
-        packet[0] = 0x80;
-        packet.writeUInt16BE(this.seq & 0xffff, 2);
-        packet.writeUInt32BE((this.seq * 160) >>> 0, 4);
-        packet.writeUInt32BE(i + 1, 8);
-        for (let k = 0; k < 160; k++) packet[12 + k] = ulawEncodeSample(pcm[k]!);
-        this.sockets[i]!.send(packet, port, '127.0.0.1');
-      }
+      for (let i = 0; i < 3; i++) this.sockets[i]!.send(toneFrame(TONES[i]!, this.seq, i + 1), port, '127.0.0.1');
       this.seq++;
     }, 20);
   }
