@@ -1,6 +1,7 @@
 import { MeetmeApp } from '../app/App';
 import { createApi } from '../app/api';
 import type { Config } from '../config/schema';
+import { errorMessage } from '../lib/errors';
 import { createLogger } from '../lib/logger';
 import { setListenerErrorSink } from '../lib/TypedEmitter';
 
@@ -13,21 +14,27 @@ export async function serve(config: Readonly<Config>): Promise<number> {
   const api = await createApi(app, config, logger);
   await api.listen({ host: config.http.host, port: config.http.port });
   logger.info({ http: `${config.http.host}:${config.http.port}` }, 'API, console and probes listening');
-  void app.start();
-  await new Promise<void>((resolve) => {
+  const code = await new Promise<number>((resolve) => {
     const stop = (signal: string): void => {
       logger.info({ signal }, 'stopping: no new callers');
       app.drain();
       void app.manager.idle(config.shutdown.drainTimeoutMs).then(async () => {
         await app.stop(`app stopping (${signal})`);
         await api.close();
-        resolve();
+        resolve(0);
       });
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
+    // Asterisk being down is not a failure (the client retries); a port the app cannot bind is.
+    app.start().catch(async (error: unknown) => {
+      logger.fatal({ err: error }, `cannot start: ${errorMessage(error)}`);
+      await app.stop('start failed').catch(() => undefined);
+      await api.close();
+      resolve(1);
+    });
   });
-  logger.info('stopped');
+  logger.info(code === 0 ? 'stopped' : 'stopped after a failed start');
   logger.flush();
-  return 0;
+  return code;
 }

@@ -26,6 +26,20 @@ describe('ari-meetme command line', function () {
     expect(output()).to.contain('MEDIA_PORT').and.to.contain('mixer.default');
   });
 
+  it('exits 1 with the cause when the RTP port is taken, instead of crashing', async () => {
+    const { createSocket } = await import('node:dgram');
+    const taken = createSocket('udp4');
+    await new Promise<void>((resolve) => taken.bind(0, '127.0.0.1', () => resolve()));
+    try {
+      const port = String(taken.address().port);
+      const { exited, output } = run(['serve'], { MEDIA_PORT: port, MEDIA_THREADS: '1', HTTP_PORT: '0', ARI_URL: 'http://127.0.0.1:9', STORE_PATH: ':memory:', RECORDINGS_DIR: mkdtempSync(join(tmpdir(), 'rec-')) });
+      expect(await exited).to.equal(1);
+      expect(output()).to.contain(`cannot start: bind EADDRINUSE 127.0.0.1:${port}`).and.not.contain('triggerUncaughtException');
+    } finally {
+      taken.close();
+    }
+  });
+
   it('check-config shows the configuration with every secret hidden', async () => {
     const { exited, output } = run(['check-config'], { ARI_PASSWORD: 'hunter2-secret', API_KEYS: 'ops:admin:a-very-long-secret-api-key' });
     expect(await exited).to.equal(0);
