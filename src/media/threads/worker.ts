@@ -18,7 +18,7 @@ const options = workerData as ThreadOptions;
 const post = (report: Report) => port.postMessage(report);
 
 // Log lines go to the main thread, which writes them with its own logger and destination.
-const logger = pino({ level: 'warn', base: { thread: options.index } }, { write: (line: string) => post({ type: 'log', line }) });
+const logger = pino({ level: 'warn', base: null }, { write: (line: string) => post({ type: 'log', line }) });
 
 const engine = new MediaEngine({ bindAddress: options.bindAddress, port: options.port, ptimeMs: 20, soundsDir: options.soundsDir, musicDir: options.musicDir, logger });
 const timer = new ConferenceTimer({ intervalMs: 20, leadMs: options.tickLeadMs, epochMs: options.epochMs, logger });

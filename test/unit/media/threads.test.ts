@@ -153,4 +153,21 @@ describe('MediaThreads: the app mixer on worker threads', function () {
     // 0.5 s of 8 kHz PCM16 after a 44-byte header, give or take a few frames.
     expect(statSync(path).size).to.be.greaterThan(44 + 6000);
   });
+
+  it('fails to start, naming the cause, when a thread cannot bind its port', async () => {
+    const taken = await listeningPeer([]);
+    const port = taken.address().port;
+    // The second thread would listen on port + 1: take the first thread's port so the pool cannot start.
+    const blocked = new MediaThreads({ threads: 2, bindAddress: '127.0.0.1', port, ...sounds, tickLeadMs: 3, logger: silentLogger() });
+    try {
+      await blocked.start().then(
+        () => expect.fail('started on a port in use'),
+        (error: Error) => expect(error.message).to.match(/EADDRINUSE/),
+      );
+      expect(blocked.healthy()).to.equal(false);
+    } finally {
+      taken.close();
+      await blocked.close();
+    }
+  });
 });
