@@ -91,6 +91,10 @@ export class MediaEngine implements RoomHost {
     return room;
   }
 
+  get roomCount(): number {
+    return this.rooms.size;
+  }
+
   room(roomId: string): MediaRoom | undefined {
     return this.rooms.get(roomId);
   }

@@ -16,6 +16,8 @@ export interface MediaThreadsOptions {
   soundsDir: string;
   musicDir: string;
   tickLeadMs: number;
+  /** A thread with no rooms for this long stops its clock until the next room (default 10 s). */
+  idleClockStopMs?: number;
   logger: Logger;
 }
 
@@ -66,6 +68,7 @@ export class MediaThreads {
           musicDir: options.musicDir,
           tickLeadMs: options.tickLeadMs,
           epochMs: epochMs + (index * PTIME_MS) / count,
+          idleClockStopMs: options.idleClockStopMs ?? 10_000,
         },
         options.logger.child({ component: 'media', thread: index }),
       );
@@ -133,7 +136,7 @@ export class MediaThreads {
     return this.threads.map((t) => {
       const health = t.lastHealth();
       const s = t.stats();
-      return { index: t.index, port: t.port, healthy: t.healthy(), restarts: t.restarts, rooms: s.rooms, legs: s.legs, timer: health?.timer, heapUsed: health?.heapUsed, gcs: health?.gcs };
+      return { index: t.index, port: t.port, healthy: t.healthy(), restarts: t.restarts, rooms: s.rooms, legs: s.legs, timer: health?.timer ?? undefined, heapUsed: health?.heapUsed, gcs: health?.gcs };
     });
   }
 

@@ -14,6 +14,8 @@ export interface ThreadOptions {
   /** The epoch (ms) this thread's clock counts from: its phase in the shared schedule. */
   epochMs: number;
   heartbeatMs: number;
+  /** With no rooms for this long, the thread stops its clock until the next room. */
+  idleClockStopMs: number;
 }
 
 /** Main thread to media thread. Messages keep their order, so a leg is always created before it is changed. */
@@ -39,7 +41,8 @@ export type Request =
 
 export interface ThreadHealth {
   stats: EngineStats;
-  timer: TimerStats;
+  /** null while the thread, having no rooms, has stopped its clock. */
+  timer: TimerStats | null;
   timerHealthy: boolean;
   heapUsed: number;
   /** Garbage collections in this thread since it started. */

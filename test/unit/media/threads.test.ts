@@ -170,4 +170,18 @@ describe('MediaThreads: the app mixer on worker threads', function () {
       await blocked.close();
     }
   });
+
+  it("stops an idle thread's clock and starts it again for the next room", async () => {
+    await threads.close();
+    threads = new MediaThreads({ threads: 2, bindAddress: '127.0.0.1', port: 0, ...sounds, tickLeadMs: 3, idleClockStopMs: 300, logger: silentLogger() });
+    await threads.start();
+    await waitFor(() => threads.report().every((t) => t.timer === undefined), 3000, 'both clocks stopped');
+    expect(threads.healthy(), 'idle on purpose is healthy').to.equal(true);
+    const { room, c } = await roomWithCallers('r');
+    await pause(600);
+    expect(c.heard[1]!.length, 'frames mixed after the clock started again').to.be.greaterThan(15);
+    const busy = threads.report().find((t) => t.port === room.port)!;
+    expect(busy.timer?.ticks).to.be.greaterThan(10);
+    expect(threads.report().filter((t) => t.timer === undefined), 'the other thread stays idle').to.have.length(1);
+  });
 });
