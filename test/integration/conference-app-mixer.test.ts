@@ -65,6 +65,11 @@ describe('conferences mixed by the app itself, against the ARI double with no ti
     callers[1]!.clearHeard();
     await new Promise((resolve) => setTimeout(resolve, 800));
     expect(levels(callers[1]!)[1200]).to.be.greaterThan(-40);
+    // The last two leave: the conference ends and its media thread holds nothing of it.
+    await callers[1]!.hangup();
+    await callers[2]!.hangup();
+    await waitFor(() => r.app.engine.stats().rooms === 0 && r.app.engine.stats().legs === 0, 5000, 'room and legs gone from the media thread');
+    expect(r.ast.bridges()).to.have.length(0);
   });
 
   it('counts and drops packets from foreign senders and garbage, and the mix goes on', async () => {
