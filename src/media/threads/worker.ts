@@ -41,13 +41,11 @@ function onTick(tick: TickInfo): void {
 let timer: ConferenceTimer | undefined;
 let idleSince = performance.now();
 
-function clock(): ConferenceTimer {
-  if (!timer) {
-    timer = new ConferenceTimer({ intervalMs: 20, leadMs: options.tickLeadMs, epochMs: options.epochMs, logger });
-    timer.on('tick', onTick);
-    timer.begin();
-  }
-  return timer;
+function startClock(): void {
+  if (timer) return;
+  timer = new ConferenceTimer({ intervalMs: 20, leadMs: options.tickLeadMs, epochMs: options.epochMs, logger });
+  timer.on('tick', onTick);
+  timer.begin();
 }
 
 function stopClockWhenIdle(): void {
@@ -106,7 +104,7 @@ async function answer(request: Request): Promise<unknown> {
 function handle(command: Command): void {
   switch (command.op) {
     case 'createRoom':
-      clock();
+      startClock();
       idleSince = performance.now();
       engine.createRoom(command.room);
       return;
@@ -165,7 +163,7 @@ port.on('message', (command: Command) => {
 
 void engine.start().then(
   (address) => {
-    clock();
+    startClock();
     setInterval(heartbeat, options.heartbeatMs);
     post({ type: 'ready', port: address.port });
   },
