@@ -84,7 +84,7 @@ export class MediaThread {
       });
       worker.on('error', (error) => {
         if (!ready) reject(error);
-        else this.logger.error({ err: error, thread: this.index }, 'media thread failed');
+        else this.logger.error({ err: error }, 'media thread failed');
       });
       worker.on('exit', (code) => {
         if (this.worker !== worker) return;
@@ -128,7 +128,7 @@ export class MediaThread {
       if (typeof level === 'number' && level >= 50) this.logger.error(fields, message);
       else this.logger.warn(fields, message);
     } catch {
-      this.logger.warn({ line, thread: this.index }, 'unreadable log line from a media thread');
+      this.logger.warn({ line }, 'unreadable log line from a media thread');
     }
   }
 
@@ -144,7 +144,7 @@ export class MediaThread {
   private restartAfterCrash(code: number): void {
     const delay = RESTART_DELAYS_MS[Math.min(this.crashes, RESTART_DELAYS_MS.length - 1)] as number;
     this.crashes++;
-    this.logger.error({ thread: this.index, code, restartInMs: delay }, 'media thread exited: restarting it on the same port');
+    this.logger.error({ code, restartInMs: delay }, 'media thread exited: restarting it on the same port');
     setTimeout(() => {
       if (this.closing) return;
       this.start().then(
@@ -156,7 +156,7 @@ export class MediaThread {
         },
         (error: unknown) => {
           if (this.closing) return;
-          this.logger.error({ err: error, thread: this.index }, 'restarting the media thread failed');
+          this.logger.error({ err: error }, 'restarting the media thread failed');
           this.restartAfterCrash(-1);
         },
       );
