@@ -8,7 +8,6 @@ import type { RecordingEntry } from '../store/RecordingsIndex';
 import { ignoreGone, isNotFound, type AriClient } from '../ari';
 import type { MeetmeApp } from './App';
 
-/** Recordings Asterisk made (mixer `asterisk`) live in its spool: fetched over ARI. */
 /** How long a recording fetched from Asterisk is kept for the next range request of the same player. */
 const FETCHED_KEEP_MS = 60_000;
 /** Larger files are not kept: a few of them would hold too much memory. */
