@@ -1,4 +1,4 @@
-import { AppError } from '../lib/errors';
+import { roomErrors } from './roomErrors';
 import { addInto, minusInto } from './mixFrame';
 import { FRAME, MediaLeg, type Codec } from './MediaLeg';
 import { rms } from './TalkDetector';
@@ -42,8 +42,8 @@ export class MediaRoom {
   }
 
   addLeg(options: { participantId: string; codec: Codec | 'slin16' | 'g722' }): MediaLeg {
-    if (options.codec !== 'ulaw') throw new AppError('unsupported_codec', `codec ${options.codec} is not supported by the app mixer (u-law only)`, 400);
-    if (this.legs.has(options.participantId)) throw new AppError('duplicate_leg', `participant ${options.participantId} already has a leg`, 409);
+    if (options.codec !== 'ulaw') throw roomErrors.unsupportedCodec(options.codec);
+    if (this.legs.has(options.participantId)) throw roomErrors.duplicateLeg(options.participantId);
     const leg = new MediaLeg(options.participantId, options.codec, (l) => this.host.legAdded(l));
     this.legs.set(options.participantId, leg);
     this.order = [...this.legs.values()];
@@ -52,7 +52,7 @@ export class MediaRoom {
 
   leg(participantId: string): MediaLeg {
     const leg = this.legs.get(participantId);
-    if (!leg) throw new AppError('participant_not_found', `no media leg for ${participantId}`, 404);
+    if (!leg) throw roomErrors.legNotFound(participantId);
     return leg;
   }
 
@@ -173,7 +173,7 @@ export class MediaRoom {
   }
 
   async startRecording(path: string): Promise<void> {
-    if (this.recorder) throw new AppError('already_recording', 'the room is already being recorded', 409);
+    if (this.recorder) throw roomErrors.alreadyRecording();
     this.recorder = new WavRecorder(path);
     this.recordingPaused = false;
   }
@@ -184,7 +184,7 @@ export class MediaRoom {
 
   async stopRecording(): Promise<{ path: string; seconds: number }> {
     const recorder = this.recorder;
-    if (!recorder) throw new AppError('not_recording', 'the room is not being recorded', 409);
+    if (!recorder) throw roomErrors.notRecording();
     this.recorder = undefined;
     recorder.close();
     return { path: recorder.path, seconds: recorder.seconds };

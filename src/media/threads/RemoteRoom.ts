@@ -1,5 +1,5 @@
 import type { GainStep } from '../../conference/ports';
-import { AppError } from '../../lib/errors';
+import { roomErrors } from '../roomErrors';
 import type { Logger } from '../../lib/logger';
 import { TypedEmitter } from '../../lib/TypedEmitter';
 import type { MediaThread } from './MediaThread';
@@ -89,8 +89,8 @@ export class RemoteRoom {
   }
 
   addLeg(options: { participantId: string; codec: 'ulaw' | 'slin16' | 'g722' }): RemoteLeg {
-    if (options.codec !== 'ulaw') throw new AppError('unsupported_codec', `codec ${options.codec} is not supported by the app mixer (u-law only)`, 400);
-    if (this.legs.has(options.participantId)) throw new AppError('duplicate_leg', `participant ${options.participantId} already has a leg`, 409);
+    if (options.codec !== 'ulaw') throw roomErrors.unsupportedCodec(options.codec);
+    if (this.legs.has(options.participantId)) throw roomErrors.duplicateLeg(options.participantId);
     const leg = new RemoteLeg(options.participantId, this);
     this.legs.set(options.participantId, leg);
     this.command({ op: 'addLeg', leg: options.participantId });
@@ -99,7 +99,7 @@ export class RemoteRoom {
 
   leg(participantId: string): RemoteLeg {
     const leg = this.legs.get(participantId);
-    if (!leg) throw new AppError('participant_not_found', `no media leg for ${participantId}`, 404);
+    if (!leg) throw roomErrors.legNotFound(participantId);
     return leg;
   }
 
@@ -152,7 +152,7 @@ export class RemoteRoom {
   }
 
   async startRecording(path: string): Promise<void> {
-    if (this.recording && !this.recording.lost) throw new AppError('already_recording', 'the room is already being recorded', 409);
+    if (this.recording && !this.recording.lost) throw roomErrors.alreadyRecording();
     await this.thread.request({ op: 'startRecording', room: this.id, path });
     this.recording = { path, lost: false };
   }
@@ -163,7 +163,7 @@ export class RemoteRoom {
 
   async stopRecording(): Promise<void> {
     const recording = this.recording;
-    if (!recording) throw new AppError('not_recording', 'the room is not being recorded', 409);
+    if (!recording) throw roomErrors.notRecording();
     this.recording = undefined;
     if (!recording.lost) await this.thread.request({ op: 'stopRecording', room: this.id });
   }
