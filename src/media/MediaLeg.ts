@@ -7,6 +7,9 @@ import { TalkDetector } from './TalkDetector';
 
 export type Codec = 'ulaw';
 
+/** The app mixer's period: 20 ms frames, as Asterisk's externalMedia sends them. */
+export const PTIME_MS = 20;
+/** Samples in one frame at 8 kHz. */
 export const FRAME = 160;
 const HEADER = 12;
 

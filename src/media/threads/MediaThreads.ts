@@ -4,6 +4,7 @@ import type { Logger } from '../../lib/logger';
 import { TypedEmitter } from '../../lib/TypedEmitter';
 import type { TimerStats } from '../../timing/ConferenceTimer';
 import type { EngineStats } from '../MediaEngine';
+import { PTIME_MS } from '../MediaLeg';
 import { MediaThread } from './MediaThread';
 import { RemoteRoom } from './RemoteRoom';
 
@@ -20,8 +21,6 @@ export interface MediaThreadsOptions {
   idleClockStopMs?: number;
   logger: Logger;
 }
-
-const PTIME_MS = 20;
 
 /** The most media threads the default gives (so the most RTP ports a default install needs). */
 export const MAX_DEFAULT_THREADS = 8;
@@ -54,7 +53,7 @@ export class MediaThreads {
 
   constructor(private readonly options: MediaThreadsOptions) {
     // Threads tick at evenly spread phases of one schedule: ticking all at once, they would contend for the
-    // cores at the same instant (measured: p99 lateness 0.3 ms spread, 2.7 ms together on two cores). A
+    // cores at the same instant (measured on two cores: p99 lateness 0.05 ms spread, 2.7 ms together). A
     // restarted thread keeps its phase, so Asterisk sees no jump in a room's timing.
     const count = Math.max(1, options.threads);
     const epochMs = performance.timeOrigin + performance.now();

@@ -9,6 +9,7 @@ import pino from 'pino';
 import { AppError } from '../../lib/errors';
 import { ConferenceTimer, type TickInfo } from '../../timing/ConferenceTimer';
 import { MediaEngine } from '../MediaEngine';
+import { PTIME_MS } from '../MediaLeg';
 import type { MediaRoom } from '../MediaRoom';
 import type { Command, Report, Request, ThreadOptions } from './protocol';
 
@@ -20,7 +21,7 @@ const post = (report: Report) => port.postMessage(report);
 // Log lines go to the main thread, which writes them with its own logger and destination.
 const logger = pino({ level: 'warn', base: null }, { write: (line: string) => post({ type: 'log', line }) });
 
-const engine = new MediaEngine({ bindAddress: options.bindAddress, port: options.port, ptimeMs: 20, soundsDir: options.soundsDir, musicDir: options.musicDir, logger });
+const engine = new MediaEngine({ bindAddress: options.bindAddress, port: options.port, ptimeMs: PTIME_MS, soundsDir: options.soundsDir, musicDir: options.musicDir, logger });
 
 /** Per-tick figures since the last heartbeat, in preallocated arrays: nothing is allocated per tick. */
 const BATCH = 256;
@@ -43,7 +44,7 @@ let idleSince = performance.now();
 
 function startClock(): void {
   if (timer) return;
-  timer = new ConferenceTimer({ intervalMs: 20, leadMs: options.tickLeadMs, epochMs: options.epochMs, logger });
+  timer = new ConferenceTimer({ intervalMs: PTIME_MS, leadMs: options.tickLeadMs, epochMs: options.epochMs, logger });
   timer.on('tick', onTick);
   timer.begin();
 }
