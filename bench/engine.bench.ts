@@ -55,8 +55,6 @@ export async function main(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 1100));
     return engine.report();
   };
-  const gcRun = (globalThis as { gc?: () => void }).gc;
-  gcRun?.();
   const heapOf = (report: ThreadReport[]) => report.reduce((sum, t) => sum + (t.heapUsed ?? 0), 0);
   const heapBefore = heapOf(await fresh());
   const rssBefore = process.memoryUsage().rss;
