@@ -47,7 +47,7 @@ export function presentedKey(request: FastifyRequest): string | undefined {
 export function authenticate(ring: KeyRing, request: FastifyRequest): Principal {
   const secret = presentedKey(request);
   const principal = secret !== undefined ? ring.find(secret) : undefined;
-  if (!principal) throw new AppError('unauthorized', secret === undefined ? 'an API key is required' : 'unknown API key', 401);
+  if (!principal) throw new AppError('unauthorized', secret === undefined ? 'an API key is required' : 'unknown API key');
   return principal;
 }
 
@@ -57,7 +57,7 @@ export function authorize(principal: Principal, access: Access, number?: string)
     principal.role === 'admin' ||
     (principal.role === 'viewer' && access === 'read') ||
     (principal.role === 'moderator' && access !== 'admin' && (number === undefined || principal.conferences?.has(number) === true));
-  if (!allowed) throw new AppError('forbidden', `${principal.role} "${principal.name}" may not do this${number !== undefined ? ` on conference ${number}` : ''}`, 403);
+  if (!allowed) throw new AppError('forbidden', `${principal.role} "${principal.name}" may not do this${number !== undefined ? ` on conference ${number}` : ''}`);
 }
 
 /** Narrows a list to what the principal may see. */

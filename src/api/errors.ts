@@ -1,8 +1,8 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { isAppError } from '../lib/errors';
+import { isAppError, type ErrorCode } from '../lib/errors';
 
 export interface ErrorBody {
-  error: { code: string; message: string; field?: string };
+  error: { code: ErrorCode; message: string; field?: string };
 }
 
 /** One place maps every failure to a JSON answer: AppError codes, schema failures (naming the field), body limits. */

@@ -17,7 +17,7 @@ export class LocalRecordingFiles implements RecordingFiles {
     try {
       return (await stat(entry.path)).size;
     } catch {
-      throw new AppError('recording_file_missing', `the file of recording ${entry.name} is gone`, 404, { field: 'name' });
+      throw new AppError('recording_file_missing', `the file of recording ${entry.name} is gone`, { field: 'name' });
     }
   }
 

@@ -44,7 +44,7 @@ class AsteriskRecordingFiles implements RecordingFiles {
     try {
       return Buffer.from(await this.ari.rest.recordings.getStoredFile({ recordingName: entry.name }));
     } catch (error) {
-      if (isNotFound(error)) throw new AppError('recording_file_missing', `Asterisk no longer has recording ${entry.name}`, 404, { field: 'name' });
+      if (isNotFound(error)) throw new AppError('recording_file_missing', `Asterisk no longer has recording ${entry.name}`, { field: 'name' });
       throw error;
     }
   }

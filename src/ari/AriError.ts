@@ -1,6 +1,6 @@
-import { AppError } from '../lib/errors';
+import { AppError, type ErrorCode } from '../lib/errors';
 
-const CODES: Record<number, string> = {
+const CODES: Partial<Record<number, ErrorCode>> = {
   400: 'ari_bad_request',
   401: 'ari_unauthorized',
   404: 'ari_not_found',
@@ -13,8 +13,8 @@ export class AriError extends AppError {
   readonly method: string;
   readonly path: string;
 
-  constructor(status: number, method: string, path: string, message: string, code?: string) {
-    super(code ?? CODES[status] ?? (status >= 500 ? 'ari_server_error' : 'ari_error'), `${method} ${path}: ${status} ${message}`, status >= 500 || status === 0 ? 502 : status, { ariStatus: status });
+  constructor(status: number, method: string, path: string, message: string, code?: ErrorCode) {
+    super(code ?? CODES[status] ?? (status >= 500 ? 'ari_server_error' : 'ari_error'), `${method} ${path}: ${status} ${message}`, { ariStatus: status }, status >= 500 || status === 0 ? 502 : status);
     this.name = 'AriError';
     this.ariStatus = status;
     this.method = method;

@@ -134,7 +134,7 @@ export class Conference {
 
   /** Puts a caller into the mix. Announcements were played by the caller flow before this. */
   async join(participant: Participant): Promise<void> {
-    if (this.closed) throw new AppError('conference_ended', `conference ${this.number} has ended`, 409);
+    if (this.closed) throw new AppError('conference_ended', `conference ${this.number} has ended`);
     const first = this.members.size === 0;
     participant.waiting = participant.options.waitMarked && !participant.marked && !this.hasMarked();
     this.members.set(participant.id, participant);
@@ -223,7 +223,7 @@ export class Conference {
 
   async setMuted(participantId: string, muted: boolean, announce = false): Promise<void> {
     const p = this.get(participantId);
-    if (!muted && p.options.listenOnly) throw new AppError('listen_only', 'a listen-only participant cannot be unmuted', 409);
+    if (!muted && p.options.listenOnly) throw new AppError('listen_only', 'a listen-only participant cannot be unmuted');
     if (p.muted === muted) return;
     p.muted = muted;
     await this.media.setTalk(p.id, p.talks);
@@ -244,7 +244,7 @@ export class Conference {
 
   async kickLast(): Promise<void> {
     const last = this.participants().filter((p) => !p.admin).sort((a, b) => b.joinedAt - a.joinedAt)[0];
-    if (!last) throw new AppError('participant_not_found', `nobody to kick in conference ${this.number}`, 404);
+    if (!last) throw new AppError('participant_not_found', `nobody to kick in conference ${this.number}`);
     await this.kick(last.id);
   }
 
@@ -267,8 +267,8 @@ export class Conference {
   }
 
   async startRecording(): Promise<string> {
-    if (this.spec.recording === 'off') throw new AppError('recording_disabled', `conference ${this.number} is never recorded (recording: off)`, 409);
-    if (this.recording) throw new AppError('already_recording', `conference ${this.number} is already being recorded`, 409);
+    if (this.spec.recording === 'off') throw new AppError('recording_disabled', `conference ${this.number} is never recorded (recording: off)`);
+    if (this.recording) throw new AppError('already_recording', `conference ${this.number} is already being recorded`);
     const name = `meetme-${this.number}-${stamp(this.clock.now())}`;
     await this.media.startRecording({ name });
     this.recording = name;
@@ -278,7 +278,7 @@ export class Conference {
 
   async pauseRecording(paused: boolean): Promise<void> {
     const name = this.recording;
-    if (!name) throw new AppError('not_recording', `conference ${this.number} is not being recorded`, 409);
+    if (!name) throw new AppError('not_recording', `conference ${this.number} is not being recorded`);
     if (this.recordingPaused === paused) return;
     await this.media.pauseRecording(paused);
     this.recordingPaused = paused;
@@ -287,7 +287,7 @@ export class Conference {
 
   async stopRecording(): Promise<void> {
     const name = this.recording;
-    if (!name) throw new AppError('not_recording', `conference ${this.number} is not being recorded`, 409);
+    if (!name) throw new AppError('not_recording', `conference ${this.number} is not being recorded`);
     this.recording = null;
     this.recordingPaused = false;
     await this.media.stopRecording();

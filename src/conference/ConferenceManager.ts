@@ -155,7 +155,7 @@ export class ConferenceManager implements ConferenceControl {
       this.log.warn({ conference: definition.number, wanted, using: otherKind }, `mixer "${wanted}" cannot be used: ${reason}`);
       return other;
     }
-    throw new AppError('mixer_unavailable', `conference ${definition.number} cannot be mixed: ${reason}`, 503);
+    throw new AppError('mixer_unavailable', `conference ${definition.number} cannot be mixed: ${reason}`);
   }
 
   private open(definition: ConferenceDefinition): Promise<Conference> {
@@ -225,7 +225,7 @@ export class ConferenceManager implements ConferenceControl {
   async extend(number: string, minutes: number): Promise<void> {
     const conference = this.conference(number);
     const definition = this.options.directory.lookup(number);
-    if (!definition?.schedule) throw new AppError('not_scheduled', `conference ${number} has no schedule`, 409);
+    if (!definition?.schedule) throw new AppError('not_scheduled', `conference ${number} has no schedule`);
     const current = this.extendedEnds.get(number) ?? Date.parse(definition.schedule.end);
     this.extendedEnds.set(number, current + minutes * 60000);
     this.armSchedule(conference, definition);
@@ -288,7 +288,7 @@ export class ConferenceManager implements ConferenceControl {
   async setGain(number: string, participantId: string, gain: { talk?: GainStep; listen?: GainStep }): Promise<void> {
     for (const value of [gain.talk, gain.listen]) {
       if (value !== undefined && (!Number.isInteger(value) || value < -4 || value > 4)) {
-        throw new AppError('invalid_gain', 'gain steps run from -4 to 4', 400);
+        throw new AppError('invalid_gain', 'gain steps run from -4 to 4');
       }
     }
     return this.conference(number).setGain(participantId, gain);

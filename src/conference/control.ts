@@ -1,7 +1,7 @@
 /**
  * What moderators can do to live conferences: the surface the REST API and the web console use.
  * Implemented by the ConferenceManager; every method throws AppError with a stable code
- * (`conference_not_found` 404, `participant_not_found` 404, `conference_locked` 409, ...).
+ * from the registry in `lib/errors` (`conference_not_found` 404, `participant_not_found` 404, ...).
  */
 import type { TypedEmitter } from '../lib/TypedEmitter';
 import type { ConferenceEvent, ConferenceSnapshot } from './model';

@@ -64,7 +64,7 @@ export function parseOptions(text: string): ConferenceOptions {
     }
   }
   if (unknown.length > 0) {
-    throw new AppError('invalid_options', `unknown conference options: ${unknown.join(', ')}`, 400, { unknown });
+    throw new AppError('invalid_options', `unknown conference options: ${unknown.join(', ')}`, { unknown });
   }
   return Object.freeze(result);
 }

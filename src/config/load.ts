@@ -7,7 +7,7 @@ import { configSchema, type Config } from './schema';
 export class ConfigError extends AppError {
   readonly problems: string[];
   constructor(problems: string[]) {
-    super('invalid_config', `invalid configuration:\n  - ${problems.join('\n  - ')}`, 500, { problems });
+    super('invalid_config', `invalid configuration:\n  - ${problems.join('\n  - ')}`, { problems });
     this.name = 'ConfigError';
     this.problems = problems;
   }

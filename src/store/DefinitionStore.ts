@@ -30,7 +30,7 @@ function fromRow(row: Row): ConferenceDefinition {
 }
 
 const readOnly = (number: string): AppError =>
-  new AppError('definition_read_only', `conference ${number} is defined in the config file and cannot be changed here`, 409, { field: 'number' });
+  new AppError('definition_read_only', `conference ${number} is defined in the config file and cannot be changed here`, { field: 'number' });
 
 /**
  * Conference definitions: the config file's (read-only) over the stored ones. It is the conference
@@ -62,14 +62,14 @@ export class DefinitionStore implements ConferenceDirectory {
     try {
       parseOptions(definition.options);
     } catch (error) {
-      throw new AppError('invalid_options', error instanceof Error ? error.message : String(error), 400, { field: 'options' });
+      throw new AppError('invalid_options', error instanceof Error ? error.message : String(error), { field: 'options' });
     }
     const schedule = definition.schedule;
     if (schedule) {
       const start = Date.parse(schedule.start);
       const end = Date.parse(schedule.end);
-      if (Number.isNaN(start)) throw new AppError('invalid_schedule', 'schedule.start is not a date', 400, { field: 'schedule.start' });
-      if (Number.isNaN(end) || end <= start) throw new AppError('invalid_schedule', 'schedule.end must come after schedule.start', 400, { field: 'schedule.end' });
+      if (Number.isNaN(start)) throw new AppError('invalid_schedule', 'schedule.start is not a date', { field: 'schedule.start' });
+      if (Number.isNaN(end) || end <= start) throw new AppError('invalid_schedule', 'schedule.end must come after schedule.start', { field: 'schedule.end' });
     }
   }
 
@@ -96,7 +96,7 @@ export class DefinitionStore implements ConferenceDirectory {
     if (this.fixed.has(definition.number)) throw readOnly(definition.number);
     this.validate(definition);
     this.store.db.transaction(() => {
-      if (this.lookup(definition.number)) throw new AppError('definition_exists', `conference ${definition.number} already exists`, 409, { field: 'number' });
+      if (this.lookup(definition.number)) throw new AppError('definition_exists', `conference ${definition.number} already exists`, { field: 'number' });
       this.write(definition, true);
     })();
     return this.get(definition.number);
@@ -104,7 +104,7 @@ export class DefinitionStore implements ConferenceDirectory {
 
   get(number: string): ConferenceDefinition {
     const definition = this.lookup(number);
-    if (!definition) throw new AppError('definition_not_found', `no conference ${number} is defined`, 404, { field: 'number' });
+    if (!definition) throw new AppError('definition_not_found', `no conference ${number} is defined`, { field: 'number' });
     return definition;
   }
 
@@ -122,6 +122,6 @@ export class DefinitionStore implements ConferenceDirectory {
   remove(number: string): void {
     if (this.fixed.has(number)) throw readOnly(number);
     const result = this.store.db.prepare('DELETE FROM definitions WHERE number = ?').run(number);
-    if (result.changes === 0) throw new AppError('definition_not_found', `no conference ${number} is defined`, 404, { field: 'number' });
+    if (result.changes === 0) throw new AppError('definition_not_found', `no conference ${number} is defined`, { field: 'number' });
   }
 }

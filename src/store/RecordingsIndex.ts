@@ -65,7 +65,7 @@ export class RecordingsIndex {
 
   get(name: string): RecordingEntry {
     const entry = this.find(name);
-    if (!entry) throw new AppError('recording_not_found', `no recording ${name}`, 404, { field: 'name' });
+    if (!entry) throw new AppError('recording_not_found', `no recording ${name}`, { field: 'name' });
     return entry;
   }
 

@@ -79,7 +79,7 @@ class AppConferenceMedia implements ConferenceMedia {
 
   private get(participantId: string): Leg {
     const leg = this.legs.get(participantId);
-    if (!leg) throw new AppError('participant_not_found', `participant ${participantId} is not in the mix`, 404);
+    if (!leg) throw new AppError('participant_not_found', `participant ${participantId} is not in the mix`);
     return leg;
   }
 
@@ -109,7 +109,7 @@ class AppConferenceMedia implements ConferenceMedia {
       const vars = channel.channelvars ?? {};
       const address = typeof vars.UNICASTRTP_LOCAL_ADDRESS === 'string' ? vars.UNICASTRTP_LOCAL_ADDRESS : '';
       const port = Number(vars.UNICASTRTP_LOCAL_PORT);
-      if (!address || !Number.isInteger(port)) throw new AppError('media_setup_failed', 'externalMedia answered without UNICASTRTP_LOCAL_ADDRESS/PORT', 502);
+      if (!address || !Number.isInteger(port)) throw new AppError('media_setup_failed', 'externalMedia answered without UNICASTRTP_LOCAL_ADDRESS/PORT');
       // Accept RTP only from where Asterisk sends it; anything else is foreign.
       leg.setRemote(address, port);
       // addChannel before StasisStart fails 422 "Channel not in Stasis application".
@@ -130,7 +130,7 @@ class AppConferenceMedia implements ConferenceMedia {
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         dispose();
-        reject(new AppError('media_setup_failed', 'the externalMedia channel never entered Stasis', 504));
+        reject(new AppError('media_setup_timeout', 'the externalMedia channel never entered Stasis'));
       }, this.deps.stasisTimeoutMs ?? 5000);
       const dispose = ari.onChannel(channelId, (event) => {
         if (event.type === 'StasisStart') {
@@ -209,7 +209,7 @@ class AppConferenceMedia implements ConferenceMedia {
   }
 
   async startRecording(target: RecordingTarget): Promise<void> {
-    if (this.recording) throw new AppError('already_recording', 'the conference is already being recorded', 409);
+    if (this.recording) throw new AppError('already_recording', 'the conference is already being recorded');
     const path = join(this.deps.recordingsDir, `${target.name}.wav`);
     await this.room.startRecording(path);
     this.recording = target.name;

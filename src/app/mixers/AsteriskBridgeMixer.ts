@@ -50,7 +50,7 @@ export class AsteriskBridgeMixer implements MixerBackend {
 
   async open(spec: ConferenceMediaSpec): Promise<ConferenceMedia> {
     const availability = this.availability();
-    if (!availability.ok) throw new AppError('mixer_unavailable', availability.reason ?? 'Asterisk mixer unavailable', 503);
+    if (!availability.ok) throw new AppError('mixer_unavailable', availability.reason ?? 'Asterisk mixer unavailable');
     const media = new AsteriskConferenceMedia(this.deps, spec);
     this.open_.add(media);
     media.onClose = () => this.open_.delete(media);
@@ -125,7 +125,7 @@ class AsteriskConferenceMedia implements ConferenceMedia {
 
   private member(participantId: string): Member {
     const member = this.members.get(participantId);
-    if (!member) throw new AppError('participant_not_found', `participant ${participantId} is not in the mix`, 404);
+    if (!member) throw new AppError('participant_not_found', `participant ${participantId} is not in the mix`);
     return member;
   }
 
@@ -219,7 +219,7 @@ class AsteriskConferenceMedia implements ConferenceMedia {
   }
 
   async startRecording(target: RecordingTarget): Promise<void> {
-    if (this.recording) throw new AppError('already_recording', 'the conference is already being recorded', 409);
+    if (this.recording) throw new AppError('already_recording', 'the conference is already being recorded');
     await this.deps.ari.rest.bridges.record({ bridgeId: this.bridgeId, name: target.name, format: 'wav', ifExists: 'fail' });
     this.recording = target.name;
     this.deps.recordings.started({ name: target.name, conferenceNumber: this.spec.number, location: 'asterisk', path: `${target.name}.wav` });

@@ -57,7 +57,7 @@ export class MediaThread {
   ) {}
 
   get port(): number {
-    if (this.boundPort === undefined) throw new AppError('media_not_started', 'the media thread has not started', 503);
+    if (this.boundPort === undefined) throw new AppError('media_not_started', 'the media thread has not started');
     return this.boundPort;
   }
 
@@ -91,7 +91,7 @@ export class MediaThread {
         this.worker = undefined;
         this.live = undefined;
         this.failPending();
-        if (!ready) reject(new AppError('media_thread_failed', `media thread ${this.index} exited before it was ready (code ${code})`, 503));
+        if (!ready) reject(new AppError('media_thread_failed', `media thread ${this.index} exited before it was ready (code ${code})`));
         else if (!this.closing) this.restartAfterCrash(code);
       });
     });
@@ -112,7 +112,7 @@ export class MediaThread {
         this.pending.delete(report.id);
         if (!pending) return;
         if (report.ok) pending.resolve(report.value);
-        else pending.reject(new AppError(report.error.code, report.error.message, report.error.status));
+        else pending.reject(new AppError(report.error.code, report.error.message, undefined, report.error.status));
         return;
       }
       case 'log':
@@ -133,7 +133,7 @@ export class MediaThread {
   }
 
   private failPending(): void {
-    const error = new AppError('media_thread_failed', `media thread ${this.index} stopped`, 503);
+    const error = new AppError('media_thread_failed', `media thread ${this.index} stopped`);
     for (const pending of this.pending.values()) pending.reject(error);
     this.pending.clear();
     const stats = this.health?.stats;
@@ -170,7 +170,7 @@ export class MediaThread {
 
   request<T>(body: RequestBody): Promise<T> {
     const worker = this.live;
-    if (!worker) return Promise.reject(new AppError('media_thread_failed', `media thread ${this.index} is restarting`, 503));
+    if (!worker) return Promise.reject(new AppError('media_thread_failed', `media thread ${this.index} is restarting`));
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });

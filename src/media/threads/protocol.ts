@@ -1,4 +1,5 @@
 import type { GainStep } from '../../conference/ports';
+import type { ErrorCode } from '../../lib/errors';
 import type { TimerStats } from '../../timing/ConferenceTimer';
 import type { EngineStats } from '../MediaEngine';
 
@@ -58,6 +59,6 @@ export type Report =
   | { type: 'heartbeat'; health: ThreadHealth }
   | { type: 'talking'; room: string; leg: string; talking: boolean }
   | { type: 'reply'; id: number; ok: true; value: unknown }
-  | { type: 'reply'; id: number; ok: false; error: { code: string; message: string; status: number } }
+  | { type: 'reply'; id: number; ok: false; error: { code: ErrorCode; message: string; status: number } }
   /** One pino JSON line, logged again by the main thread's logger. */
   | { type: 'log'; line: string };

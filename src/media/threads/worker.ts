@@ -83,7 +83,7 @@ function heartbeat(): void {
 
 function room(id: string): MediaRoom {
   const found = engine.room(id);
-  if (!found) throw new AppError('room_not_found', `no media room ${id} on this thread`, 404);
+  if (!found) throw new AppError('room_not_found', `no media room ${id} on this thread`);
   return found;
 }
 
@@ -145,7 +145,7 @@ function handle(command: Command): void {
       answer(request).then(
         (value) => post({ type: 'reply', id: request.id, ok: true, value }),
         (error: unknown) => {
-          const e = error instanceof AppError ? error : new AppError('media_thread_error', error instanceof Error ? error.message : String(error), 500);
+          const e = error instanceof AppError ? error : new AppError('media_thread_error', error instanceof Error ? error.message : String(error));
           post({ type: 'reply', id: request.id, ok: false, error: { code: e.code, message: e.message, status: e.status } });
         },
       );
