@@ -24,7 +24,9 @@ const THREADS = Number(process.env.BENCH_THREADS ?? defaultThreadCount());
 function socketDrops(port: number): number | undefined {
   try {
     const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
-    const line = readFileSync('/proc/net/udp', 'utf8').split('\n').find((l) => l.trim().split(/\s+/)[1]?.endsWith(`:${hexPort}`));
+    const line = readFileSync('/proc/net/udp', 'utf8')
+      .split('\n')
+      .find((l) => l.trim().split(/\s+/)[1]?.endsWith(`:${hexPort}`));
     return line ? Number(line.trim().split(/\s+/).pop()) : undefined;
   } catch {
     return undefined;
@@ -38,17 +40,27 @@ function pct(values: number[], p: number): number {
 
 export async function main(): Promise<void> {
   const participants = ROOMS * PER_ROOM;
-  const engine = new MediaThreads({ threads: THREADS, bindAddress: '127.0.0.1', port: 0, soundsDir: '/nonexistent', musicDir: '/nonexistent', tickLeadMs: LEAD_MS, logger: silentLogger() });
+  const engine = new MediaThreads({
+    threads: THREADS,
+    bindAddress: '127.0.0.1',
+    port: 0,
+    soundsDir: '/nonexistent',
+    musicDir: '/nonexistent',
+    tickLeadMs: LEAD_MS,
+    logger: silentLogger(),
+  });
   const enginePorts = await engine.start();
   const binary = join(mkdtempSync(join(tmpdir(), 'meetme-loadgen-')), 'loadgen');
   execFileSync('cc', ['-O2', '-o', binary, join(__dirname, 'loadgen.c'), '-lm'], { stdio: 'inherit' });
   const child = spawn(binary, [String(participants)], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout });
   const next = <T>(type: string) =>
-    new Promise<T>((resolve) => lines.on('line', (line) => {
-      const message = JSON.parse(line) as { type: string };
-      if (message.type === type) resolve(message as T);
-    }));
+    new Promise<T>((resolve) =>
+      lines.on('line', (line) => {
+        const message = JSON.parse(line) as { type: string };
+        if (message.type === type) resolve(message as T);
+      }),
+    );
   const { ports } = await next<{ ports: number[] }>('ports');
   // Figures from the threads come with their heartbeat, twice a second: wait for a fresh one.
   const fresh = async (): Promise<ThreadReport[]> => {
@@ -74,7 +86,15 @@ export async function main(): Promise<void> {
     for (const m of micros) tickMicros += m;
     mixedTicks += micros.length;
   });
-  const done = next<{ received: number[]; jitter: number[]; impulseDelays: number[]; sendLateness: number[]; sinkLost: number[]; cpuPercent: number; sendFailures: number }>('done');
+  const done = next<{
+    received: number[];
+    jitter: number[];
+    impulseDelays: number[];
+    sendLateness: number[];
+    sinkLost: number[];
+    cpuPercent: number;
+    sendFailures: number;
+  }>('done');
   // The sender runs WARMUP seconds first (JIT, jitter buffers settling); figures cover the window after.
   const measuring = next<{ type: string }>('measuring');
   child.stdin.end(`start ${SECONDS} ${WARMUP} ${PHASE}\n${targets.join(' ')}\n`);
@@ -99,7 +119,9 @@ export async function main(): Promise<void> {
     const e = engine.stats();
     const cpu = process.cpuUsage(previous.cpu);
     const cpuPercent = ((cpu.user + cpu.system) / 1000 / (performance.now() - previous.at)) * 100;
-    console.log(`  ... ${Math.round((performance.now() - measuredFrom) / 1000)} s: ${late - previous.late} late ticks, engine CPU ${cpuPercent.toFixed(1)}%, in +${e.packetsIn - previous.in}, inbound late +${e.late - previous.lateIn}`);
+    console.log(
+      `  ... ${Math.round((performance.now() - measuredFrom) / 1000)} s: ${late - previous.late} late ticks, engine CPU ${cpuPercent.toFixed(1)}%, in +${e.packetsIn - previous.in}, inbound late +${e.late - previous.lateIn}`,
+    );
     previous = { late, in: e.packetsIn, lateIn: e.late, cpu: process.cpuUsage(), at: performance.now() };
   }, 60_000);
   const result = await done;
@@ -111,29 +133,52 @@ export async function main(): Promise<void> {
   const engineAfter = engine.stats();
   const kernelDrops = enginePorts.map(socketDrops);
   const engineStats = { ...engineAfter };
-  for (const key of ['packetsIn', 'packetsOut', 'lost', 'late', 'concealed', 'foreign', 'malformed'] as const) engineStats[key] -= engineBefore[key];
+  for (const key of ['packetsIn', 'packetsOut', 'lost', 'late', 'concealed', 'foreign', 'malformed'] as const)
+    engineStats[key] -= engineBefore[key];
   await engine.close();
   const cpuPercent = ((cpu.user + cpu.system) / 1000 / wallMs) * 100;
   const got = result.received;
   const threadGcs = report.reduce((sum, t) => sum + (t.gcs ?? 0), 0) - gcsBefore;
-  console.log(`engine: ${ROOMS} rooms x ${PER_ROOM} talkers = ${participants} participants on ${THREADS} media thread(s), ${SECONDS} s measured after ${WARMUP} s warm-up, senders ${PHASE}, tick lead ${LEAD_MS} ms`);
-  console.log(`  CPU of the engine process (every thread): ${cpuPercent.toFixed(1)}% of one core -> ${(participants / (cpuPercent / 100)).toFixed(0)} participants per core`);
+  console.log(
+    `engine: ${ROOMS} rooms x ${PER_ROOM} talkers = ${participants} participants on ${THREADS} media thread(s), ${SECONDS} s measured after ${WARMUP} s warm-up, senders ${PHASE}, tick lead ${LEAD_MS} ms`,
+  );
+  console.log(
+    `  CPU of the engine process (every thread): ${cpuPercent.toFixed(1)}% of one core -> ${(participants / (cpuPercent / 100)).toFixed(0)} participants per core`,
+  );
   console.log(`  mixing time per tick and thread: ${(tickMicros / Math.max(1, mixedTicks) / 1000).toFixed(3)} ms mean`);
   for (const t of report) {
     const s = t.timer;
     if (!s) continue;
     // The clock ran on a little after the sender stopped (up to a heartbeat): these counts cover that too.
-    console.log(`  thread ${t.index} (${t.legs} legs): tick lateness p50 ${s.lateness.p50.toFixed(3)} ms, p99 ${s.lateness.p99.toFixed(3)} ms, max ${s.lateness.max.toFixed(3)} ms; ${s.ticks} ticks of ${s.due} due, late (>1 ms) ${s.lateTicks}, early (>1 ms) ${s.earlyTicks}, skipped ${s.skipped}`);
+    console.log(
+      `  thread ${t.index} (${t.legs} legs): tick lateness p50 ${s.lateness.p50.toFixed(3)} ms, p99 ${s.lateness.p99.toFixed(3)} ms, max ${s.lateness.max.toFixed(3)} ms; ${s.ticks} ticks of ${s.due} due, late (>1 ms) ${s.lateTicks}, early (>1 ms) ${s.earlyTicks}, skipped ${s.skipped}`,
+    );
   }
-  console.log(`  packets per participant at the sink while the sender ran: min ${Math.min(...got)}, max ${Math.max(...got)}, target ${SECONDS * 50}`);
-  console.log(`  lost at the sink (gaps in each participant's RTP sequence): ${result.sinkLost.reduce((a, b) => a + b, 0)} in all, worst participant ${Math.max(...result.sinkLost)}`);
-  console.log(`  engine in: ${engineStats.packetsIn}, out: ${engineStats.packetsOut}, lost ${engineStats.lost}, concealed ${engineStats.concealed}, late ${engineStats.late}, foreign ${engineStats.foreign}, malformed ${engineStats.malformed}`);
+  console.log(
+    `  packets per participant at the sink while the sender ran: min ${Math.min(...got)}, max ${Math.max(...got)}, target ${SECONDS * 50}`,
+  );
+  console.log(
+    `  lost at the sink (gaps in each participant's RTP sequence): ${result.sinkLost.reduce((a, b) => a + b, 0)} in all, worst participant ${Math.max(...result.sinkLost)}`,
+  );
+  console.log(
+    `  engine in: ${engineStats.packetsIn}, out: ${engineStats.packetsOut}, lost ${engineStats.lost}, concealed ${engineStats.concealed}, late ${engineStats.late}, foreign ${engineStats.foreign}, malformed ${engineStats.malformed}`,
+  );
   const sendLate = result.sendLateness;
   console.log(`  load generator process: ${result.cpuPercent.toFixed(1)}% of one core, ${result.sendFailures} failed sends`);
-  console.log(`  dropped by the kernel at the engine's sockets (full receive buffer), whole run: ${kernelDrops.some((d) => d === undefined) ? 'not readable here' : kernelDrops.join(' + ')}`);
-  console.log(`  load generator's own send lateness (jitter the engine must absorb): p50 ${pct(sendLate, 50).toFixed(2)} ms, p99 ${pct(sendLate, 99).toFixed(2)} ms, max ${pct(sendLate, 100).toFixed(2)} ms, bursts later than 20 ms: ${sendLate.filter((v) => v > 20).length}`);
+  console.log(
+    `  dropped by the kernel at the engine's sockets (full receive buffer), whole run: ${kernelDrops.some((d) => d === undefined) ? 'not readable here' : kernelDrops.join(' + ')}`,
+  );
+  console.log(
+    `  load generator's own send lateness (jitter the engine must absorb): p50 ${pct(sendLate, 50).toFixed(2)} ms, p99 ${pct(sendLate, 99).toFixed(2)} ms, max ${pct(sendLate, 100).toFixed(2)} ms, bursts later than 20 ms: ${sendLate.filter((v) => v > 20).length}`,
+  );
   console.log(`  sink interarrival jitter: mean ${(result.jitter.reduce((a, b) => a + b, 0) / got.length).toFixed(3)} ms`);
-  console.log(`  garbage collections in the window: ${threadGcs} in the media threads (${(threadGcs / SECONDS).toFixed(1)}/s; Node's dgram allocates per datagram, the mix path does not), ${mainCollections} in the main thread`);
-  console.log(`  memory per participant: heap ${((heapAfter - heapBefore) / participants / 1024).toFixed(1)} KiB, rss ${((rssAfter - rssBefore) / participants / 1024).toFixed(1)} KiB`);
-  console.log(`  added latency through the app (click in, click out): p50 ${pct(result.impulseDelays, 50).toFixed(1)} ms, p95 ${pct(result.impulseDelays, 95).toFixed(1)} ms over ${result.impulseDelays.length} clicks`);
+  console.log(
+    `  garbage collections in the window: ${threadGcs} in the media threads (${(threadGcs / SECONDS).toFixed(1)}/s; Node's dgram allocates per datagram, the mix path does not), ${mainCollections} in the main thread`,
+  );
+  console.log(
+    `  memory per participant: heap ${((heapAfter - heapBefore) / participants / 1024).toFixed(1)} KiB, rss ${((rssAfter - rssBefore) / participants / 1024).toFixed(1)} KiB`,
+  );
+  console.log(
+    `  added latency through the app (click in, click out): p50 ${pct(result.impulseDelays, 50).toFixed(1)} ms, p95 ${pct(result.impulseDelays, 95).toFixed(1)} ms over ${result.impulseDelays.length} clicks`,
+  );
 }

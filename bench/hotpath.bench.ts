@@ -26,7 +26,14 @@ export async function main(): Promise<void> {
   time('u-law decode, 160 samples', 1_000_000, () => ulawDecodeInto(packet, 12, pcm, 160));
   time('u-law encode, 160 samples', 1_000_000, () => ulawEncodeInto(pcm, out, 0, 160));
 
-  const engine = new MediaEngine({ bindAddress: '127.0.0.1', port: 0, ptimeMs: 20, soundsDir: '/nonexistent', musicDir: '/nonexistent', logger: silentLogger() });
+  const engine = new MediaEngine({
+    bindAddress: '127.0.0.1',
+    port: 0,
+    ptimeMs: 20,
+    soundsDir: '/nonexistent',
+    musicDir: '/nonexistent',
+    logger: silentLogger(),
+  });
   const room = engine.createRoom('bench');
   const legs = Array.from({ length: 10 }, (_, i) => room.addLeg({ participantId: `p${i}`, codec: 'ulaw' }));
   // The engine is not started, so sending is a no-op: only pulling, mixing and encoding are measured.
@@ -43,7 +50,9 @@ export async function main(): Promise<void> {
     feed();
     room.tick();
   });
-  console.log(`  -> ${(20e6 / mixNs).toFixed(0)} rooms of 10 per 20 ms tick on one core (${((20e6 / mixNs) * 10).toFixed(0)} participants)`);
+  console.log(
+    `  -> ${(20e6 / mixNs).toFixed(0)} rooms of 10 per 20 ms tick on one core (${((20e6 / mixNs) * 10).toFixed(0)} participants)`,
+  );
   const gc = (globalThis as { gc?: () => void }).gc;
   if (gc) {
     for (let i = 0; i < 1000; i++) {
@@ -68,7 +77,9 @@ export async function main(): Promise<void> {
     // GC entries reach the observer asynchronously.
     await new Promise((resolve) => setTimeout(resolve, 200));
     observer.disconnect();
-    console.log(`  over ${ticks * 10} output packets: ${collections} garbage collections, heap ${grown} bytes larger (${(grown / (ticks * 10)).toFixed(3)} bytes per packet)`);
+    console.log(
+      `  over ${ticks * 10} output packets: ${collections} garbage collections, heap ${grown} bytes larger (${(grown / (ticks * 10)).toFixed(3)} bytes per packet)`,
+    );
   } else console.log('  (run through npm run bench for the allocation figure: needs --expose-gc)');
   await engine.close();
 }

@@ -11,7 +11,11 @@ for (const name of names) {
     process.exit(2);
   }
   const file = join(__dirname, `${name}.bench.ts`);
-  const result = spawnSync(process.execPath, ['--expose-gc', '-r', 'tsx/cjs', '-e', `require(${JSON.stringify(file)}).main().catch((e) => { console.error(e); process.exit(1); })`], { stdio: 'inherit' });
+  const result = spawnSync(
+    process.execPath,
+    ['--expose-gc', '-r', 'tsx/cjs', '-e', `require(${JSON.stringify(file)}).main().catch((e) => { console.error(e); process.exit(1); })`],
+    { stdio: 'inherit' },
+  );
   if (result.status !== 0) failed++;
 }
 process.exit(failed ? 1 : 0);

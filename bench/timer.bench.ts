@@ -51,14 +51,24 @@ export async function main(): Promise<void> {
     return timer.stats();
   };
   const w = await worker(0);
-  console.log(`  worker + Atomics.wait: ticks ${w.ticks + w.skipped}/${w.due} due, lateness p50 ${w.lateness.p50.toFixed(3)} ms, p99 ${w.lateness.p99.toFixed(3)} ms, max ${w.lateness.max.toFixed(3)} ms`);
+  console.log(
+    `  worker + Atomics.wait: ticks ${w.ticks + w.skipped}/${w.due} due, lateness p50 ${w.lateness.p50.toFixed(3)} ms, p99 ${w.lateness.p99.toFixed(3)} ms, max ${w.lateness.max.toFixed(3)} ms`,
+  );
   const l = await worker(3);
-  console.log(`  same, 3 ms lead (app): ticks ${l.ticks + l.skipped}/${l.due} due, lateness p50 ${l.lateness.p50.toFixed(3)} ms, p99 ${l.lateness.p99.toFixed(3)} ms, max ${l.lateness.max.toFixed(3)} ms, early ${l.earlyTicks}`);
+  console.log(
+    `  same, 3 ms lead (app): ticks ${l.ticks + l.skipped}/${l.due} due, lateness p50 ${l.lateness.p50.toFixed(3)} ms, p99 ${l.lateness.p99.toFixed(3)} ms, max ${l.lateness.max.toFixed(3)} ms, early ${l.earlyTicks}`,
+  );
   const c = await chain();
   const cs = c.h.summary();
-  console.log(`  setTimeout chain:      ticks ${c.ticks}/${SECONDS * 50}, lateness p50 ${cs.p50.toFixed(3)} ms, p99 ${cs.p99.toFixed(3)} ms, max ${cs.max.toFixed(3)} ms`);
+  console.log(
+    `  setTimeout chain:      ticks ${c.ticks}/${SECONDS * 50}, lateness p50 ${cs.p50.toFixed(3)} ms, p99 ${cs.p99.toFixed(3)} ms, max ${cs.max.toFixed(3)} ms`,
+  );
   const i = await interval();
-  console.log(`  setInterval:           ticks ${i.ticks}/${SECONDS * 50} (${((100 * (SECONDS * 50 - i.ticks)) / (SECONDS * 50)).toFixed(1)}% lost)`);
-  console.log(`  ratio p99 setTimeout/worker: ${(cs.p99 / Math.max(0.001, w.lateness.p99)).toFixed(1)}x, setTimeout/worker with lead: ${(cs.p99 / Math.max(0.001, l.lateness.p99)).toFixed(1)}x`);
+  console.log(
+    `  setInterval:           ticks ${i.ticks}/${SECONDS * 50} (${((100 * (SECONDS * 50 - i.ticks)) / (SECONDS * 50)).toFixed(1)}% lost)`,
+  );
+  console.log(
+    `  ratio p99 setTimeout/worker: ${(cs.p99 / Math.max(0.001, w.lateness.p99)).toFixed(1)}x, setTimeout/worker with lead: ${(cs.p99 / Math.max(0.001, l.lateness.p99)).toFixed(1)}x`,
+  );
   stop();
 }

@@ -57,7 +57,11 @@ export function authorize(principal: Principal, access: Access, number?: string)
     principal.role === 'admin' ||
     (principal.role === 'viewer' && access === 'read') ||
     (principal.role === 'moderator' && access !== 'admin' && (number === undefined || principal.conferences?.has(number) === true));
-  if (!allowed) throw new AppError('forbidden', `${principal.role} "${principal.name}" may not do this${number !== undefined ? ` on conference ${number}` : ''}`);
+  if (!allowed)
+    throw new AppError(
+      'forbidden',
+      `${principal.role} "${principal.name}" may not do this${number !== undefined ? ` on conference ${number}` : ''}`,
+    );
 }
 
 /** Narrows a list to what the principal may see. */

@@ -42,7 +42,10 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     {
       level: 'warn',
       serializers: {
-        req: (req: { method?: string; url?: string }) => ({ method: req.method, url: (req.url ?? '').replace(/([?&]key=)[^&]*/g, '$1[secret]') }),
+        req: (req: { method?: string; url?: string }) => ({
+          method: req.method,
+          url: (req.url ?? '').replace(/([?&]key=)[^&]*/g, '$1[secret]'),
+        }),
       },
     },
   );
@@ -60,7 +63,11 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   installErrorHandling(app);
   await app.register(swagger, {
     openapi: {
-      info: { title: 'ari-meetme', description: 'MeetMe-style conferences on Asterisk: definitions, live control, recordings, events', version: '0.1.0' },
+      info: {
+        title: 'ari-meetme',
+        description: 'MeetMe-style conferences on Asterisk: definitions, live control, recordings, events',
+        version: '0.1.0',
+      },
       components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
       security: [{ apiKey: [] }],
     },

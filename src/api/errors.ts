@@ -12,9 +12,16 @@ export function installErrorHandling(app: FastifyInstance): void {
       const first = error.validation[0]!;
       const params = first.params;
       const base = first.instancePath.replace(/^\//, '').replace(/\//g, '.');
-      const extra = typeof params.missingProperty === 'string' ? params.missingProperty : typeof params.additionalProperty === 'string' ? params.additionalProperty : '';
+      const extra =
+        typeof params.missingProperty === 'string'
+          ? params.missingProperty
+          : typeof params.additionalProperty === 'string'
+            ? params.additionalProperty
+            : '';
       const field = [error.validationContext, base, extra].filter(Boolean).join('.');
-      const body: ErrorBody = { error: { code: 'invalid_request', message: `${field || 'request'}: ${first.message ?? 'is invalid'}`, field } };
+      const body: ErrorBody = {
+        error: { code: 'invalid_request', message: `${field || 'request'}: ${first.message ?? 'is invalid'}`, field },
+      };
       return reply.code(400).send(body);
     }
     if (isAppError(error)) {
@@ -26,7 +33,16 @@ export function installErrorHandling(app: FastifyInstance): void {
     }
     const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     if (status === 500) request.log.error({ err: error }, 'request failed');
-    const code = status === 413 ? 'body_too_large' : status === 415 ? 'unsupported_media_type' : status === 400 ? 'invalid_request' : status === 500 ? 'internal' : 'request_failed';
+    const code =
+      status === 413
+        ? 'body_too_large'
+        : status === 415
+          ? 'unsupported_media_type'
+          : status === 400
+            ? 'invalid_request'
+            : status === 500
+              ? 'internal'
+              : 'request_failed';
     const body: ErrorBody = { error: { code, message: status === 500 ? 'internal error' : error.message } };
     return reply.code(status).send(body);
   });

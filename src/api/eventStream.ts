@@ -20,54 +20,71 @@ function numberOf(event: ConferenceEvent): string {
  * with 4008 before its queue can grow without bound.
  */
 export function eventStream(app: FastifyInstance, control: ConferenceControl, ring: KeyRing, maxBufferedBytes: number): void {
-  app.get('/events', { websocket: true, schema: { tags: ['live'], summary: 'Live event stream (WebSocket): snapshot, then deltas with seq' } }, (socket: WebSocket, request) => {
-    let principal;
-    try {
-      principal = authenticate(ring, request);
-      authorize(principal, 'read');
-    } catch (error) {
-      socket.close(isAppError(error) && error.status === 403 ? CLOSE_FORBIDDEN : CLOSE_UNAUTHORIZED, isAppError(error) ? error.message : 'unauthorized');
-      return;
-    }
-    const who = principal;
-    const query = request.query as Record<string, unknown>;
-    let filter: string | undefined = typeof query.conference === 'string' && /^[0-9]{1,20}$/.test(query.conference) ? query.conference : undefined;
-    let seq = 0;
-    let open = true;
-    const send = (message: Record<string, unknown>): void => {
-      if (!open) return;
-      if (socket.bufferedAmount > maxBufferedBytes) {
-        open = false;
-        socket.close(CLOSE_SLOW_CONSUMER, 'slow consumer');
-        return;
-      }
-      seq++;
-      socket.send(JSON.stringify({ ...message, seq }));
-    };
-    const wanted = (number: string): boolean => visible(who, number) && (filter === undefined || filter === number);
-    const snapshot = (): void => send({ type: 'snapshot', conference: filter ?? null, conferences: control.list().filter((c) => wanted(c.number)) });
-    snapshot();
-    const dispose = control.events.subscribe('event', (event) => {
-      if (wanted(numberOf(event))) send(event);
-    });
-    socket.on('message', (data: Buffer) => {
-      let message: { type?: unknown; conference?: unknown };
+  app.get(
+    '/events',
+    { websocket: true, schema: { tags: ['live'], summary: 'Live event stream (WebSocket): snapshot, then deltas with seq' } },
+    (socket: WebSocket, request) => {
+      let principal;
       try {
-        message = JSON.parse(data.toString('utf8')) as typeof message;
-      } catch {
-        send({ type: 'error', error: { code: 'invalid_message', message: 'messages are JSON' } });
+        principal = authenticate(ring, request);
+        authorize(principal, 'read');
+      } catch (error) {
+        socket.close(
+          isAppError(error) && error.status === 403 ? CLOSE_FORBIDDEN : CLOSE_UNAUTHORIZED,
+          isAppError(error) ? error.message : 'unauthorized',
+        );
         return;
       }
-      if (message.type !== 'subscribe' || (message.conference !== undefined && message.conference !== null && (typeof message.conference !== 'string' || !/^[0-9]{1,20}$/.test(message.conference)))) {
-        send({ type: 'error', error: { code: 'invalid_message', message: 'expected {"type":"subscribe","conference":"<digits>"|null}', field: 'conference' } });
-        return;
-      }
-      filter = typeof message.conference === 'string' ? message.conference : undefined;
+      const who = principal;
+      const query = request.query as Record<string, unknown>;
+      let filter: string | undefined =
+        typeof query.conference === 'string' && /^[0-9]{1,20}$/.test(query.conference) ? query.conference : undefined;
+      let seq = 0;
+      let open = true;
+      const send = (message: Record<string, unknown>): void => {
+        if (!open) return;
+        if (socket.bufferedAmount > maxBufferedBytes) {
+          open = false;
+          socket.close(CLOSE_SLOW_CONSUMER, 'slow consumer');
+          return;
+        }
+        seq++;
+        socket.send(JSON.stringify({ ...message, seq }));
+      };
+      const wanted = (number: string): boolean => visible(who, number) && (filter === undefined || filter === number);
+      const snapshot = (): void =>
+        send({ type: 'snapshot', conference: filter ?? null, conferences: control.list().filter((c) => wanted(c.number)) });
       snapshot();
-    });
-    socket.on('close', () => {
-      open = false;
-      dispose();
-    });
-  });
+      const dispose = control.events.subscribe('event', (event) => {
+        if (wanted(numberOf(event))) send(event);
+      });
+      socket.on('message', (data: Buffer) => {
+        let message: { type?: unknown; conference?: unknown };
+        try {
+          message = JSON.parse(data.toString('utf8')) as typeof message;
+        } catch {
+          send({ type: 'error', error: { code: 'invalid_message', message: 'messages are JSON' } });
+          return;
+        }
+        if (
+          message.type !== 'subscribe' ||
+          (message.conference !== undefined &&
+            message.conference !== null &&
+            (typeof message.conference !== 'string' || !/^[0-9]{1,20}$/.test(message.conference)))
+        ) {
+          send({
+            type: 'error',
+            error: { code: 'invalid_message', message: 'expected {"type":"subscribe","conference":"<digits>"|null}', field: 'conference' },
+          });
+          return;
+        }
+        filter = typeof message.conference === 'string' ? message.conference : undefined;
+        snapshot();
+      });
+      socket.on('close', () => {
+        open = false;
+        dispose();
+      });
+    },
+  );
 }

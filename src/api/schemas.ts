@@ -3,9 +3,24 @@ export const numberParam = { type: 'string', pattern: '^[0-9]{1,20}$' } as const
 export const idParam = { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,80}$' } as const;
 export const nameParam = { type: 'string', pattern: '^[A-Za-z0-9._-]{1,128}$' } as const;
 
-export const conferenceParams = { type: 'object', required: ['number'], additionalProperties: false, properties: { number: numberParam } } as const;
-export const participantParams = { type: 'object', required: ['number', 'id'], additionalProperties: false, properties: { number: numberParam, id: idParam } } as const;
-export const recordingParams = { type: 'object', required: ['name'], additionalProperties: false, properties: { name: nameParam } } as const;
+export const conferenceParams = {
+  type: 'object',
+  required: ['number'],
+  additionalProperties: false,
+  properties: { number: numberParam },
+} as const;
+export const participantParams = {
+  type: 'object',
+  required: ['number', 'id'],
+  additionalProperties: false,
+  properties: { number: numberParam, id: idParam },
+} as const;
+export const recordingParams = {
+  type: 'object',
+  required: ['name'],
+  additionalProperties: false,
+  properties: { name: nameParam },
+} as const;
 
 const digits = (max: number) => ({ type: 'string', pattern: `^[0-9]{1,${max}}$` }) as const;
 const gain = { type: 'integer', minimum: -4, maximum: 4 } as const;
@@ -50,7 +65,15 @@ export const playBody = {
   additionalProperties: false,
   required: ['media'],
   properties: {
-    media: { type: 'array', minItems: 1, maxItems: 20, items: { type: 'string', pattern: '^(sound:[A-Za-z0-9_/-]{1,100}|digits:[0-9*#]{1,20}|number:[0-9]{1,9}|tone:[0-9]{1,5}/[0-9]{1,5})$' } },
+    media: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 20,
+      items: {
+        type: 'string',
+        pattern: '^(sound:[A-Za-z0-9_/-]{1,100}|digits:[0-9*#]{1,20}|number:[0-9]{1,9}|tone:[0-9]{1,5}/[0-9]{1,5})$',
+      },
+    },
     participantId: idParam,
   },
 } as const;
@@ -83,5 +106,7 @@ export const extendBody = {
 
 export const errorResponse = {
   type: 'object',
-  properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' }, field: { type: 'string' } } } },
+  properties: {
+    error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' }, field: { type: 'string' } } },
+  },
 } as const;

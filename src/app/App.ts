@@ -78,7 +78,13 @@ export class MeetmeApp {
       },
       stopped: (name) => {
         const entry = this.recordings.find(name);
-        const size = entry?.location === 'local' ? stat(entry.path).then((s) => s.size, () => undefined) : Promise.resolve(undefined);
+        const size =
+          entry?.location === 'local'
+            ? stat(entry.path).then(
+                (s) => s.size,
+                () => undefined,
+              )
+            : Promise.resolve(undefined);
         void size.then((sizeBytes) => this.recordings.stopped(name, { sizeBytes }));
         this.log.info({ name }, 'recording stopped');
       },
@@ -150,7 +156,12 @@ export class MeetmeApp {
   }
 
   readiness(): Readiness {
-    return readiness({ ariConnected: this.ari.connected, recovered: this.recovered, timerHealthy: this.engine.healthy(), draining: this.manager.draining });
+    return readiness({
+      ariConnected: this.ari.connected,
+      recovered: this.recovered,
+      timerHealthy: this.engine.healthy(),
+      draining: this.manager.draining,
+    });
   }
 
   private onStasisStart(event: StasisStart): void {
@@ -161,7 +172,14 @@ export class MeetmeApp {
       this.early.push(event);
       return;
     }
-    const session = new CallSession(this.ari, channel.id, channel.caller.name, channel.caller.number, this.clock, this.log.child({ channel: channel.id }));
+    const session = new CallSession(
+      this.ari,
+      channel.id,
+      channel.caller.name,
+      channel.caller.number,
+      this.clock,
+      this.log.child({ channel: channel.id }),
+    );
     this.sessions.set(channel.id, session);
     void this.manager.handleCaller(session, event.args).finally(() => {
       session.dispose();
@@ -197,10 +215,20 @@ export class MeetmeApp {
     const orphans = plan.hangup;
     await clearStale(this.ari, { ...plan, hangup: [] }, this.log);
     for (const { channel, conferenceNumber } of plan.adopt) {
-      const session = new CallSession(this.ari, channel.id, channel.caller.name, channel.caller.number, this.clock, this.log.child({ channel: channel.id }));
+      const session = new CallSession(
+        this.ari,
+        channel.id,
+        channel.caller.name,
+        channel.caller.number,
+        this.clock,
+        this.log.child({ channel: channel.id }),
+      );
       this.sessions.set(channel.id, session);
       const state = await readParticipantState(this.ari, channel.id).catch((error: unknown) => {
-        this.log.warn({ channel: channel.id, err: errorMessage(error) }, 'reading the saved participant state failed: adopted as a plain user');
+        this.log.warn(
+          { channel: channel.id, err: errorMessage(error) },
+          'reading the saved participant state failed: adopted as a plain user',
+        );
         return {};
       });
       await this.manager.adopt(conferenceNumber, session, state);

@@ -44,7 +44,8 @@ class AsteriskRecordingFiles implements RecordingFiles {
     try {
       return Buffer.from(await this.ari.rest.recordings.getStoredFile({ recordingName: entry.name }));
     } catch (error) {
-      if (isNotFound(error)) throw new AppError('recording_file_missing', `Asterisk no longer has recording ${entry.name}`, { field: 'name' });
+      if (isNotFound(error))
+        throw new AppError('recording_file_missing', `Asterisk no longer has recording ${entry.name}`, { field: 'name' });
       throw error;
     }
   }
@@ -64,7 +65,12 @@ class AsteriskRecordingFiles implements RecordingFiles {
 }
 
 /** The HTTP API over a running app. */
-export function createApi(app: MeetmeApp, config: Readonly<Config>, logger: Logger, options: { eventQueueBytes?: number } = {}): Promise<FastifyInstance> {
+export function createApi(
+  app: MeetmeApp,
+  config: Readonly<Config>,
+  logger: Logger,
+  options: { eventQueueBytes?: number } = {},
+): Promise<FastifyInstance> {
   const local = new LocalRecordingFiles();
   const asterisk = new AsteriskRecordingFiles(app.ari);
   return buildApi({

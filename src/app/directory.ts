@@ -14,4 +14,3 @@ export function staticDefinition(c: StaticConference): ConferenceDefinition {
     ...(c.recording !== undefined ? { recording: c.recording } : {}),
   };
 }
-

@@ -61,7 +61,9 @@ export class Metrics {
           this.inc(labels, read());
         },
       });
-    total('meetme_ari_reconnects_total', 'Times the ARI events socket reconnected', () => sources.ari().reconnects, { node: sources.nodeId });
+    total('meetme_ari_reconnects_total', 'Times the ARI events socket reconnected', () => sources.ari().reconnects, {
+      node: sources.nodeId,
+    });
     total('meetme_ari_request_errors_total', 'ARI requests that failed', () => sources.ari().requestErrors, { node: sources.nodeId });
     for (const kind of ['packetsIn', 'packetsOut', 'lost', 'late', 'foreign', 'malformed'] as const) {
       const snake = kind.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);

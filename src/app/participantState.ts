@@ -39,8 +39,8 @@ export function persistParticipantState(ari: AriClient, manager: ConferenceManag
     const entry = tracked.get(participantId);
     if (!entry) return;
     const { channelId, ...state } = entry;
-    ignoreGone(ari.rest.channels.setChannelVar({ channelId, variable: PARTICIPANT_STATE_VARIABLE, value: encodeState(state) })).catch((error: unknown) =>
-      log.warn({ channel: channelId, err: errorMessage(error) }, 'saving the participant state on the channel failed'),
+    ignoreGone(ari.rest.channels.setChannelVar({ channelId, variable: PARTICIPANT_STATE_VARIABLE, value: encodeState(state) })).catch(
+      (error: unknown) => log.warn({ channel: channelId, err: errorMessage(error) }, 'saving the participant state on the channel failed'),
     );
   };
   return manager.events.subscribe('event', (event) => {

@@ -57,7 +57,8 @@ export function startPlayback(
           },
           (error: unknown) => {
             // 404: Asterisk forgot it. Unanswered checks: Asterisk is out of reach; stop waiting for events.
-            if (isNotFound(error) || (isAriError(error) && error.code === 'ari_closed') || ++failedChecks >= MAX_FAILED_CHECKS) settle('failed');
+            if (isNotFound(error) || (isAriError(error) && error.code === 'ari_closed') || ++failedChecks >= MAX_FAILED_CHECKS)
+              settle('failed');
             else armGuard();
           },
         );

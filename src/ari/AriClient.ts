@@ -53,7 +53,8 @@ export class AriClient {
       password: options.password,
       requestTimeoutMs: options.requestTimeoutMs ?? 5000,
     });
-    this.transport.onError = (error) => options.logger.debug({ status: error.ariStatus, method: error.method, path: error.path, reason: error.reason }, 'ARI request failed');
+    this.transport.onError = (error) =>
+      options.logger.debug({ status: error.ariStatus, method: error.method, path: error.path, reason: error.reason }, 'ARI request failed');
     this.rest = createRest(this.transport);
     this.socket = new AriEvents({
       url: options.url,

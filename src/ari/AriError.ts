@@ -14,7 +14,12 @@ export class AriError extends AppError {
   readonly path: string;
 
   constructor(status: number, method: string, path: string, message: string, code?: ErrorCode) {
-    super(code ?? CODES[status] ?? (status >= 500 ? 'ari_server_error' : 'ari_error'), `${method} ${path}: ${status} ${message}`, { ariStatus: status }, status >= 500 || status === 0 ? 502 : status);
+    super(
+      code ?? CODES[status] ?? (status >= 500 ? 'ari_server_error' : 'ari_error'),
+      `${method} ${path}: ${status} ${message}`,
+      { ariStatus: status },
+      status >= 500 || status === 0 ? 502 : status,
+    );
     this.name = 'AriError';
     this.ariStatus = status;
     this.method = method;

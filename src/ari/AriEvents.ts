@@ -59,7 +59,10 @@ export class AriEvents extends TypedEmitter<AriEventsEvents> {
     socket.on('unexpected-response', (_request, response) => {
       const status = response.statusCode ?? 0;
       const error = new AriError(status, 'GET', '/events', `events socket refused (${status})`);
-      this.options.logger.error({ status }, status === 401 ? 'ARI refused our credentials: check ari.conf and ARI_USERNAME/ARI_PASSWORD' : 'ARI refused the events socket');
+      this.options.logger.error(
+        { status },
+        status === 401 ? 'ARI refused our credentials: check ari.conf and ARI_USERNAME/ARI_PASSWORD' : 'ARI refused the events socket',
+      );
       this.safeEmit('error', error);
       response.resume();
       socket.terminate();

@@ -32,7 +32,13 @@ export class AriTransport {
     for (const controller of this.pending) controller.abort(new AriError(0, '-', '-', 'client closed', 'ari_closed'));
   }
 
-  async call<T>(method: string, template: string, params: object, placement: ParamPlacement, responseType: 'json' | 'binary' = 'json'): Promise<T> {
+  async call<T>(
+    method: string,
+    template: string,
+    params: object,
+    placement: ParamPlacement,
+    responseType: 'json' | 'binary' = 'json',
+  ): Promise<T> {
     const values = params as Record<string, unknown>;
     let path = template;
     for (const name of placement.path) {
@@ -60,13 +66,21 @@ export class AriTransport {
     if (this.closed) throw new AriError(0, method, path, 'client closed', 'ari_closed');
     const controller = new AbortController();
     this.pending.add(controller);
-    const timer = setTimeout(() => controller.abort(new AriError(0, method, path, `no answer within ${this.options.requestTimeoutMs} ms`, 'ari_timeout')), this.options.requestTimeoutMs);
+    const timer = setTimeout(
+      () => controller.abort(new AriError(0, method, path, `no answer within ${this.options.requestTimeoutMs} ms`, 'ari_timeout')),
+      this.options.requestTimeoutMs,
+    );
     try {
       const headers: Record<string, string> = { authorization: this.auth };
       if (body !== undefined) headers['content-type'] = 'application/json';
       let response: Response;
       try {
-        response = await fetch(url, { method, headers, signal: controller.signal, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+        response = await fetch(url, {
+          method,
+          headers,
+          signal: controller.signal,
+          ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        });
       } catch (error) {
         const reason: unknown = controller.signal.reason;
         if (reason instanceof AriError) throw reason;

@@ -31,7 +31,14 @@ function readRmemMax(): number | undefined {
 /** `ari-meetme doctor`: can this Asterisk and this host carry conferences? Exit 1 on any failed check. */
 export async function runDoctor(config: Config, options: DoctorOptions, out: NodeJS.WritableStream): Promise<number> {
   const logger = silentLogger();
-  const ari = new AriClient({ url: config.ari.url, username: config.ari.username, password: config.ari.password, app: config.ari.app, requestTimeoutMs: config.ari.requestTimeoutMs, logger });
+  const ari = new AriClient({
+    url: config.ari.url,
+    username: config.ari.username,
+    password: config.ari.password,
+    app: config.ari.app,
+    requestTimeoutMs: config.ari.requestTimeoutMs,
+    logger,
+  });
   const checks: Check[] = [];
   try {
     const reach = await reachability(ari, config);

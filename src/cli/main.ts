@@ -37,9 +37,18 @@ async function main(argv: string[]): Promise<number> {
     }
     throw error;
   }
-  if (command === 'doctor') return runDoctor(config, { json: args.flags.has('json'), timingSeconds: Number(stringFlag(args, 'timing-seconds') ?? 2) }, process.stdout);
+  if (command === 'doctor')
+    return runDoctor(
+      config,
+      { json: args.flags.has('json'), timingSeconds: Number(stringFlag(args, 'timing-seconds') ?? 2) },
+      process.stdout,
+    );
   if (command === 'check-config') {
-    const shown = { ...config, ari: { ...config.ari, password: '[secret]' }, apiKeys: config.apiKeys.map((k) => ({ ...k, key: '[secret]' })) };
+    const shown = {
+      ...config,
+      ari: { ...config.ari, password: '[secret]' },
+      apiKeys: config.apiKeys.map((k) => ({ ...k, key: '[secret]' })),
+    };
     process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
     return 0;
   }

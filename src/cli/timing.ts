@@ -22,11 +22,25 @@ export async function runTimingCommand(argv: string[], out: NodeJS.WritableStrea
   const expected = stats.due;
   const achieved = stats.ticks + stats.skipped;
   const ok = expected > 0 && achieved >= expected * 0.99 - 1 && stats.lateness.p99 <= 2;
-  const report = { rate, seconds, expected, achieved, handled: stats.ticks, skipped: stats.skipped, late: stats.lateTicks, latenessMs: { p50: stats.lateness.p50, p99: stats.lateness.p99, max: stats.lateness.max }, ok };
+  const report = {
+    rate,
+    seconds,
+    expected,
+    achieved,
+    handled: stats.ticks,
+    skipped: stats.skipped,
+    late: stats.lateTicks,
+    latenessMs: { p50: stats.lateness.p50, p99: stats.lateness.p99, max: stats.lateness.max },
+    ok,
+  };
   if (args.flags.has('json')) out.write(`${JSON.stringify(report)}\n`);
   else {
-    out.write(`timing test: ${achieved} of ${expected} ticks at ${rate}/s in ${seconds} s (${((100 * achieved) / expected).toFixed(1)}%), ${stats.skipped} skipped, ${stats.lateTicks} later than 1 ms\n`);
-    out.write(`lateness: p50 ${stats.lateness.p50.toFixed(2)} ms, p99 ${stats.lateness.p99.toFixed(2)} ms, max ${stats.lateness.max.toFixed(2)} ms\n`);
+    out.write(
+      `timing test: ${achieved} of ${expected} ticks at ${rate}/s in ${seconds} s (${((100 * achieved) / expected).toFixed(1)}%), ${stats.skipped} skipped, ${stats.lateTicks} later than 1 ms\n`,
+    );
+    out.write(
+      `lateness: p50 ${stats.lateness.p50.toFixed(2)} ms, p99 ${stats.lateness.p99.toFixed(2)} ms, max ${stats.lateness.max.toFixed(2)} ms\n`,
+    );
     out.write(ok ? 'PASS: this host keeps a conference clock\n' : 'FAIL: the timer misses its deadlines on this host\n');
   }
   return ok ? 0 : 1;

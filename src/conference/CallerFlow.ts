@@ -45,7 +45,12 @@ async function ask(caller: CallerPort, prompt: string, maxDigits: number, ctx: F
   return result.reason === 'hangup' ? '' : result.digits;
 }
 
-async function chooseConference(caller: CallerPort, ctx: FlowContext, confno: string | undefined, options: ConferenceOptions): Promise<ConferenceDefinition | undefined> {
+async function chooseConference(
+  caller: CallerPort,
+  ctx: FlowContext,
+  confno: string | undefined,
+  options: ConferenceOptions,
+): Promise<ConferenceDefinition | undefined> {
   if (confno === undefined && options.empty) {
     const empty = ctx.emptyConference();
     if (empty) {
@@ -70,7 +75,12 @@ async function chooseConference(caller: CallerPort, ctx: FlowContext, confno: st
 }
 
 /** PIN entry: the admin PIN makes the caller an admin. `undefined` after the last wrong try. */
-async function checkPin(caller: CallerPort, ctx: FlowContext, definition: ConferenceDefinition, options: ConferenceOptions): Promise<Role | undefined> {
+async function checkPin(
+  caller: CallerPort,
+  ctx: FlowContext,
+  definition: ConferenceDefinition,
+  options: ConferenceOptions,
+): Promise<Role | undefined> {
   const needsPin = definition.pin !== undefined || options.alwaysPin;
   if (!needsPin) return 'user';
   for (let attempt = 0; attempt < ctx.limits.pinTries && !caller.gone; attempt++) {

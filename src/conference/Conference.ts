@@ -153,13 +153,18 @@ export class Conference {
     if (!participant.talks) await this.quietly('mute', () => this.media.setTalk(participant.id, false));
     if (!participant.listens) await this.quietly('talk-only', () => this.media.setListen(participant.id, false));
     this.emit({ type: 'participant.joined', conferenceId: this.spec.id, number: this.number, participant: participant.snapshot() });
-    if (first && this.spec.recording !== 'off' && (this.spec.recordFromStart || participant.options.record || this.spec.recording === 'always')) {
+    if (
+      first &&
+      this.spec.recording !== 'off' &&
+      (this.spec.recordFromStart || participant.options.record || this.spec.recording === 'always')
+    ) {
       await this.quietly('recording', () => this.startRecording());
     }
     if (participant.marked) await this.releaseWaiting();
     if (participant.waiting) await this.quietly('prompt', () => this.media.playTo(participant.id, [this.prompts.waitForLeader]));
     await this.refreshMusic();
-    if (!participant.options.quiet && this.members.size > 1) await this.quietly('join tone', () => this.media.playToAll([this.prompts.enterTone]));
+    if (!participant.options.quiet && this.members.size > 1)
+      await this.quietly('join tone', () => this.media.playToAll([this.prompts.enterTone]));
   }
 
   /** A marked user arrived: waiting participants are placed into the conference. */
@@ -198,7 +203,8 @@ export class Conference {
     const p = this.members.get(participantId);
     if (!p || p.left) return;
     p.left = true;
-    if (options.prompt && !p.caller.gone) await this.quietly('prompt', () => this.media.playTo(participantId, [options.prompt as MediaUri]));
+    if (options.prompt && !p.caller.gone)
+      await this.quietly('prompt', () => this.media.playTo(participantId, [options.prompt as MediaUri]));
     this.members.delete(participantId);
     await this.quietly('leave', () => this.media.remove(participantId));
     if (options.hangup) await this.quietly('hangup', () => p.caller.hangup());
@@ -227,7 +233,12 @@ export class Conference {
     if (p.muted === muted) return;
     p.muted = muted;
     await this.media.setTalk(p.id, p.talks);
-    this.emit({ type: muted ? 'participant.muted' : 'participant.unmuted', conferenceId: this.spec.id, number: this.number, participantId });
+    this.emit({
+      type: muted ? 'participant.muted' : 'participant.unmuted',
+      conferenceId: this.spec.id,
+      number: this.number,
+      participantId,
+    });
     if (announce) await this.quietly('prompt', () => this.media.playTo(p.id, [muted ? this.prompts.muted : this.prompts.unmuted]));
   }
 
@@ -243,7 +254,9 @@ export class Conference {
   }
 
   async kickLast(): Promise<void> {
-    const last = this.participants().filter((p) => !p.admin).sort((a, b) => b.joinedAt - a.joinedAt)[0];
+    const last = this.participants()
+      .filter((p) => !p.admin)
+      .sort((a, b) => b.joinedAt - a.joinedAt)[0];
     if (!last) throw new AppError('participant_not_found', `nobody to kick in conference ${this.number}`);
     await this.kick(last.id);
   }
@@ -267,7 +280,8 @@ export class Conference {
   }
 
   async startRecording(): Promise<string> {
-    if (this.spec.recording === 'off') throw new AppError('recording_disabled', `conference ${this.number} is never recorded (recording: off)`);
+    if (this.spec.recording === 'off')
+      throw new AppError('recording_disabled', `conference ${this.number} is never recorded (recording: off)`);
     if (this.recording) throw new AppError('already_recording', `conference ${this.number} is already being recorded`);
     const name = `meetme-${this.number}-${stamp(this.clock.now())}`;
     await this.media.startRecording({ name });

@@ -12,7 +12,17 @@ import type { ConferenceEvent, ConferenceSnapshot, Role } from './model';
 import { NO_OPTIONS, parseOptions, type ConferenceOptions } from './options';
 import { Participant } from './Participant';
 import { attachParticipantMenu } from './participantMenu';
-import type { CallerPort, ConferenceDefinition, ConferenceDirectory, ConferenceMedia, Dialer, GainStep, MediaUri, MixerBackend, MixerKind } from './ports';
+import type {
+  CallerPort,
+  ConferenceDefinition,
+  ConferenceDirectory,
+  ConferenceMedia,
+  Dialer,
+  GainStep,
+  MediaUri,
+  MixerBackend,
+  MixerKind,
+} from './ports';
 import { DEFAULT_PROMPTS, type PromptSet } from './prompts';
 import { dialOutArgs } from './stasisArgs';
 
@@ -86,7 +96,15 @@ export class ConferenceManager implements ConferenceControl {
     const options = { ...this.definitionOptions(definition), quiet: true, marked: state.marked ?? false, muted: state.muted ?? false };
     const conference = await this.open(definition);
     const release = conference.reserve();
-    const participant = new Participant(this.newParticipantId(), conference.spec.id, caller, state.role ?? 'user', options, this.options.nodeId, this.options.clock.now());
+    const participant = new Participant(
+      this.newParticipantId(),
+      conference.spec.id,
+      caller,
+      state.role ?? 'user',
+      options,
+      this.options.nodeId,
+      this.options.clock.now(),
+    );
     const log = this.log.child({ channel: caller.channelId });
     const flow = join(caller, conference, participant, [], this.flowContext(), log, release).finally(() => this.flows.delete(flow));
     this.flows.add(flow);
@@ -113,7 +131,8 @@ export class ConferenceManager implements ConferenceControl {
       isLive: (number) => this.live.has(number),
       isDefined: (number) => this.options.directory.lookup(number) !== undefined,
       setDynamicPin: (number, pin) => this.dynamicPins.set(number, pin),
-      attachMenus: (conference, participant) => attachParticipantMenu(conference, participant, this.menus, this.prompts, this.options.clock),
+      attachMenus: (conference, participant) =>
+        attachParticipantMenu(conference, participant, this.menus, this.prompts, this.options.clock),
     };
   }
 
@@ -210,7 +229,8 @@ export class ConferenceManager implements ConferenceControl {
     const timers: TimerHandle[] = [];
     for (const minutes of schedule.endWarningsMinutes) {
       const at = end - minutes * 60000;
-      if (at > clock.now()) timers.push(clock.setTimeout(() => void conference.play([this.prompts.endWarning]).catch(() => undefined), at - clock.now()));
+      if (at > clock.now())
+        timers.push(clock.setTimeout(() => void conference.play([this.prompts.endWarning]).catch(() => undefined), at - clock.now()));
     }
     timers.push(clock.setTimeout(() => void conference.end('scheduled end'), Math.max(0, end - clock.now())));
     this.endTimers.set(definition.number, timers);

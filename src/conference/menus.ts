@@ -39,7 +39,12 @@ export const DEFAULT_MENUS: MenuConfig = Object.freeze<MenuConfig>({
   timeoutMs: 3000,
 });
 
-export type MenuOutcome = { kind: 'open' } | { kind: 'pending' } | { kind: 'action'; action: MenuAction } | { kind: 'invalid'; sequence: string } | { kind: 'idle' };
+export type MenuOutcome =
+  | { kind: 'open' }
+  | { kind: 'pending' }
+  | { kind: 'action'; action: MenuAction }
+  | { kind: 'invalid'; sequence: string }
+  | { kind: 'idle' };
 
 /** Turns one participant's digits into menu actions. `*` opens the menu; a sequence ends on a match. */
 export class MenuReader {

@@ -7,7 +7,13 @@ import { stepGain } from './policies';
 import type { PromptSet } from './prompts';
 
 /** Wires a participant's digits to the conference: `*` menus, and `#` to leave with option `p`. */
-export function attachParticipantMenu(conference: Conference, participant: Participant, menus: MenuConfig, prompts: PromptSet, clock: Clock): () => void {
+export function attachParticipantMenu(
+  conference: Conference,
+  participant: Participant,
+  menus: MenuConfig,
+  prompts: PromptSet,
+  clock: Clock,
+): () => void {
   const reader = new MenuReader(participant.admin ? menus.admin : menus.user, menus.timeoutMs, clock);
   const log = conference.log.child({ channel: participant.caller.channelId });
   const run = async (action: MenuAction): Promise<void> => {

@@ -41,7 +41,18 @@ export class JitterBuffer {
   /** How many frames to keep queued; grows when packets come late. */
   private target = PREFILL;
   private stretch = 0;
-  readonly stats: JitterStats = { received: 0, played: 0, lost: 0, late: 0, duplicate: 0, reordered: 0, concealed: 0, dropped: 0, pauses: 0, stretched: 0 };
+  readonly stats: JitterStats = {
+    received: 0,
+    played: 0,
+    lost: 0,
+    late: 0,
+    duplicate: 0,
+    reordered: 0,
+    concealed: 0,
+    dropped: 0,
+    pauses: 0,
+    stretched: 0,
+  };
 
   constructor(private readonly frameBytes: number) {
     this.data = Array.from({ length: SLOTS }, () => new Uint8Array(frameBytes));
@@ -81,7 +92,7 @@ export class JitterBuffer {
       this.stats.duplicate++;
       return;
     }
-    if ((((sequence - this.highest + 0x8000) & 0xffff) - 0x8000) < 0) this.stats.reordered++;
+    if (((sequence - this.highest + 0x8000) & 0xffff) - 0x8000 < 0) this.stats.reordered++;
     else this.highest = sequence;
     const n = Math.min(length, this.frameBytes);
     const target = this.data[slot] as Uint8Array;

@@ -14,4 +14,3 @@ export function minusInto(out: Int32Array, sum: Int32Array, own: Int16Array | nu
     out[i] = listenGain === 1 ? v : Math.round(v * listenGain);
   }
 }
-

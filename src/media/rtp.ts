@@ -34,8 +34,10 @@ export function parseRtp(packet: Uint8Array, length: number, view: RtpView): str
   view.payloadType = b1 & 0x7f;
   view.marker = (b1 & 0x80) !== 0;
   view.sequence = ((packet[2] as number) << 8) | (packet[3] as number);
-  view.timestamp = (((packet[4] as number) << 24) | ((packet[5] as number) << 16) | ((packet[6] as number) << 8) | (packet[7] as number)) >>> 0;
-  view.ssrc = (((packet[8] as number) << 24) | ((packet[9] as number) << 16) | ((packet[10] as number) << 8) | (packet[11] as number)) >>> 0;
+  view.timestamp =
+    (((packet[4] as number) << 24) | ((packet[5] as number) << 16) | ((packet[6] as number) << 8) | (packet[7] as number)) >>> 0;
+  view.ssrc =
+    (((packet[8] as number) << 24) | ((packet[9] as number) << 16) | ((packet[10] as number) << 8) | (packet[11] as number)) >>> 0;
   view.payloadOffset = offset;
   view.payloadLength = end - offset;
   return null;

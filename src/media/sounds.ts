@@ -4,7 +4,10 @@ import { readWav, to8k } from './wav';
 
 /** Files for `number:N` the English way Asterisk's say.c composes them, up to 999. */
 export function numberFiles(n: number): string[] {
-  if (!Number.isInteger(n) || n < 0 || n > 999) return String(n).split('').map((d) => `digits/${d}`);
+  if (!Number.isInteger(n) || n < 0 || n > 999)
+    return String(n)
+      .split('')
+      .map((d) => `digits/${d}`);
   if (n <= 20) return [`digits/${n}`];
   const files: string[] = [];
   let rest = n;
@@ -62,7 +65,14 @@ export class SoundLibrary {
       const colon = uri.indexOf(':');
       const scheme = uri.slice(0, colon);
       const value = uri.slice(colon + 1);
-      const names = scheme === 'sound' ? [value] : scheme === 'number' ? numberFiles(Number(value)) : scheme === 'digits' ? value.split('').map((d) => `digits/${d}`) : [];
+      const names =
+        scheme === 'sound'
+          ? [value]
+          : scheme === 'number'
+            ? numberFiles(Number(value))
+            : scheme === 'digits'
+              ? value.split('').map((d) => `digits/${d}`)
+              : [];
       if (scheme === 'tone') {
         const t = tone(value);
         if (t) parts.push(t);
@@ -83,7 +93,9 @@ export class SoundLibrary {
   music(): Int16Array[] {
     let names: string[];
     try {
-      names = readdirSync(this.musicDir).filter((n) => n.endsWith('.wav')).sort();
+      names = readdirSync(this.musicDir)
+        .filter((n) => n.endsWith('.wav'))
+        .sort();
     } catch {
       return [];
     }

@@ -8,7 +8,8 @@ export interface Pcm {
 /** Reads a mono PCM16 WAV (8 or 16 kHz, as Debian's asterisk-core-sounds-en-wav ships them). */
 export function readWav(path: string): Pcm {
   const buf = readFileSync(path);
-  if (buf.length < 44 || buf.toString('ascii', 0, 4) !== 'RIFF' || buf.toString('ascii', 8, 12) !== 'WAVE') throw new Error(`${path}: not a WAV file`);
+  if (buf.length < 44 || buf.toString('ascii', 0, 4) !== 'RIFF' || buf.toString('ascii', 8, 12) !== 'WAVE')
+    throw new Error(`${path}: not a WAV file`);
   let offset = 12;
   let sampleRate = 0;
   let channels = 0;

@@ -30,7 +30,9 @@ function fromRow(row: Row): ConferenceDefinition {
 }
 
 const readOnly = (number: string): AppError =>
-  new AppError('definition_read_only', `conference ${number} is defined in the config file and cannot be changed here`, { field: 'number' });
+  new AppError('definition_read_only', `conference ${number} is defined in the config file and cannot be changed here`, {
+    field: 'number',
+  });
 
 /**
  * Conference definitions: the config file's (read-only) over the stored ones. It is the conference
@@ -69,7 +71,8 @@ export class DefinitionStore implements ConferenceDirectory {
       const start = Date.parse(schedule.start);
       const end = Date.parse(schedule.end);
       if (Number.isNaN(start)) throw new AppError('invalid_schedule', 'schedule.start is not a date', { field: 'schedule.start' });
-      if (Number.isNaN(end) || end <= start) throw new AppError('invalid_schedule', 'schedule.end must come after schedule.start', { field: 'schedule.end' });
+      if (Number.isNaN(end) || end <= start)
+        throw new AppError('invalid_schedule', 'schedule.end must come after schedule.start', { field: 'schedule.end' });
     }
   }
 
@@ -96,7 +99,8 @@ export class DefinitionStore implements ConferenceDirectory {
     if (this.fixed.has(definition.number)) throw readOnly(definition.number);
     this.validate(definition);
     this.store.db.transaction(() => {
-      if (this.lookup(definition.number)) throw new AppError('definition_exists', `conference ${definition.number} already exists`, { field: 'number' });
+      if (this.lookup(definition.number))
+        throw new AppError('definition_exists', `conference ${definition.number} already exists`, { field: 'number' });
       this.write(definition, true);
     })();
     return this.get(definition.number);

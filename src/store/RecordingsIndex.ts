@@ -50,7 +50,9 @@ export class RecordingsIndex {
     if (!entry) return;
     const ended = new Date();
     const duration = facts.durationSeconds ?? (ended.getTime() - Date.parse(entry.startedAt)) / 1000;
-    this.store.db.prepare('UPDATE recordings SET ended_at = ?, duration_seconds = ?, size_bytes = ? WHERE name = ?').run(ended.toISOString(), duration, facts.sizeBytes ?? null, name);
+    this.store.db
+      .prepare('UPDATE recordings SET ended_at = ?, duration_seconds = ?, size_bytes = ? WHERE name = ?')
+      .run(ended.toISOString(), duration, facts.sizeBytes ?? null, name);
   }
 
   list(conferences?: ReadonlySet<string>): RecordingEntry[] {

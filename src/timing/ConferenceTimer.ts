@@ -108,7 +108,10 @@ export class ConferenceTimer extends TypedEmitter<{ tick: [info: TickInfo] }> {
     this.shared = new Int32Array(buffer, 0, 4);
     this.startedAt = new Float64Array(buffer, 16, 1);
     this.lastTickAt = performance.now();
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { interval: this.options.intervalMs, shared: buffer, lead: this.leadMs, epoch: this.options.epochMs } });
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { interval: this.options.intervalMs, shared: buffer, lead: this.leadMs, epoch: this.options.epochMs },
+    });
     worker.on('message', (k: number) => this.onTick(k));
     worker.on('error', (error) => this.options.logger?.error({ err: error }, 'timer worker failed'));
     worker.unref();

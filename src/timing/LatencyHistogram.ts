@@ -22,7 +22,8 @@ export class LatencyHistogram {
     const v = ms < 0 ? 0 : ms;
     let bucket: number;
     if (v < FINE_STEP * FINE_BUCKETS) bucket = Math.floor(v / FINE_STEP);
-    else if (v < FINE_STEP * FINE_BUCKETS + COARSE_STEP * COARSE_BUCKETS) bucket = FINE_BUCKETS + Math.floor((v - FINE_STEP * FINE_BUCKETS) / COARSE_STEP);
+    else if (v < FINE_STEP * FINE_BUCKETS + COARSE_STEP * COARSE_BUCKETS)
+      bucket = FINE_BUCKETS + Math.floor((v - FINE_STEP * FINE_BUCKETS) / COARSE_STEP);
     else bucket = FINE_BUCKETS + COARSE_BUCKETS;
     this.counts[bucket] = (this.counts[bucket] as number) + 1;
     this.total++;
@@ -38,7 +39,12 @@ export class LatencyHistogram {
     for (let i = 0; i < this.counts.length; i++) {
       seen += this.counts[i] as number;
       if (seen >= target) {
-        const upper = i < FINE_BUCKETS ? (i + 1) * FINE_STEP : i < FINE_BUCKETS + COARSE_BUCKETS ? FINE_STEP * FINE_BUCKETS + (i - FINE_BUCKETS + 1) * COARSE_STEP : this.maxSeen;
+        const upper =
+          i < FINE_BUCKETS
+            ? (i + 1) * FINE_STEP
+            : i < FINE_BUCKETS + COARSE_BUCKETS
+              ? FINE_STEP * FINE_BUCKETS + (i - FINE_BUCKETS + 1) * COARSE_STEP
+              : this.maxSeen;
         return Math.min(upper, this.maxSeen);
       }
     }
@@ -46,7 +52,13 @@ export class LatencyHistogram {
   }
 
   summary(): LatencySummary {
-    return { count: this.total, p50: this.percentile(50), p99: this.percentile(99), max: this.maxSeen, mean: this.total ? this.sum / this.total : 0 };
+    return {
+      count: this.total,
+      p50: this.percentile(50),
+      p99: this.percentile(99),
+      max: this.maxSeen,
+      mean: this.total ? this.sum / this.total : 0,
+    };
   }
 
   reset(): void {

@@ -1,6 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { AriFault, bridgeNotFound, channelNotFound, notInStasis } from './errors';
-import { asteriskTime, bridgeJson, channelJson, playbackJson, recordingJson, type DBridge, type DChannel, type DPlayback, type DRecording } from './model';
+import {
+  asteriskTime,
+  bridgeJson,
+  channelJson,
+  playbackJson,
+  recordingJson,
+  type DBridge,
+  type DChannel,
+  type DPlayback,
+  type DRecording,
+} from './model';
 import { mediaDuration } from './sounds';
 
 export interface AsteriskOptions {
@@ -14,10 +24,27 @@ export interface AsteriskOptions {
 export type Deliver = (app: string, event: Record<string, unknown>) => void;
 
 const BASE_MODULES = [
-  'res_ari.so', 'res_ari_applications.so', 'res_ari_asterisk.so', 'res_ari_bridges.so', 'res_ari_channels.so',
-  'res_ari_events.so', 'res_ari_playbacks.so', 'res_ari_recordings.so', 'res_ari_sounds.so', 'res_stasis.so',
-  'res_stasis_playback.so', 'res_stasis_recording.so', 'res_stasis_snoop.so', 'chan_rtp.so', 'chan_pjsip.so',
-  'bridge_softmix.so', 'bridge_simple.so', 'bridge_native_rtp.so', 'res_musiconhold.so', 'func_talkdetect.so', 'func_volume.so',
+  'res_ari.so',
+  'res_ari_applications.so',
+  'res_ari_asterisk.so',
+  'res_ari_bridges.so',
+  'res_ari_channels.so',
+  'res_ari_events.so',
+  'res_ari_playbacks.so',
+  'res_ari_recordings.so',
+  'res_ari_sounds.so',
+  'res_stasis.so',
+  'res_stasis_playback.so',
+  'res_stasis_recording.so',
+  'res_stasis_snoop.so',
+  'chan_rtp.so',
+  'chan_pjsip.so',
+  'bridge_softmix.so',
+  'bridge_simple.so',
+  'bridge_native_rtp.so',
+  'res_musiconhold.so',
+  'func_talkdetect.so',
+  'func_volume.so',
 ];
 const TIMING_MODULES = ['res_timing_timerfd.so', 'res_timing_pthread.so'];
 
@@ -77,7 +104,10 @@ export class Asterisk {
     const apps = new Set(b.subscribers);
     if (c?.app) apps.add(c.app);
     for (const app of apps) {
-      this.deliver(app, { ...this.event(type, { bridge: bridgeJson(b), ...(c ? { channel: channelJson(c) } : {}), ...extra }), application: app });
+      this.deliver(app, {
+        ...this.event(type, { bridge: bridgeJson(b), ...(c ? { channel: channelJson(c) } : {}), ...extra }),
+        application: app,
+      });
     }
   }
 
@@ -232,7 +262,11 @@ export class Asterisk {
 
   createBridge(id: string | undefined, typeText: string, name: string): DBridge {
     const parts = (typeText || 'mixing').split(',').map((s) => s.trim());
-    const type = parts.includes('holding') ? 'holding' : parts.includes('mixing') || parts.includes('dtmf_events') || parts.includes('proxy_media') ? 'mixing' : undefined;
+    const type = parts.includes('holding')
+      ? 'holding'
+      : parts.includes('mixing') || parts.includes('dtmf_events') || parts.includes('proxy_media')
+        ? 'mixing'
+        : undefined;
     if (!type) throw new AriFault(500, "Unable to create bridge. Possible duplicate bridge id '(null)'");
     const bridgeId = id ?? randomUUID();
     if (this.bridges.has(bridgeId)) throw new AriFault(409, `Bridge with id '${bridgeId}' already exists`);
@@ -440,15 +474,18 @@ export class Asterisk {
   // ---- recordings -----------------------------------------------------------------------------
 
   recordBridge(b: DBridge, name: string, format: string, ifExists: string): DRecording {
-    if (!['wav', 'gsm', 'ulaw', 'alaw', 'sln', 'g722', 'wav16'].includes(format)) throw new AriFault(422, 'specified format is unknown on this system');
-    if ((this.live.has(name) || this.stored.has(name)) && ifExists === 'fail') throw new AriFault(422, 'Recording already in progress or exists');
+    if (!['wav', 'gsm', 'ulaw', 'alaw', 'sln', 'g722', 'wav16'].includes(format))
+      throw new AriFault(422, 'specified format is unknown on this system');
+    if ((this.live.has(name) || this.stored.has(name)) && ifExists === 'fail')
+      throw new AriFault(422, 'Recording already in progress or exists');
     const r: DRecording = { name, format, target: `bridge:${b.id}`, state: 'queued', startedAt: Date.now() };
     this.live.set(name, r);
     b.recording = name;
     setImmediate(() => {
       if (!this.live.has(name)) return;
       r.state = 'recording';
-      for (const app of b.subscribers) this.deliver(app, { ...this.event('RecordingStarted', { recording: recordingJson(r) }), application: app });
+      for (const app of b.subscribers)
+        this.deliver(app, { ...this.event('RecordingStarted', { recording: recordingJson(r) }), application: app });
     });
     return r;
   }
@@ -484,7 +521,10 @@ export class Asterisk {
     const b = this.bridges.get(r.target.replace(/^bridge:/, ''));
     if (b) b.recording = undefined;
     for (const app of b?.subscribers ?? []) {
-      this.deliver(app, { ...this.event('RecordingFinished', { recording: { ...recordingJson(r), duration: seconds } }), application: app });
+      this.deliver(app, {
+        ...this.event('RecordingFinished', { recording: { ...recordingJson(r), duration: seconds } }),
+        application: app,
+      });
     }
   }
 

@@ -76,10 +76,17 @@ export class AsteriskDouble {
     this.server.on('upgrade', (req, socket, head) => {
       const url = new URL(req.url ?? '/', 'http://x');
       const reject = (status: number, body: string, type: string): void => {
-        socket.end(`HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Bad Request'}\r\nContent-Type: ${type}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+        socket.end(
+          `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Bad Request'}\r\nContent-Type: ${type}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+        );
       };
       if (url.pathname !== '/ari/events') return reject(400, '<html>Not an events socket</html>', 'text/html');
-      if (!this.authorized(req, url)) return reject(401, JSON.stringify({ message: 'Authentication required' }), 'application/json\r\nWWW-Authenticate: Basic realm="Asterisk REST Interface"');
+      if (!this.authorized(req, url))
+        return reject(
+          401,
+          JSON.stringify({ message: 'Authentication required' }),
+          'application/json\r\nWWW-Authenticate: Basic realm="Asterisk REST Interface"',
+        );
       const app = url.searchParams.get('app');
       if (!app || !app.split(',').some(Boolean)) return reject(400, '<html><body>Missing app</body></html>', 'text/html');
       this.wss.handleUpgrade(req, socket, head, (ws) => {
@@ -87,7 +94,8 @@ export class AsteriskDouble {
         for (const name of names) {
           const previous = this.sockets.get(name);
           // The older socket stays open but gets nothing more (FINDINGS "Events socket").
-          if (previous && previous !== ws) previous.send(JSON.stringify({ type: 'ApplicationReplaced', application: name, timestamp: new Date().toISOString() }));
+          if (previous && previous !== ws)
+            previous.send(JSON.stringify({ type: 'ApplicationReplaced', application: name, timestamp: new Date().toISOString() }));
           this.sockets.set(name, ws);
           this.asterisk.registered.add(name);
         }
@@ -120,7 +128,8 @@ export class AsteriskDouble {
       res.end(body === undefined ? undefined : JSON.stringify(body));
     };
     if (!url.pathname.startsWith('/ari/')) return send(404, { message: 'Resource not found' });
-    if (!this.authorized(req, url)) return send(401, { message: 'Authentication required' }, { 'www-authenticate': 'Basic realm="Asterisk REST Interface"' });
+    if (!this.authorized(req, url))
+      return send(401, { message: 'Authentication required' }, { 'www-authenticate': 'Basic realm="Asterisk REST Interface"' });
     const path = url.pathname.slice(4);
     if (req.method === 'GET' && path.startsWith('/api-docs/')) {
       try {
@@ -158,7 +167,15 @@ export class AsteriskDouble {
     }
   }
 
-  private log(req: IncomingMessage, path: string, url: URL, body: unknown, status: number, send: (s: number, b?: unknown) => void, reply: unknown): void {
+  private log(
+    req: IncomingMessage,
+    path: string,
+    url: URL,
+    body: unknown,
+    status: number,
+    send: (s: number, b?: unknown) => void,
+    reply: unknown,
+  ): void {
     this.requests.push({ method: req.method ?? '', path, query: Object.fromEntries(url.searchParams), body, status });
     send(status, reply);
   }

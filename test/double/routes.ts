@@ -20,11 +20,14 @@ const ok = (body: unknown): { status: number; body: unknown } => ({ status: 200,
 const none = { status: 204 };
 
 function list(value: string | null): string[] {
-  return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 function required(r: RestRequest, name: string): string {
-  const value = r.query.get(name) ?? (typeof r.body?.[name] === 'string' ? (r.body[name]) : null);
+  const value = r.query.get(name) ?? (typeof r.body?.[name] === 'string' ? r.body[name] : null);
   if (value === null || value === '') throw new AriFault(400, `${name}: Missing required field`);
   return value;
 }
@@ -49,7 +52,12 @@ async function originate(a: Asterisk, r: RestRequest, id: string | undefined): P
   const [localExten, localContext] = (resource ?? '').split('@');
   const plan = local ? testCaller(localExten ?? '', localContext ?? '') : { toneHz: null, burst: false, known: true };
   if (local) {
-    const other = a.createChannel({ id: r.query.get('otherChannelId') ?? a.newChannelId(), name: `${endpoint}-${channelId.slice(-8)};2`, caller, partner: c.id });
+    const other = a.createChannel({
+      id: r.query.get('otherChannelId') ?? a.newChannelId(),
+      name: `${endpoint}-${channelId.slice(-8)};2`,
+      caller,
+      partner: c.id,
+    });
     c.partner = other.id;
     // The originating app also gets both halves' events (FINDINGS "Caller paired with externalMedia").
     if (app) {
@@ -87,7 +95,8 @@ async function externalMedia(a: Asterisk, r: RestRequest): Promise<{ status: num
   if (!format) throw new AriFault(400, 'format cannot be empty');
   if (!host) throw new AriFault(400, 'external_host is required for all but websocket server connections');
   // Without chan_rtp (or with a codec it lacks) the channel cannot be allocated.
-  if ((format !== 'ulaw' && format !== 'slin16') || !a.modules.has('chan_rtp.so')) throw new AriFault(500, 'An internal error prevented this request from being handled');
+  if ((format !== 'ulaw' && format !== 'slin16') || !a.modules.has('chan_rtp.so'))
+    throw new AriFault(500, 'An internal error prevented this request from being handled');
   const [address, port] = host.split(':');
   const id = r.query.get('channelId') ?? a.newChannelId();
   const c = a.createChannel({ id, name: `UnicastRTP/${host}-${id.slice(-8)}`, state: 'Up' });
@@ -135,7 +144,15 @@ function param(r: RestRequest, name: string): string | undefined {
 function applicationJson(a: Asterisk, name: string): Record<string, unknown> {
   const channels = [...a.channels.values()].filter((c) => c.app === name).map((c) => c.id);
   const bridges = [...a.bridges.values()].filter((b) => b.subscribers.has(name)).map((b) => b.id);
-  return { name, channel_ids: channels, bridge_ids: bridges, endpoint_ids: [], device_names: [], events_allowed: [], events_disallowed: [] };
+  return {
+    name,
+    channel_ids: channels,
+    bridge_ids: bridges,
+    endpoint_ids: [],
+    device_names: [],
+    events_allowed: [],
+    events_disallowed: [],
+  };
 }
 
 function direction(r: RestRequest): { in: boolean; out: boolean } {
@@ -146,7 +163,13 @@ function direction(r: RestRequest): { in: boolean; out: boolean } {
 
 /** The REST endpoints the double implements: `METHOD /path/{param}` -> handler. */
 export const ROUTES: Record<string, Handler> = {
-  'GET /asterisk/info': () => ok({ build: { os: 'Linux', kernel: '6', machine: 'x86_64', options: '', date: '', user: 'root' }, system: { version: '22.10.1', entity_id: '02:fc:00:00:00:01' }, config: { name: '', default_language: 'en', setid: { user: '', group: '' } }, status: { startup_time: '', last_reload_time: '' } }),
+  'GET /asterisk/info': () =>
+    ok({
+      build: { os: 'Linux', kernel: '6', machine: 'x86_64', options: '', date: '', user: 'root' },
+      system: { version: '22.10.1', entity_id: '02:fc:00:00:00:01' },
+      config: { name: '', default_language: 'en', setid: { user: '', group: '' } },
+      status: { startup_time: '', last_reload_time: '' },
+    }),
   'GET /asterisk/ping': () => ok({ asterisk_id: '02:fc:00:00:00:01', ping: 'pong', timestamp: new Date().toISOString() }),
   'GET /asterisk/modules': (a) => ok([...a.modules].sort().map((m) => a.moduleJson(m))),
   'GET /asterisk/modules/{moduleName}': (a, r) => {
@@ -182,7 +205,24 @@ export const ROUTES: Record<string, Handler> = {
   'DELETE /channels/{channelId}': (a, r) => {
     const reason = r.query.get('reason');
     const c = a.channel(r.params.channelId!);
-    if (reason !== null && !['normal', 'busy', 'congestion', 'no_answer', 'timeout', 'rejected', 'unallocated', 'normal_unspecified', 'number_incomplete', 'codec_mismatch', 'interworking', 'failure', 'answered_elsewhere'].includes(reason)) {
+    if (
+      reason !== null &&
+      ![
+        'normal',
+        'busy',
+        'congestion',
+        'no_answer',
+        'timeout',
+        'rejected',
+        'unallocated',
+        'normal_unspecified',
+        'number_incomplete',
+        'codec_mismatch',
+        'interworking',
+        'failure',
+        'answered_elsewhere',
+      ].includes(reason)
+    ) {
       throw new AriFault(400, 'Invalid reason for hangup reason provided');
     }
     a.hangup(c, true);
@@ -239,7 +279,8 @@ export const ROUTES: Record<string, Handler> = {
   },
   'GET /bridges': (a) => ok([...a.bridges.values()].map(bridgeJson)),
   'POST /bridges': (a, r) => ok(bridgeJson(a.createBridge(param(r, 'bridgeId'), param(r, 'type') ?? 'mixing', param(r, 'name') ?? ''))),
-  'POST /bridges/{bridgeId}': (a, r) => ok(bridgeJson(a.createBridge(r.params.bridgeId, r.query.get('type') ?? 'mixing', r.query.get('name') ?? ''))),
+  'POST /bridges/{bridgeId}': (a, r) =>
+    ok(bridgeJson(a.createBridge(r.params.bridgeId, r.query.get('type') ?? 'mixing', r.query.get('name') ?? ''))),
   'GET /bridges/{bridgeId}': (a, r) => ok(bridgeJson(a.bridge(r.params.bridgeId!))),
   'DELETE /bridges/{bridgeId}': (a, r) => {
     if (a.failed.delete(r.params.bridgeId!)) return none;
@@ -261,7 +302,11 @@ export const ROUTES: Record<string, Handler> = {
   'POST /bridges/{bridgeId}/record': (a, r) => {
     const dead = a.failed.get(r.params.bridgeId!);
     // Queued, and then nothing: the recording never starts and holds no audio.
-    if (dead) return { status: 201, body: { name: required(r, 'name'), format: required(r, 'format'), state: 'queued', target_uri: `bridge:${dead.id}` } };
+    if (dead)
+      return {
+        status: 201,
+        body: { name: required(r, 'name'), format: required(r, 'format'), state: 'queued', target_uri: `bridge:${dead.id}` },
+      };
     const rec = a.recordBridge(a.bridge(r.params.bridgeId!), required(r, 'name'), required(r, 'format'), r.query.get('ifExists') ?? 'fail');
     return { status: 201, body: recordingJson(rec) };
   },

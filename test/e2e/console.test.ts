@@ -36,7 +36,10 @@ describe('web console in a real browser, against the app and the ARI double', fu
 
     await page.getByTestId('api-key').fill('not-the-key');
     await page.getByTestId('sign-in').click();
-    await page.getByTestId('error').getByText(/cannot sign in/).waitFor();
+    await page
+      .getByTestId('error')
+      .getByText(/cannot sign in/)
+      .waitFor();
 
     await page.getByTestId('api-key').fill(KEY);
     await page.getByTestId('sign-in').click();

@@ -9,7 +9,10 @@ import { waitFor } from '../support/logger';
 const MAIN = join(__dirname, '../../src/cli/main.ts');
 
 function run(args: string[], env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['-r', 'tsx/cjs', MAIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['-r', 'tsx/cjs', MAIN, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
@@ -32,7 +35,14 @@ describe('ari-meetme command line', function () {
     await new Promise<void>((resolve) => taken.bind(0, '127.0.0.1', () => resolve()));
     try {
       const port = String(taken.address().port);
-      const { exited, output } = run(['serve'], { MEDIA_PORT: port, MEDIA_THREADS: '1', HTTP_PORT: '0', ARI_URL: 'http://127.0.0.1:9', STORE_PATH: ':memory:', RECORDINGS_DIR: mkdtempSync(join(tmpdir(), 'rec-')) });
+      const { exited, output } = run(['serve'], {
+        MEDIA_PORT: port,
+        MEDIA_THREADS: '1',
+        HTTP_PORT: '0',
+        ARI_URL: 'http://127.0.0.1:9',
+        STORE_PATH: ':memory:',
+        RECORDINGS_DIR: mkdtempSync(join(tmpdir(), 'rec-')),
+      });
       expect(await exited).to.equal(1);
       expect(output()).to.contain(`cannot start: bind EADDRINUSE 127.0.0.1:${port}`).and.not.contain('triggerUncaughtException');
     } finally {
@@ -49,10 +59,26 @@ describe('ari-meetme command line', function () {
   it('serves callers from ARI_* settings; on SIGTERM refuses new callers, drains, and exits cleanly', async () => {
     const ast = await AsteriskDouble.start({ speed: 20 });
     try {
-      const { child, exited, output } = run(['serve'], { ARI_URL: ast.url, ARI_USERNAME: 'asterisk', ARI_PASSWORD: 'asterisk', ARI_APP: 'meetme', MIXER: 'asterisk', LOG_LEVEL: 'info', DRAIN_TIMEOUT_MS: '1500', HTTP_PORT: '0', MEDIA_PORT: '0', RECORDINGS_DIR: mkdtempSync(join(tmpdir(), 'rec-')), STORE_PATH: join(mkdtempSync(join(tmpdir(), 'store-')), 'm.sqlite') });
+      const { child, exited, output } = run(['serve'], {
+        ARI_URL: ast.url,
+        ARI_USERNAME: 'asterisk',
+        ARI_PASSWORD: 'asterisk',
+        ARI_APP: 'meetme',
+        MIXER: 'asterisk',
+        LOG_LEVEL: 'info',
+        DRAIN_TIMEOUT_MS: '1500',
+        HTTP_PORT: '0',
+        MEDIA_PORT: '0',
+        RECORDINGS_DIR: mkdtempSync(join(tmpdir(), 'rec-')),
+        STORE_PATH: join(mkdtempSync(join(tmpdir(), 'store-')), 'm.sqlite'),
+      });
       await waitFor(() => output().includes('Asterisk timing source found'), 15000, 'app connected');
       const caller = ast.dial({ exten: '4242' });
-      await waitFor(() => ast.bridges().some((b) => b.name === 'meetme-conf:4242' && b.channels.includes(caller.channelId)), 10000, 'caller joined');
+      await waitFor(
+        () => ast.bridges().some((b) => b.name === 'meetme-conf:4242' && b.channels.includes(caller.channelId)),
+        10000,
+        'caller joined',
+      );
       child.kill('SIGTERM');
       await waitFor(() => output().includes('stopping: no new callers'), 5000, 'draining');
       const late = ast.dial({ exten: '4242' });

@@ -11,7 +11,8 @@ function levels(caller: SimCaller): Record<number, number> {
   return Object.fromEntries(TONES.map((hz) => [hz, goertzelDb(tail, hz)]));
 }
 
-const legBridge = (r: Running, caller: SimCaller) => r.ast.bridges().find((b) => b.name.startsWith('meetme-leg:') && b.channels.includes(caller.channelId));
+const legBridge = (r: Running, caller: SimCaller) =>
+  r.ast.bridges().find((b) => b.name.startsWith('meetme-leg:') && b.channels.includes(caller.channelId));
 
 describe('conferences mixed by the app itself, against the ARI double with no timing module', function () {
   this.timeout(30000);
@@ -19,7 +20,10 @@ describe('conferences mixed by the app itself, against the ARI double with no ti
   afterEach(async () => r?.stop());
 
   async function threeCallers(): Promise<SimCaller[]> {
-    r = await startApp({ mixer: { default: 'app' }, conferences: [{ number: '800', name: 'Tones', options: 'q' }] }, { timing: false, speed: 20 });
+    r = await startApp(
+      { mixer: { default: 'app' }, conferences: [{ number: '800', name: 'Tones', options: 'q' }] },
+      { timing: false, speed: 20 },
+    );
     const callers = TONES.map((hz, i) => r.ast.dial({ exten: '800', callerId: `C${i} <10${i}>`, toneHz: hz }));
     await waitFor(() => callers.every((c) => legBridge(r, c)?.channels.length === 2), 8000, 'all paired with externalMedia');
     return callers;
@@ -32,7 +36,8 @@ describe('conferences mixed by the app itself, against the ARI double with no ti
     callers.forEach((caller, i) => {
       const db = levels(caller);
       const own = TONES[i]!;
-      for (const hz of TONES) if (hz !== own) expect(db[hz]! - db[own]!, `caller ${i} hears ${hz} over its own ${own}`).to.be.greaterThan(20);
+      for (const hz of TONES)
+        if (hz !== own) expect(db[hz]! - db[own]!, `caller ${i} hears ${hz} over its own ${own}`).to.be.greaterThan(20);
     });
     expect(r.app.manager.get('800').mixer).to.equal('app');
     const stats = r.app.engine.stats();
@@ -68,7 +73,11 @@ describe('conferences mixed by the app itself, against the ARI double with no ti
     // The last two leave: the conference ends and its media thread holds nothing of it.
     await callers[1]!.hangup();
     await callers[2]!.hangup();
-    await waitFor(() => r.app.engine.stats().rooms === 0 && r.app.engine.stats().legs === 0, 5000, 'room and legs gone from the media thread');
+    await waitFor(
+      () => r.app.engine.stats().rooms === 0 && r.app.engine.stats().legs === 0,
+      5000,
+      'room and legs gone from the media thread',
+    );
     expect(r.ast.bridges()).to.have.length(0);
   });
 
@@ -79,7 +88,8 @@ describe('conferences mixed by the app itself, against the ARI double with no ti
     // Every media thread's port: each counts what it drops, the totals add up.
     const ports = r.app.engine.ports;
     for (const port of ports) {
-      for (let i = 0; i < 50; i++) socket.send(Buffer.from([0x80, 0, 0, i, 0, 0, 0, 0, 1, 2, 3, 4, ...new Array<number>(160).fill(0x55)]), port, '127.0.0.1');
+      for (let i = 0; i < 50; i++)
+        socket.send(Buffer.from([0x80, 0, 0, i, 0, 0, 0, 0, 1, 2, 3, 4, ...new Array<number>(160).fill(0x55)]), port, '127.0.0.1');
     }
     await waitFor(() => r.app.engine.stats().foreign >= 50 * ports.length, 3000, 'foreign packets counted on every thread');
     socket.close();

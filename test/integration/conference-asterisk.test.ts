@@ -116,7 +116,11 @@ describe('conferences in an Asterisk mixing bridge, against the ARI double', fun
     await waitFor(() => participants(r, '500') === 1, 5000, 'caller joined');
     expect(r.app.manager.get('500').mixer).to.equal('app');
     expect(conferenceBridge(r, '500')).to.equal(undefined);
-    await waitFor(() => r.ast.bridges().some((b) => b.name.startsWith('meetme-leg:500:') && b.channels.includes(caller.channelId)), 5000, 'caller paired with externalMedia');
+    await waitFor(
+      () => r.ast.bridges().some((b) => b.name.startsWith('meetme-leg:500:') && b.channels.includes(caller.channelId)),
+      5000,
+      'caller paired with externalMedia',
+    );
     const warnings = r.logs().filter((l) => typeof l.msg === 'string' && l.msg.includes('res_timing_timerfd'));
     expect(warnings.length).to.be.greaterThan(0);
   });
@@ -146,13 +150,23 @@ describe('conferences in an Asterisk mixing bridge, against the ARI double', fun
     await waitFor(() => conferenceBridge(r, '1234')?.channels.length === 2 && pending.playbacks().includes('sound:conf-getpin'));
     const bob = r.app.manager.get('1234').participants.find((p) => p.channelId === user.channelId)!;
     await r.app.manager.setMuted('1234', bob.id, true);
-    await waitFor(() => r.ast.channel(user.channelId)?.vars.get('MEETME_PARTICIPANT') === 'role=user;marked=0;muted=1', 5000, 'state saved on the channel');
+    await waitFor(
+      () => r.ast.channel(user.channelId)?.vars.get('MEETME_PARTICIPANT') === 'role=user;marked=0;muted=1',
+      5000,
+      'state saved on the channel',
+    );
     const oldBridge = conferenceBridge(r, '1234')!.id;
     // The process dies: no goodbye to Asterisk, which keeps the channels in Stasis and the bridge.
     const dead = r.app;
     await dead.ari.close();
     const { logger } = captureLogger();
-    const parsed = configSchema.parse({ ...config, ari: { url: r.ast.url }, media: { port: 0 }, recordings: { dir: r.app.recordingsDir }, store: { path: ':memory:' } });
+    const parsed = configSchema.parse({
+      ...config,
+      ari: { url: r.ast.url },
+      media: { port: 0 },
+      recordings: { dir: r.app.recordingsDir },
+      store: { path: ':memory:' },
+    });
     const second = new MeetmeApp({ config: parsed, logger });
     await second.start();
     await waitFor(() => second.ready && participants({ ...r, app: second }, '1234') === 2, 10000, 'adopted');

@@ -32,12 +32,17 @@ describe('ari-meetme doctor', function () {
     const ast = await AsteriskDouble.start();
     try {
       const { code, checks } = await doctor(ast);
-      expect(asteriskChecks(checks).filter((c) => c.status === 'fail'), JSON.stringify(checks)).to.deep.equal([]);
+      expect(
+        asteriskChecks(checks).filter((c) => c.status === 'fail'),
+        JSON.stringify(checks),
+      ).to.deep.equal([]);
       expect(find(checks, 'host timer').detail).to.match(/ticks, lateness p50 [\d.]+ ms, p99/);
       expect(code).to.equal(exitFor(checks, 0));
       expect(find(checks, 'Asterisk version').detail).to.contain('22.10.1');
       expect(find(checks, 'Asterisk timing module').detail).to.contain('res_timing_timerfd');
-      expect(find(checks, 'end to end audio').detail).to.match(/1004 Hz/).and.match(/jitter/);
+      expect(find(checks, 'end to end audio').detail)
+        .to.match(/1004 Hz/)
+        .and.match(/jitter/);
       expect(ast.bridges(), 'self-test cleaned up').to.have.length(0);
       expect(ast.channels()).to.have.length(0);
     } finally {

@@ -26,7 +26,17 @@ interface Rec {
   event?: { type: string; channel?: { id: string } };
 }
 
-const LIFECYCLE = new Set(['StasisStart', 'StasisEnd', 'ChannelEnteredBridge', 'ChannelLeftBridge', 'ChannelHangupRequest', 'ChannelDestroyed', 'ChannelDtmfReceived', 'ChannelTalkingStarted', 'ChannelTalkingFinished']);
+const LIFECYCLE = new Set([
+  'StasisStart',
+  'StasisEnd',
+  'ChannelEnteredBridge',
+  'ChannelLeftBridge',
+  'ChannelHangupRequest',
+  'ChannelDestroyed',
+  'ChannelDtmfReceived',
+  'ChannelTalkingStarted',
+  'ChannelTalkingFinished',
+]);
 const STABLE = ['state', 'technology', 'bridge_type', 'bridge_class', 'format', 'media_uri', 'next_media_uri', 'target_uri', 'status'];
 
 function load(name: string): Rec[] {
@@ -44,7 +54,11 @@ async function replay(name: string): Promise<void> {
   const records = load(name);
   const ast = await AsteriskDouble.start({ timing: true, speed: 1 });
   const ids = new Map<string, string>();
-  const map = (text: string): string => text.split('/').map((part) => ids.get(part) ?? part).join('/');
+  const map = (text: string): string =>
+    text
+      .split('/')
+      .map((part) => ids.get(part) ?? part)
+      .join('/');
   const mapText = (text: string): string => [...ids].reduce((t, [from, to]) => t.split(from).join(to), text);
   const sockets = new Map<string, WebSocket>();
   const received: { type: string; channel?: { id: string } }[] = [];
@@ -68,7 +82,8 @@ async function replay(name: string): Promise<void> {
           socket.once('open', () => resolve());
           socket.once('unexpected-response', (_req, res) => {
             const next = records.find((r) => r.seq > rec.seq && r.ws === rec.ws && r.kind === 'ws_rejected');
-            if (!next || next.status !== res.statusCode) failures.push(`${rec.ws}: socket answered ${res.statusCode}, recorded ${next?.status ?? 'open'}`);
+            if (!next || next.status !== res.statusCode)
+              failures.push(`${rec.ws}: socket answered ${res.statusCode}, recorded ${next?.status ?? 'open'}`);
             resolve();
           });
         });
@@ -83,14 +98,19 @@ async function replay(name: string): Promise<void> {
         const query = new URLSearchParams(Object.entries(rec.query ?? {}).map(([k, v]): [string, string] => [k, ids.get(v) ?? v]));
         const response = records.find((r) => r.kind === 'rest_response' && r.req === rec.req);
         const anonymous = response?.status === 401 && !query.has('api_key');
-        const headers: Record<string, string> = anonymous || query.has('api_key') ? {} : { authorization: `Basic ${Buffer.from('asterisk:asterisk').toString('base64')}` };
+        const headers: Record<string, string> =
+          anonymous || query.has('api_key') ? {} : { authorization: `Basic ${Buffer.from('asterisk:asterisk').toString('base64')}` };
         let body: string | undefined;
         if (rec.body !== null && rec.body !== undefined) {
           body = typeof rec.body === 'string' ? rec.body : JSON.stringify(rec.body);
           headers['content-type'] = 'application/json';
         }
         const qs = query.toString();
-        pending = fetch(`${ast.url}${path}${qs ? `?${qs}` : ''}`, { method: rec.method ?? 'GET', headers, ...(body !== undefined ? { body } : {}) }).then(async (res) => {
+        pending = fetch(`${ast.url}${path}${qs ? `?${qs}` : ''}`, {
+          method: rec.method ?? 'GET',
+          headers,
+          ...(body !== undefined ? { body } : {}),
+        }).then(async (res) => {
           const text = await res.text();
           return { status: res.status, body: text ? (JSON.parse(text) as unknown) : undefined };
         });
@@ -106,14 +126,20 @@ async function replay(name: string): Promise<void> {
         const want = rec.response as Record<string, unknown> | null;
         const have = got.body as Record<string, unknown> | undefined;
         if (rec.status !== undefined && rec.status >= 400) {
-          if (JSON.stringify(have) !== mapText(JSON.stringify(want))) failures.push(`${what}: body ${JSON.stringify(have)}, recorded ${JSON.stringify(want)}`);
+          if (JSON.stringify(have) !== mapText(JSON.stringify(want)))
+            failures.push(`${what}: body ${JSON.stringify(have)}, recorded ${JSON.stringify(want)}`);
         } else if (want && typeof want === 'object' && !Array.isArray(want) && have) {
-          const keys = (o: object) => Object.keys(o).filter((k) => k !== 'channelvars').sort().join(',');
+          const keys = (o: object) =>
+            Object.keys(o)
+              .filter((k) => k !== 'channelvars')
+              .sort()
+              .join(',');
           if (keys(have) !== keys(want)) failures.push(`${what}: keys ${keys(have)}, recorded ${keys(want)}`);
           for (const field of STABLE) {
             const a = have[field];
             const b = want[field];
-            if (typeof b === 'string' && typeof a === 'string' && map(b) !== a && !/^(bridge|channel):/.test(b)) failures.push(`${what}: ${field} ${a}, recorded ${b}`);
+            if (typeof b === 'string' && typeof a === 'string' && map(b) !== a && !/^(bridge|channel):/.test(b))
+              failures.push(`${what}: ${field} ${a}, recorded ${b}`);
           }
           if (typeof want.id === 'string' && typeof have.id === 'string') ids.set(want.id, have.id);
         }
@@ -124,7 +150,8 @@ async function replay(name: string): Promise<void> {
       const expected = lifecycle(recorded, recordedId);
       if (expected.length === 0) continue;
       const actual = lifecycle(received, id);
-      if (JSON.stringify(actual) !== JSON.stringify(expected)) failures.push(`channel ${recordedId}: events ${actual.join(' ')}, recorded ${expected.join(' ')}`);
+      if (JSON.stringify(actual) !== JSON.stringify(expected))
+        failures.push(`channel ${recordedId}: events ${actual.join(' ')}, recorded ${expected.join(' ')}`);
     }
   } finally {
     for (const socket of sockets.values()) socket.terminate();
@@ -136,6 +163,8 @@ async function replay(name: string): Promise<void> {
 describe('the ARI double against recorded Asterisk 22 sessions', function () {
   this.timeout(60000);
   it('errors.jsonl: status codes, error bodies, socket rejections and ApplicationReplaced', () => replay('errors.jsonl'));
-  it('caller-joins-mixing-bridge.jsonl: joins, playback, mute, TALK_DETECT, recording, hangup order', () => replay('caller-joins-mixing-bridge.jsonl'));
-  it('no-timing-module.jsonl: a mixing bridge drops its channels with no timer, and mixes with one', () => replay('no-timing-module.jsonl'));
+  it('caller-joins-mixing-bridge.jsonl: joins, playback, mute, TALK_DETECT, recording, hangup order', () =>
+    replay('caller-joins-mixing-bridge.jsonl'));
+  it('no-timing-module.jsonl: a mixing bridge drops its channels with no timer, and mixes with one', () =>
+    replay('no-timing-module.jsonl'));
 });

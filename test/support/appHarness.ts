@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { makeSounds } from './audio';
 import { captureLogger, waitFor } from './logger';
 
-
 export interface Running {
   ast: AsteriskDouble;
   app: MeetmeApp;

@@ -20,7 +20,19 @@ export function wavBytes(samples: Int16Array, rate = 8000): Buffer {
 /** A sounds directory of short tones named as Asterisk's prompts, and a music directory. */
 export function makeSounds(): { soundsDir: string; musicDir: string } {
   const soundsDir = mkdtempSync(join(tmpdir(), 'meetme-sounds-'));
-  const prompts: Record<string, number> = { beep: 1000, 'conf-muted': 600, 'conf-unmuted': 650, 'conf-kicked': 700, 'conf-waitforleader': 750, 'conf-placeintoconf': 800, 'conf-leaderhasleft': 850, 'conf-lockednow': 900, 'conf-unlockednow': 950, 'conf-usermenu': 1050, 'conf-adminmenu': 1100 };
+  const prompts: Record<string, number> = {
+    beep: 1000,
+    'conf-muted': 600,
+    'conf-unmuted': 650,
+    'conf-kicked': 700,
+    'conf-waitforleader': 750,
+    'conf-placeintoconf': 800,
+    'conf-leaderhasleft': 850,
+    'conf-lockednow': 900,
+    'conf-unlockednow': 950,
+    'conf-usermenu': 1050,
+    'conf-adminmenu': 1100,
+  };
   for (const [name, hz] of Object.entries(prompts)) writeFileSync(join(soundsDir, `${name}.wav`), wavBytes(sine(hz, 2400)));
   const musicDir = join(soundsDir, 'moh');
   mkdirSync(musicDir);

@@ -37,7 +37,9 @@ describe('docker/ (checked without a Docker engine)', () => {
     for (const m of dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)) {
       for (const path of m[1]!.split(/\s+/)) expect(existsSync(join(context, path)), path).to.equal(true);
     }
-    expect(dockerfile).to.match(/^USER node$/m).and.match(/^HEALTHCHECK [^\n]*\\\n[^\n]*\/healthz/m);
+    expect(dockerfile)
+      .to.match(/^USER node$/m)
+      .and.match(/^HEALTHCHECK [^\n]*\\\n[^\n]*\/healthz/m);
     expect(dockerfile.match(/^FROM /gm)).to.have.length(2);
   });
 

@@ -21,7 +21,9 @@
       try {
         const data = await response.json();
         if (data.error) message = data.error.message || data.error.code;
-      } catch (_) { /* not JSON */ }
+      } catch (_) {
+        /* not JSON */
+      }
       throw new Error(message);
     }
     return response.status === 204 ? null : response.json();
@@ -45,12 +47,22 @@
       node.querySelector('.number').textContent = conference.number;
       node.querySelector('.name').textContent = conference.name;
       const badges = [conference.mixer, conference.locked ? 'locked' : '', conference.recording ? 'recording' : ''].filter(Boolean);
-      node.querySelector('.badges').replaceChildren(...badges.map((b) => Object.assign(document.createElement('span'), { className: 'badge', textContent: b })));
+      node
+        .querySelector('.badges')
+        .replaceChildren(...badges.map((b) => Object.assign(document.createElement('span'), { className: 'badge', textContent: b })));
       for (const button of node.querySelectorAll('[data-action]')) {
         const action = button.dataset.action;
         button.setAttribute('aria-label', `${button.textContent} conference ${conference.number}`);
         button.dataset.testid = `${action}-${conference.number}`;
-        const path = { 'mute-all': 'mute-all', 'unmute-all': 'unmute-all', lock: 'lock', unlock: 'unlock', 'record-start': 'recording/start', 'record-stop': 'recording/stop', end: 'end' }[action];
+        const path = {
+          'mute-all': 'mute-all',
+          'unmute-all': 'unmute-all',
+          lock: 'lock',
+          unlock: 'unlock',
+          'record-start': 'recording/start',
+          'record-stop': 'recording/stop',
+          end: 'end',
+        }[action];
         button.addEventListener('click', () => act('POST', `/conferences/${conference.number}/${path}`));
       }
       const body = node.querySelector('tbody');
@@ -71,7 +83,9 @@
         mute.textContent = p.muted ? 'Unmute' : 'Mute';
         mute.dataset.testid = `${p.muted ? 'unmute' : 'mute'}-${p.callerIdNumber}`;
         mute.setAttribute('aria-label', `${mute.textContent} ${p.callerIdName}`);
-        mute.addEventListener('click', () => act('POST', `/conferences/${conference.number}/participants/${p.id}/${p.muted ? 'unmute' : 'mute'}`));
+        mute.addEventListener('click', () =>
+          act('POST', `/conferences/${conference.number}/participants/${p.id}/${p.muted ? 'unmute' : 'mute'}`),
+        );
         const kick = document.createElement('button');
         kick.textContent = 'Kick';
         kick.dataset.testid = `kick-${p.callerIdNumber}`;

@@ -19,15 +19,23 @@ export function definitionRoutes(app: FastifyInstance, definitions: DefinitionSt
     return { definitions: definitions.list().filter((d) => visible(principal, d.number)) };
   });
 
-  app.get<{ Params: { number: string } }>('/definitions/:number', { schema: { tags, summary: 'One definition', params: conferenceParams } }, async (request) => {
-    authorize(principalOf(request), 'read', request.params.number);
-    return definitions.get(request.params.number);
-  });
+  app.get<{ Params: { number: string } }>(
+    '/definitions/:number',
+    { schema: { tags, summary: 'One definition', params: conferenceParams } },
+    async (request) => {
+      authorize(principalOf(request), 'read', request.params.number);
+      return definitions.get(request.params.number);
+    },
+  );
 
-  app.post<{ Body: Body & { number: string } }>('/definitions', { schema: { tags, summary: 'Define a conference', body: definitionCreateBody } }, async (request, reply) => {
-    authorize(principalOf(request), 'admin');
-    return reply.code(201).send(definitions.create(normalise(request.body)));
-  });
+  app.post<{ Body: Body & { number: string } }>(
+    '/definitions',
+    { schema: { tags, summary: 'Define a conference', body: definitionCreateBody } },
+    async (request, reply) => {
+      authorize(principalOf(request), 'admin');
+      return reply.code(201).send(definitions.create(normalise(request.body)));
+    },
+  );
 
   app.put<{ Params: { number: string }; Body: Body }>(
     '/definitions/:number',
@@ -38,9 +46,13 @@ export function definitionRoutes(app: FastifyInstance, definitions: DefinitionSt
     },
   );
 
-  app.delete<{ Params: { number: string } }>('/definitions/:number', { schema: { tags, summary: 'Delete a definition', params: conferenceParams } }, async (request, reply) => {
-    authorize(principalOf(request), 'admin');
-    definitions.remove(request.params.number);
-    return reply.code(204).send();
-  });
+  app.delete<{ Params: { number: string } }>(
+    '/definitions/:number',
+    { schema: { tags, summary: 'Delete a definition', params: conferenceParams } },
+    async (request, reply) => {
+      authorize(principalOf(request), 'admin');
+      definitions.remove(request.params.number);
+      return reply.code(204).send();
+    },
+  );
 }

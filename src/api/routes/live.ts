@@ -20,15 +20,23 @@ export function liveRoutes(app: FastifyInstance, control: ConferenceControl, pri
     return { conferences: control.list().filter((c) => visible(principal, c.number)) };
   });
 
-  app.get<{ Params: Params }>('/conferences/:number', { schema: { tags, summary: 'One live conference', params: conferenceParams } }, async (request) => {
-    allow(request, 'read', request.params.number);
-    return control.get(request.params.number);
-  });
+  app.get<{ Params: Params }>(
+    '/conferences/:number',
+    { schema: { tags, summary: 'One live conference', params: conferenceParams } },
+    async (request) => {
+      allow(request, 'read', request.params.number);
+      return control.get(request.params.number);
+    },
+  );
 
-  app.get<{ Params: Params }>('/conferences/:number/participants', { schema: { tags, summary: 'Its participants', params: conferenceParams } }, async (request) => {
-    allow(request, 'read', request.params.number);
-    return { participants: control.get(request.params.number).participants };
-  });
+  app.get<{ Params: Params }>(
+    '/conferences/:number/participants',
+    { schema: { tags, summary: 'Its participants', params: conferenceParams } },
+    async (request) => {
+      allow(request, 'read', request.params.number);
+      return { participants: control.get(request.params.number).participants };
+    },
+  );
 
   /** A POST without a body that runs one control action and answers 204. */
   const action = (path: string, summary: string, params: object, run: (p: Params) => Promise<unknown>): void => {
@@ -38,24 +46,40 @@ export function liveRoutes(app: FastifyInstance, control: ConferenceControl, pri
       return reply.code(204).send();
     });
   };
-  action('/conferences/:number/participants/:id/mute', 'Mute one participant', participantParams, (p) => control.setMuted(p.number, p.id ?? '', true));
-  action('/conferences/:number/participants/:id/unmute', 'Unmute one participant', participantParams, (p) => control.setMuted(p.number, p.id ?? '', false));
-  action('/conferences/:number/participants/:id/kick', 'Kick one participant', participantParams, (p) => control.kick(p.number, p.id ?? ''));
-  action('/conferences/:number/mute-all', 'Mute everyone but the admins, in one call', conferenceParams, (p) => control.setAllMuted(p.number, true));
-  action('/conferences/:number/unmute-all', 'Unmute everyone but the admins', conferenceParams, (p) => control.setAllMuted(p.number, false));
+  action('/conferences/:number/participants/:id/mute', 'Mute one participant', participantParams, (p) =>
+    control.setMuted(p.number, p.id ?? '', true),
+  );
+  action('/conferences/:number/participants/:id/unmute', 'Unmute one participant', participantParams, (p) =>
+    control.setMuted(p.number, p.id ?? '', false),
+  );
+  action('/conferences/:number/participants/:id/kick', 'Kick one participant', participantParams, (p) =>
+    control.kick(p.number, p.id ?? ''),
+  );
+  action('/conferences/:number/mute-all', 'Mute everyone but the admins, in one call', conferenceParams, (p) =>
+    control.setAllMuted(p.number, true),
+  );
+  action('/conferences/:number/unmute-all', 'Unmute everyone but the admins', conferenceParams, (p) =>
+    control.setAllMuted(p.number, false),
+  );
   action('/conferences/:number/kick-last', 'Kick the last participant who joined', conferenceParams, (p) => control.kickLast(p.number));
   action('/conferences/:number/kick-all', 'Kick everyone but the admins', conferenceParams, (p) => control.kickAll(p.number));
   action('/conferences/:number/lock', 'Lock: new callers are refused', conferenceParams, (p) => control.setLocked(p.number, true));
   action('/conferences/:number/unlock', 'Unlock', conferenceParams, (p) => control.setLocked(p.number, false));
   action('/conferences/:number/recording/stop', 'Stop recording', conferenceParams, (p) => control.stopRecording(p.number));
   action('/conferences/:number/recording/pause', 'Pause recording', conferenceParams, (p) => control.pauseRecording(p.number, true));
-  action('/conferences/:number/recording/resume', 'Resume a paused recording', conferenceParams, (p) => control.pauseRecording(p.number, false));
+  action('/conferences/:number/recording/resume', 'Resume a paused recording', conferenceParams, (p) =>
+    control.pauseRecording(p.number, false),
+  );
   action('/conferences/:number/end', 'End the conference: everyone is hung up', conferenceParams, (p) => control.end(p.number));
 
-  app.post<{ Params: Params }>('/conferences/:number/recording/start', { schema: { tags, summary: 'Start recording', params: conferenceParams } }, async (request, reply) => {
-    allow(request, 'control', request.params.number);
-    return reply.code(201).send({ name: await control.startRecording(request.params.number) });
-  });
+  app.post<{ Params: Params }>(
+    '/conferences/:number/recording/start',
+    { schema: { tags, summary: 'Start recording', params: conferenceParams } },
+    async (request, reply) => {
+      allow(request, 'control', request.params.number);
+      return reply.code(201).send({ name: await control.startRecording(request.params.number) });
+    },
+  );
 
   app.post<{ Params: Params; Body: { media: string[]; participantId?: string } }>(
     '/conferences/:number/play',

@@ -5,7 +5,12 @@ import { parseRange, type RecordingFiles } from '../recordingFiles';
 import { recordingParams } from '../schemas';
 
 /** Recordings: list, download with HTTP ranges, delete. */
-export function recordingRoutes(app: FastifyInstance, index: RecordingsIndex, files: (location: 'local' | 'asterisk') => RecordingFiles, principalOf: (request: unknown) => Principal): void {
+export function recordingRoutes(
+  app: FastifyInstance,
+  index: RecordingsIndex,
+  files: (location: 'local' | 'asterisk') => RecordingFiles,
+  principalOf: (request: unknown) => Principal,
+): void {
   const tags = ['recordings'];
   app.get('/recordings', { schema: { tags, summary: 'Every recording' } }, async (request) => {
     const principal = principalOf(request);
@@ -13,34 +18,50 @@ export function recordingRoutes(app: FastifyInstance, index: RecordingsIndex, fi
     return { recordings: index.list().filter((r) => visible(principal, r.conference)) };
   });
 
-  app.get<{ Params: { name: string } }>('/recordings/:name', { schema: { tags, summary: 'One recording', params: recordingParams } }, async (request) => {
-    const entry = index.get(request.params.name);
-    authorize(principalOf(request), 'read', entry.conference);
-    return entry;
-  });
+  app.get<{ Params: { name: string } }>(
+    '/recordings/:name',
+    { schema: { tags, summary: 'One recording', params: recordingParams } },
+    async (request) => {
+      const entry = index.get(request.params.name);
+      authorize(principalOf(request), 'read', entry.conference);
+      return entry;
+    },
+  );
 
-  app.get<{ Params: { name: string } }>('/recordings/:name/file', { schema: { tags, summary: 'The WAV file; supports Range', params: recordingParams } }, async (request, reply) => {
-    const entry = index.get(request.params.name);
-    authorize(principalOf(request), 'read', entry.conference);
-    const source = files(entry.location);
-    const size = await source.size(entry);
-    const range = parseRange(request.headers.range, size);
-    void reply.header('accept-ranges', 'bytes');
-    if (range === 'invalid') return reply.code(416).header('content-range', `bytes */${size}`).send({ error: { code: 'range_not_satisfiable', message: `the file has ${size} bytes`, field: 'range' } });
-    void reply.header('content-type', 'audio/wav');
-    if (range === null) return reply.header('content-length', size).send(await source.read(entry, 0, size - 1));
-    return reply
-      .code(206)
-      .header('content-range', `bytes ${range.start}-${range.end}/${size}`)
-      .header('content-length', range.end - range.start + 1)
-      .send(await source.read(entry, range.start, range.end));
-  });
+  app.get<{ Params: { name: string } }>(
+    '/recordings/:name/file',
+    { schema: { tags, summary: 'The WAV file; supports Range', params: recordingParams } },
+    async (request, reply) => {
+      const entry = index.get(request.params.name);
+      authorize(principalOf(request), 'read', entry.conference);
+      const source = files(entry.location);
+      const size = await source.size(entry);
+      const range = parseRange(request.headers.range, size);
+      void reply.header('accept-ranges', 'bytes');
+      if (range === 'invalid')
+        return reply
+          .code(416)
+          .header('content-range', `bytes */${size}`)
+          .send({ error: { code: 'range_not_satisfiable', message: `the file has ${size} bytes`, field: 'range' } });
+      void reply.header('content-type', 'audio/wav');
+      if (range === null) return reply.header('content-length', size).send(await source.read(entry, 0, size - 1));
+      return reply
+        .code(206)
+        .header('content-range', `bytes ${range.start}-${range.end}/${size}`)
+        .header('content-length', range.end - range.start + 1)
+        .send(await source.read(entry, range.start, range.end));
+    },
+  );
 
-  app.delete<{ Params: { name: string } }>('/recordings/:name', { schema: { tags, summary: 'Delete a recording and its file', params: recordingParams } }, async (request, reply) => {
-    const entry = index.get(request.params.name);
-    authorize(principalOf(request), 'control', entry.conference);
-    await files(entry.location).remove(entry);
-    index.remove(entry.name);
-    return reply.code(204).send();
-  });
+  app.delete<{ Params: { name: string } }>(
+    '/recordings/:name',
+    { schema: { tags, summary: 'Delete a recording and its file', params: recordingParams } },
+    async (request, reply) => {
+      const entry = index.get(request.params.name);
+      authorize(principalOf(request), 'control', entry.conference);
+      await files(entry.location).remove(entry);
+      index.remove(entry.name);
+      return reply.code(204).send();
+    },
+  );
 }

@@ -20,7 +20,6 @@ import { join } from 'node:path';
 import type { RecordingSink } from './AsteriskBridgeMixer';
 import { LEG_BRIDGE_PREFIX, MEDIA_CHANNEL_PREFIX } from '../names';
 
-
 export interface AppMixerDeps {
   ari: AriClient;
   engine: MediaThreads;
@@ -109,7 +108,8 @@ class AppConferenceMedia implements ConferenceMedia {
       const vars = channel.channelvars ?? {};
       const address = typeof vars.UNICASTRTP_LOCAL_ADDRESS === 'string' ? vars.UNICASTRTP_LOCAL_ADDRESS : '';
       const port = Number(vars.UNICASTRTP_LOCAL_PORT);
-      if (!address || !Number.isInteger(port)) throw new AppError('media_setup_failed', 'externalMedia answered without UNICASTRTP_LOCAL_ADDRESS/PORT');
+      if (!address || !Number.isInteger(port))
+        throw new AppError('media_setup_failed', 'externalMedia answered without UNICASTRTP_LOCAL_ADDRESS/PORT');
       // Accept RTP only from where Asterisk sends it; anything else is foreign.
       leg.setRemote(address, port);
       // addChannel before StasisStart fails 422 "Channel not in Stasis application".
@@ -117,7 +117,11 @@ class AppConferenceMedia implements ConferenceMedia {
       entry.disposers.push(ari.onBridge(bridgeId, (event) => this.onLegBridgeEvent(entry, event)));
       // dtmf_events keeps Asterisk from bridging the phone's RTP straight to us (native_rtp), which would
       // change the sender address and lose DTMF events.
-      await ari.rest.bridges.createWithId({ bridgeId, type: 'mixing,dtmf_events', name: `${LEG_BRIDGE_PREFIX}${this.spec.number}:${participantId}` });
+      await ari.rest.bridges.createWithId({
+        bridgeId,
+        type: 'mixing,dtmf_events',
+        name: `${LEG_BRIDGE_PREFIX}${this.spec.number}:${participantId}`,
+      });
       await ari.rest.bridges.addChannel({ bridgeId, channel: [participant.caller.channelId, mediaChannelId] });
     } catch (error) {
       await this.teardown(entry);

@@ -26,15 +26,12 @@ export interface RecordingSink {
   stopped(name: string): void;
 }
 
-
 /** Mixing in an ARI mixing bridge; needs a res_timing_* module on the Asterisk side. */
 export class AsteriskBridgeMixer implements MixerBackend {
   readonly kind = 'asterisk' as const;
   private readonly open_ = new Set<AsteriskConferenceMedia>();
 
-  constructor(
-    private readonly deps: { ari: AriClient; probe: TimingProbe; clock: Clock; logger: Logger; recordings: RecordingSink },
-  ) {}
+  constructor(private readonly deps: { ari: AriClient; probe: TimingProbe; clock: Clock; logger: Logger; recordings: RecordingSink }) {}
 
   availability(): MixerAvailability {
     const state = this.deps.probe.state;
@@ -42,7 +39,8 @@ export class AsteriskBridgeMixer implements MixerBackend {
     if (state.modules.length === 0) {
       return {
         ok: false,
-        reason: 'Asterisk has no res_timing_* module loaded, so a mixing bridge would be silent: load res_timing_timerfd (modules.conf: preload => res_timing_timerfd.so) or use mixer "app"',
+        reason:
+          'Asterisk has no res_timing_* module loaded, so a mixing bridge would be silent: load res_timing_timerfd (modules.conf: preload => res_timing_timerfd.so) or use mixer "app"',
       };
     }
     return { ok: true };
@@ -191,8 +189,10 @@ class AsteriskConferenceMedia implements ConferenceMedia {
     const channelId = this.member(participantId).participant.caller.channelId;
     const { channels } = this.deps.ari.rest;
     // TX is what the caller hears, RX what Asterisk reads from them.
-    if (gain.listen !== undefined) await ignoreGone(channels.setChannelVar({ channelId, variable: 'VOLUME(TX)', value: volumeValue(gain.listen) }));
-    if (gain.talk !== undefined) await ignoreGone(channels.setChannelVar({ channelId, variable: 'VOLUME(RX)', value: volumeValue(gain.talk) }));
+    if (gain.listen !== undefined)
+      await ignoreGone(channels.setChannelVar({ channelId, variable: 'VOLUME(TX)', value: volumeValue(gain.listen) }));
+    if (gain.talk !== undefined)
+      await ignoreGone(channels.setChannelVar({ channelId, variable: 'VOLUME(RX)', value: volumeValue(gain.talk) }));
   }
 
   async playToAll(media: MediaUri[]): Promise<void> {
@@ -222,7 +222,12 @@ class AsteriskConferenceMedia implements ConferenceMedia {
     if (this.recording) throw new AppError('already_recording', 'the conference is already being recorded');
     await this.deps.ari.rest.bridges.record({ bridgeId: this.bridgeId, name: target.name, format: 'wav', ifExists: 'fail' });
     this.recording = target.name;
-    this.deps.recordings.started({ name: target.name, conferenceNumber: this.spec.number, location: 'asterisk', path: `${target.name}.wav` });
+    this.deps.recordings.started({
+      name: target.name,
+      conferenceNumber: this.spec.number,
+      location: 'asterisk',
+      path: `${target.name}.wav`,
+    });
   }
 
   async pauseRecording(paused: boolean): Promise<void> {

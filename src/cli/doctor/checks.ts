@@ -14,7 +14,21 @@ export interface Check {
 }
 
 /** The prompts the caller flow plays (Debian: asterisk-core-sounds-en-wav). */
-export const PROMPTS = ['conf-getconfno', 'conf-getpin', 'conf-invalid', 'conf-invalidpin', 'conf-locked', 'conf-onlyperson', 'conf-thereare', 'conf-otherinparty', 'conf-waitforleader', 'conf-kicked', 'conf-muted', 'conf-unmuted', 'beep'];
+export const PROMPTS = [
+  'conf-getconfno',
+  'conf-getpin',
+  'conf-invalid',
+  'conf-invalidpin',
+  'conf-locked',
+  'conf-onlyperson',
+  'conf-thereare',
+  'conf-otherinparty',
+  'conf-waitforleader',
+  'conf-kicked',
+  'conf-muted',
+  'conf-unmuted',
+  'beep',
+];
 
 export async function reachability(ari: AriClient, config: Config): Promise<{ checks: Check[]; reachable: boolean }> {
   try {
@@ -40,13 +54,25 @@ export async function reachability(ari: AriClient, config: Config): Promise<{ ch
         reachable: false,
         checks: [
           { name: 'ARI reachable', status: 'pass', detail: config.ari.url },
-          { name: 'ARI credentials', status: 'fail', detail: `Asterisk refused user ${config.ari.username}`, fix: 'set the same user and password in /etc/asterisk/ari.conf and ARI_USERNAME / ARI_PASSWORD' },
+          {
+            name: 'ARI credentials',
+            status: 'fail',
+            detail: `Asterisk refused user ${config.ari.username}`,
+            fix: 'set the same user and password in /etc/asterisk/ari.conf and ARI_USERNAME / ARI_PASSWORD',
+          },
         ],
       };
     }
     return {
       reachable: false,
-      checks: [{ name: 'ARI reachable', status: 'fail', detail: `${config.ari.url}: ${errorMessage(error)}`, fix: 'enable the HTTP server and ARI (asterisk-conf/http.conf, ari.conf) and point ARI_URL at it' }],
+      checks: [
+        {
+          name: 'ARI reachable',
+          status: 'fail',
+          detail: `${config.ari.url}: ${errorMessage(error)}`,
+          fix: 'enable the HTTP server and ARI (asterisk-conf/http.conf, ari.conf) and point ARI_URL at it',
+        },
+      ],
     };
   }
 }
@@ -56,13 +82,27 @@ export async function modules(ari: AriClient, config: Config): Promise<Check[]> 
   const missing = (names: string[]) => names.filter((n) => !loaded.has(n));
   const checks: Check[] = [];
   const core = missing(['res_ari.so', 'res_stasis.so', 'res_ari_channels.so', 'res_ari_bridges.so', 'res_ari_events.so']);
-  checks.push(core.length === 0 ? { name: 'ARI modules', status: 'pass', detail: 'res_ari, res_stasis and the ARI resources are loaded' } : { name: 'ARI modules', status: 'fail', detail: `not loaded: ${core.join(', ')}`, fix: `load them (module load ${core[0]}) or remove their noload lines in modules.conf` });
+  checks.push(
+    core.length === 0
+      ? { name: 'ARI modules', status: 'pass', detail: 'res_ari, res_stasis and the ARI resources are loaded' }
+      : {
+          name: 'ARI modules',
+          status: 'fail',
+          detail: `not loaded: ${core.join(', ')}`,
+          fix: `load them (module load ${core[0]}) or remove their noload lines in modules.conf`,
+        },
+  );
   const rtp = missing(['chan_rtp.so']);
   const appMixerWanted = config.mixer.default === 'app' || config.conferences.some((c) => c.mixer === 'app');
   checks.push(
     rtp.length === 0
       ? { name: 'app mixer (chan_rtp)', status: 'pass', detail: 'chan_rtp is loaded: externalMedia works, no Asterisk timer needed' }
-      : { name: 'app mixer (chan_rtp)', status: appMixerWanted ? 'fail' : 'warn', detail: 'chan_rtp is not loaded', fix: 'module load chan_rtp.so' },
+      : {
+          name: 'app mixer (chan_rtp)',
+          status: appMixerWanted ? 'fail' : 'warn',
+          detail: 'chan_rtp is not loaded',
+          fix: 'module load chan_rtp.so',
+        },
   );
   const timing = [...loaded].filter((n) => n.startsWith('res_timing_')).sort();
   const asteriskWanted = config.mixer.default === 'asterisk' || config.conferences.some((c) => c.mixer === 'asterisk');
@@ -75,7 +115,16 @@ export async function modules(ari: AriClient, config: Config): Promise<Check[]> 
     });
   } else checks.push({ name: 'Asterisk timing module', status: 'pass', detail: `active: ${timing.join(', ')}` });
   const softmix = missing(['bridge_softmix.so']);
-  checks.push(softmix.length === 0 ? { name: 'Asterisk mixer (bridge_softmix)', status: 'pass', detail: 'bridge_softmix is loaded' } : { name: 'Asterisk mixer (bridge_softmix)', status: asteriskWanted ? 'fail' : 'warn', detail: 'bridge_softmix is not loaded', fix: 'module load bridge_softmix.so' });
+  checks.push(
+    softmix.length === 0
+      ? { name: 'Asterisk mixer (bridge_softmix)', status: 'pass', detail: 'bridge_softmix is loaded' }
+      : {
+          name: 'Asterisk mixer (bridge_softmix)',
+          status: asteriskWanted ? 'fail' : 'warn',
+          detail: 'bridge_softmix is not loaded',
+          fix: 'module load bridge_softmix.so',
+        },
+  );
   return checks;
 }
 
@@ -84,7 +133,12 @@ export async function prompts(ari: AriClient): Promise<Check> {
   const missing = PROMPTS.filter((p) => !sounds.has(p));
   return missing.length === 0
     ? { name: 'conference prompts', status: 'pass', detail: `${PROMPTS.length} prompts found` }
-    : { name: 'conference prompts', status: 'fail', detail: `missing: ${missing.join(', ')}`, fix: 'install the core sounds (Debian: asterisk-core-sounds-en-wav)' };
+    : {
+        name: 'conference prompts',
+        status: 'fail',
+        detail: `missing: ${missing.join(', ')}`,
+        fix: 'install the core sounds (Debian: asterisk-core-sounds-en-wav)',
+      };
 }
 
 /** What the app mixer asks for as its UDP receive buffer; Linux caps it at net.core.rmem_max. */
@@ -92,11 +146,17 @@ export const RTP_RECEIVE_BUFFER = 4 * 1024 * 1024;
 
 /** A small receive buffer drops RTP in bursts when the event loop stalls (seen in the engine benchmark). */
 export function receiveBuffer(rmemMax: number | undefined): Check {
-  if (rmemMax === undefined) return { name: 'UDP receive buffer', status: 'pass', detail: 'net.core.rmem_max is not readable here (not Linux)' };
+  if (rmemMax === undefined)
+    return { name: 'UDP receive buffer', status: 'pass', detail: 'net.core.rmem_max is not readable here (not Linux)' };
   const detail = `net.core.rmem_max is ${rmemMax} bytes; the app mixer asks for ${RTP_RECEIVE_BUFFER}`;
   return rmemMax >= RTP_RECEIVE_BUFFER
     ? { name: 'UDP receive buffer', status: 'pass', detail }
-    : { name: 'UDP receive buffer', status: 'warn', detail, fix: `sysctl -w net.core.rmem_max=${RTP_RECEIVE_BUFFER} (and in /etc/sysctl.d/) so RTP bursts are not dropped` };
+    : {
+        name: 'UDP receive buffer',
+        status: 'warn',
+        detail,
+        fix: `sysctl -w net.core.rmem_max=${RTP_RECEIVE_BUFFER} (and in /etc/sysctl.d/) so RTP bursts are not dropped`,
+      };
 }
 
 /** The verdict on the host's 20 ms clock from a short run of the conference timer. */
@@ -108,7 +168,9 @@ export function hostTimer(stats: TimerStats): Check {
   const detail = `${delivered}/${expectedTicks} ticks, lateness p50 ${stats.lateness.p50.toFixed(2)} ms, p99 ${stats.lateness.p99.toFixed(2)} ms, max ${stats.lateness.max.toFixed(2)} ms`;
   // A tick later than a whole frame, or missing ticks, means audio gaps; a few ms late is absorbed by the jitter buffers.
   // One tick may still be on its way to the main thread when the clock stops.
-  if (stats.lateness.p99 > 20 || delivered < expectedTicks * 0.98 - 1) return { name, status: 'fail', detail, fix: 'the host cannot keep a 20 ms clock: give the VM dedicated CPU' };
-  if (stats.lateness.p99 > 2) return { name, status: 'warn', detail, fix: 'ticks run late on this host: check for CPU steal or a busy neighbour' };
+  if (stats.lateness.p99 > 20 || delivered < expectedTicks * 0.98 - 1)
+    return { name, status: 'fail', detail, fix: 'the host cannot keep a 20 ms clock: give the VM dedicated CPU' };
+  if (stats.lateness.p99 > 2)
+    return { name, status: 'warn', detail, fix: 'ticks run late on this host: check for CPU steal or a busy neighbour' };
   return { name, status: 'pass', detail };
 }

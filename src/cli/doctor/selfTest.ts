@@ -36,7 +36,14 @@ function waitForStasis(ari: AriClient, channelId: string, timeoutMs: number): Pr
  * socket of our own, as the app mixer does, and checks the tone arrives, at what rate and jitter.
  */
 export async function selfTest(config: Config, logger: Logger): Promise<Check> {
-  const ari = new AriClient({ url: config.ari.url, username: config.ari.username, password: config.ari.password, app: `${config.ari.app}-doctor`, requestTimeoutMs: config.ari.requestTimeoutMs, logger });
+  const ari = new AriClient({
+    url: config.ari.url,
+    username: config.ari.username,
+    password: config.ari.password,
+    app: `${config.ari.app}-doctor`,
+    requestTimeoutMs: config.ari.requestTimeoutMs,
+    logger,
+  });
   const socket = createSocket('udp4');
   const callerId = ari.newId('doctor-call-');
   const mediaId = ari.newId('doctor-media-');
@@ -65,7 +72,12 @@ export async function selfTest(config: Config, logger: Logger): Promise<Check> {
     await ari.rest.bridges.addChannel({ bridgeId, channel: [callerId, mediaId] });
     await new Promise((resolve) => setTimeout(resolve, LISTEN_MS));
     if (arrivals.length < 10) {
-      return { name: 'end to end audio', status: 'fail', detail: `only ${arrivals.length} RTP packets arrived in ${LISTEN_MS} ms`, fix: `let UDP from Asterisk reach ${host} (MEDIA_BIND_ADDRESS / MEDIA_ADVERTISE_ADDRESS, firewall)` };
+      return {
+        name: 'end to end audio',
+        status: 'fail',
+        detail: `only ${arrivals.length} RTP packets arrived in ${LISTEN_MS} ms`,
+        fix: `let UDP from Asterisk reach ${host} (MEDIA_BIND_ADDRESS / MEDIA_ADVERTISE_ADDRESS, firewall)`,
+      };
     }
     let jitter = 0;
     for (let i = 1; i < arrivals.length; i++) {
@@ -79,10 +91,21 @@ export async function selfTest(config: Config, logger: Logger): Promise<Check> {
     const other = goertzelDb(samples, 600);
     const heard = tone > -40 && tone - other > 20;
     const detail = `${arrivals.length} packets, ${rate.toFixed(1)}/s, interarrival jitter ${jitter.toFixed(2)} ms, ${TONE_HZ} Hz at ${tone.toFixed(1)} dBFS`;
-    if (!heard) return { name: 'end to end audio', status: 'fail', detail, fix: 'packets arrive but carry no tone: check the codec (ulaw) and the self-test extension' };
+    if (!heard)
+      return {
+        name: 'end to end audio',
+        status: 'fail',
+        detail,
+        fix: 'packets arrive but carry no tone: check the codec (ulaw) and the self-test extension',
+      };
     return { name: 'end to end audio', status: rate > 45 && rate < 55 ? 'pass' : 'warn', detail };
   } catch (error) {
-    return { name: 'end to end audio', status: 'fail', detail: errorMessage(error), fix: 'load the meetme-selftest context from asterisk-conf/extensions.conf and chan_rtp' };
+    return {
+      name: 'end to end audio',
+      status: 'fail',
+      detail: errorMessage(error),
+      fix: 'load the meetme-selftest context from asterisk-conf/extensions.conf and chan_rtp',
+    };
   } finally {
     await ignoreGone(ari.rest.channels.hangup({ channelId: mediaId })).catch(() => undefined);
     await ignoreGone(ari.rest.channels.hangup({ channelId: callerId })).catch(() => undefined);

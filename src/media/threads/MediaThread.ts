@@ -46,7 +46,10 @@ export class MediaThread {
   private health: ThreadHealth | undefined;
   private lastReportAt = 0;
   /** Counters of workers that died, so totals never go backwards. */
-  private carried: Record<(typeof COUNTERS)[number], number> = Object.fromEntries(COUNTERS.map((k) => [k, 0])) as Record<(typeof COUNTERS)[number], number>;
+  private carried: Record<(typeof COUNTERS)[number], number> = Object.fromEntries(COUNTERS.map((k) => [k, 0])) as Record<
+    (typeof COUNTERS)[number],
+    number
+  >;
   private closing = false;
   private crashes = 0;
   restarts = 0;

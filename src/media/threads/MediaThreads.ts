@@ -123,7 +123,19 @@ export class MediaThreads {
 
   /** Totals over all threads, as of their last heartbeat (at most half a second old). */
   stats(): EngineStats {
-    const total: EngineStats = { packetsIn: 0, packetsOut: 0, lost: 0, late: 0, reordered: 0, duplicate: 0, concealed: 0, foreign: 0, malformed: 0, rooms: 0, legs: 0 };
+    const total: EngineStats = {
+      packetsIn: 0,
+      packetsOut: 0,
+      lost: 0,
+      late: 0,
+      reordered: 0,
+      duplicate: 0,
+      concealed: 0,
+      foreign: 0,
+      malformed: 0,
+      rooms: 0,
+      legs: 0,
+    };
     for (const thread of this.threads) {
       const s = thread.stats();
       for (const key of Object.keys(total) as (keyof EngineStats)[]) total[key] += s[key];
@@ -135,7 +147,17 @@ export class MediaThreads {
     return this.threads.map((t) => {
       const health = t.lastHealth();
       const s = t.stats();
-      return { index: t.index, port: t.port, healthy: t.healthy(), restarts: t.restarts, rooms: s.rooms, legs: s.legs, timer: health?.timer ?? undefined, heapUsed: health?.heapUsed, gcs: health?.gcs };
+      return {
+        index: t.index,
+        port: t.port,
+        healthy: t.healthy(),
+        restarts: t.restarts,
+        rooms: s.rooms,
+        legs: s.legs,
+        timer: health?.timer ?? undefined,
+        heapUsed: health?.heapUsed,
+        gcs: health?.gcs,
+      };
     });
   }
 

@@ -21,7 +21,14 @@ const post = (report: Report) => port.postMessage(report);
 // Log lines go to the main thread, which writes them with its own logger and destination.
 const logger = pino({ level: 'warn', base: null }, { write: (line: string) => post({ type: 'log', line }) });
 
-const engine = new MediaEngine({ bindAddress: options.bindAddress, port: options.port, ptimeMs: PTIME_MS, soundsDir: options.soundsDir, musicDir: options.musicDir, logger });
+const engine = new MediaEngine({
+  bindAddress: options.bindAddress,
+  port: options.port,
+  ptimeMs: PTIME_MS,
+  soundsDir: options.soundsDir,
+  musicDir: options.musicDir,
+  logger,
+});
 
 /** Per-tick figures since the last heartbeat, in preallocated arrays: nothing is allocated per tick. */
 const BATCH = 256;
@@ -145,7 +152,8 @@ function handle(command: Command): void {
       answer(request).then(
         (value) => post({ type: 'reply', id: request.id, ok: true, value }),
         (error: unknown) => {
-          const e = error instanceof AppError ? error : new AppError('media_thread_error', error instanceof Error ? error.message : String(error));
+          const e =
+            error instanceof AppError ? error : new AppError('media_thread_error', error instanceof Error ? error.message : String(error));
           post({ type: 'reply', id: request.id, ok: false, error: { code: e.code, message: e.message, status: e.status } });
         },
       );

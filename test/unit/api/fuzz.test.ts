@@ -4,7 +4,7 @@ import { apiHarness, KEYS, type ApiHarness } from './apiHarness';
 /** A seeded generator, so a failure can be replayed. */
 function prng(seed: number): () => number {
   let s = seed;
-  return () => ((s = (s * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  return () => (s = (s * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
 }
 
 const PATHS = [
@@ -25,7 +25,21 @@ const PATHS = [
 ];
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 const JUNK = ['', 'abc', '-1', '1e9', '../../etc', '%00', '💥', 'a'.repeat(300), '9'.repeat(25), ' 100', '100;drop', '{}', 'null', '555'];
-const BODIES = ['{', '[]', 'null', '"x"', '{"number":1}', '{"name":{"$gt":""}}', '{"media":"sound:x"}', '{"media":[1,2]}', '{"talk":"loud"}', '{"endpoint":"PJSIP/a\\nb"}', '{"__proto__":{"admin":true}}', '\u0000\u0001', 'x'.repeat(5000)];
+const BODIES = [
+  '{',
+  '[]',
+  'null',
+  '"x"',
+  '{"number":1}',
+  '{"name":{"$gt":""}}',
+  '{"media":"sound:x"}',
+  '{"media":[1,2]}',
+  '{"talk":"loud"}',
+  '{"endpoint":"PJSIP/a\\nb"}',
+  '{"__proto__":{"admin":true}}',
+  '\u0000\u0001',
+  'x'.repeat(5000),
+];
 
 describe('API under malformed requests', function () {
   this.timeout(60000);
@@ -42,13 +56,18 @@ describe('API under malformed requests', function () {
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
     const statuses = new Map<number, number>();
     for (let i = 0; i < 3000; i++) {
-      const path = pick(PATHS).replace('{n}', encodeURIComponent(pick(JUNK))).replace('{id}', encodeURIComponent(pick(JUNK)));
+      const path = pick(PATHS)
+        .replace('{n}', encodeURIComponent(pick(JUNK)))
+        .replace('{id}', encodeURIComponent(pick(JUNK)));
       const method = pick(METHODS);
       const withBody = method !== 'GET' && method !== 'DELETE' && random() < 0.8;
       const res = await h.api.inject({
         method,
         url: path,
-        headers: { authorization: `Bearer ${random() < 0.2 ? 'wrong' : KEYS.admin}`, ...(withBody ? { 'content-type': random() < 0.9 ? 'application/json' : 'text/plain' } : {}) },
+        headers: {
+          authorization: `Bearer ${random() < 0.2 ? 'wrong' : KEYS.admin}`,
+          ...(withBody ? { 'content-type': random() < 0.9 ? 'application/json' : 'text/plain' } : {}),
+        },
         ...(withBody ? { payload: pick(BODIES) } : {}),
       });
       statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
@@ -58,7 +77,9 @@ describe('API under malformed requests', function () {
       expect(res.json().error.code, `${method} ${path}`).to.be.a('string');
     }
     expect(JSON.stringify({ live: h.manager.list(), defs: h.definitions.list() })).to.equal(before);
-    expect((await h.api.inject({ url: '/api/v1/conferences', headers: { authorization: `Bearer ${KEYS.viewer}` } })).statusCode).to.equal(200);
+    expect((await h.api.inject({ url: '/api/v1/conferences', headers: { authorization: `Bearer ${KEYS.viewer}` } })).statusCode).to.equal(
+      200,
+    );
     expect(statuses.size).to.be.greaterThan(3);
   });
 });

@@ -30,20 +30,43 @@ describe('REST API', () => {
       const viewer = await h.api.inject({ method: 'POST', url: '/api/v1/conferences/100/lock', headers: h.as('viewer') });
       expect(viewer.statusCode).to.equal(403);
       expect(viewer.json().error.code).to.equal('forbidden');
-      expect((await h.api.inject({ method: 'POST', url: '/api/v1/conferences/100/lock', headers: h.as('moderator') })).statusCode).to.equal(204);
-      expect((await h.api.inject({ method: 'POST', url: '/api/v1/conferences/200/lock', headers: h.as('moderator') })).statusCode).to.equal(403);
+      expect((await h.api.inject({ method: 'POST', url: '/api/v1/conferences/100/lock', headers: h.as('moderator') })).statusCode).to.equal(
+        204,
+      );
+      expect((await h.api.inject({ method: 'POST', url: '/api/v1/conferences/200/lock', headers: h.as('moderator') })).statusCode).to.equal(
+        403,
+      );
       const list = await h.api.inject({ url: '/api/v1/conferences', headers: h.as('moderator') });
       expect(list.json().conferences.map((c: { number: string }) => c.number)).to.deep.equal(['100']);
-      expect((await h.api.inject({ method: 'POST', url: '/api/v1/definitions', headers: h.as('moderator'), payload: { number: '5', name: 'x' } })).statusCode).to.equal(403);
+      expect(
+        (
+          await h.api.inject({
+            method: 'POST',
+            url: '/api/v1/definitions',
+            headers: h.as('moderator'),
+            payload: { number: '5', name: 'x' },
+          })
+        ).statusCode,
+      ).to.equal(403);
     });
   });
 
   describe('definitions', () => {
     it('creates, reads, replaces and deletes, and keeps config-file ones read-only', async () => {
-      const created = await h.api.inject({ method: 'POST', url: '/api/v1/definitions', headers: h.as('admin'), payload: { number: '300', name: 'Weekly', pin: '12', options: 'Mc', maxMembers: 5 } });
+      const created = await h.api.inject({
+        method: 'POST',
+        url: '/api/v1/definitions',
+        headers: h.as('admin'),
+        payload: { number: '300', name: 'Weekly', pin: '12', options: 'Mc', maxMembers: 5 },
+      });
       expect(created.statusCode).to.equal(201);
       expect(created.json()).to.include({ number: '300', name: 'Weekly', pin: '12', options: 'Mc', maxMembers: 5 });
-      const replaced = await h.api.inject({ method: 'PUT', url: '/api/v1/definitions/300', headers: h.as('admin'), payload: { name: 'Weekly sync', options: 'c' } });
+      const replaced = await h.api.inject({
+        method: 'PUT',
+        url: '/api/v1/definitions/300',
+        headers: h.as('admin'),
+        payload: { name: 'Weekly sync', options: 'c' },
+      });
       expect(replaced.json()).to.deep.equal({ number: '300', name: 'Weekly sync', options: 'c' });
       const list = await h.api.inject({ url: '/api/v1/definitions', headers: h.as('viewer') });
       expect(list.json().definitions.map((d: { number: string }) => d.number)).to.deep.equal(['999', '300']);
@@ -53,7 +76,12 @@ describe('REST API', () => {
       expect((await h.api.inject({ method: 'DELETE', url: '/api/v1/definitions/300', headers: h.as('admin') })).statusCode).to.equal(204);
       expect((await h.api.inject({ url: '/api/v1/definitions/300', headers: h.as('admin') })).statusCode).to.equal(404);
       // The domain reads the store: a new definition is a conference callers can dial.
-      await h.api.inject({ method: 'POST', url: '/api/v1/definitions', headers: h.as('admin'), payload: { number: '301', name: 'Pinned', pin: '7' } });
+      await h.api.inject({
+        method: 'POST',
+        url: '/api/v1/definitions',
+        headers: h.as('admin'),
+        payload: { number: '301', name: 'Pinned', pin: '7' },
+      });
       expect(h.definitions.lookup('301')).to.include({ pin: '7' });
     });
 
@@ -76,7 +104,12 @@ describe('REST API', () => {
     });
 
     it('refuses bodies over the limit with 413 JSON', async () => {
-      const res = await h.api.inject({ method: 'POST', url: '/api/v1/definitions', headers: { ...h.as('admin'), 'content-type': 'application/json' }, payload: JSON.stringify({ number: '1', name: 'x'.repeat(8000) }) });
+      const res = await h.api.inject({
+        method: 'POST',
+        url: '/api/v1/definitions',
+        headers: { ...h.as('admin'), 'content-type': 'application/json' },
+        payload: JSON.stringify({ number: '1', name: 'x'.repeat(8000) }),
+      });
       expect(res.statusCode).to.equal(413);
       expect(res.json().error.code).to.equal('body_too_large');
     });
@@ -86,8 +119,19 @@ describe('REST API', () => {
     it('lists live conferences and participants with the fields moderators need', async () => {
       await h.join('100', 'a');
       const res = await h.api.inject({ url: '/api/v1/conferences/100/participants', headers: h.as('viewer') });
-      expect(res.json().participants[0]).to.include.keys('id', 'callerIdName', 'callerIdNumber', 'role', 'muted', 'talking', 'joinedAt', 'nodeId');
-      expect((await h.api.inject({ url: '/api/v1/conferences/555', headers: h.as('viewer') })).json().error.code).to.equal('conference_not_found');
+      expect(res.json().participants[0]).to.include.keys(
+        'id',
+        'callerIdName',
+        'callerIdNumber',
+        'role',
+        'muted',
+        'talking',
+        'joinedAt',
+        'nodeId',
+      );
+      expect((await h.api.inject({ url: '/api/v1/conferences/555', headers: h.as('viewer') })).json().error.code).to.equal(
+        'conference_not_found',
+      );
     });
 
     it('mutes one, mutes all non-admins in one call, kicks, locks, records, plays, sets gain and ends', async () => {
@@ -95,7 +139,8 @@ describe('REST API', () => {
       await h.join('100', 'b');
       await h.join('100', 'adm', 'a');
       const [pa, pb] = h.manager.get('100').participants;
-      const post = (path: string, payload?: object) => h.api.inject({ method: 'POST', url: `/api/v1/conferences/100${path}`, headers: h.as('admin'), ...(payload ? { payload } : {}) });
+      const post = (path: string, payload?: object) =>
+        h.api.inject({ method: 'POST', url: `/api/v1/conferences/100${path}`, headers: h.as('admin'), ...(payload ? { payload } : {}) });
       expect((await post(`/participants/${pa!.id}/mute`)).statusCode).to.equal(204);
       expect(h.manager.get('100').participants[0]!.muted).to.equal(true);
       expect((await post('/mute-all')).statusCode).to.equal(204);
@@ -112,9 +157,23 @@ describe('REST API', () => {
       expect((await post('/play', { media: ['sound:beep'] })).statusCode).to.equal(204);
       expect(h.app.last.toAll).to.deep.include(['sound:beep']);
       expect((await post('/play', { media: ['file:///etc/passwd'] })).json().error.field).to.equal('body.media.0');
-      const gain = await h.api.inject({ method: 'PATCH', url: `/api/v1/conferences/100/participants/${pb!.id}/gain`, headers: h.as('admin'), payload: { talk: 2 } });
+      const gain = await h.api.inject({
+        method: 'PATCH',
+        url: `/api/v1/conferences/100/participants/${pb!.id}/gain`,
+        headers: h.as('admin'),
+        payload: { talk: 2 },
+      });
       expect(gain.statusCode).to.equal(204);
-      expect((await h.api.inject({ method: 'PATCH', url: `/api/v1/conferences/100/participants/${pb!.id}/gain`, headers: h.as('admin'), payload: { talk: 9 } })).json().error.field).to.equal('body.talk');
+      expect(
+        (
+          await h.api.inject({
+            method: 'PATCH',
+            url: `/api/v1/conferences/100/participants/${pb!.id}/gain`,
+            headers: h.as('admin'),
+            payload: { talk: 9 },
+          })
+        ).json().error.field,
+      ).to.equal('body.talk');
       expect((await post(`/participants/${pa!.id}/kick`)).statusCode).to.equal(204);
       expect(a.hungUp).to.equal(true);
       expect((await post('/participants/nobody/kick')).statusCode).to.equal(404);
@@ -123,7 +182,12 @@ describe('REST API', () => {
     });
 
     it('refuses to record a conference whose policy is off', async () => {
-      await h.api.inject({ method: 'POST', url: '/api/v1/definitions', headers: h.as('admin'), payload: { number: '400', name: 'Private', recording: 'off' } });
+      await h.api.inject({
+        method: 'POST',
+        url: '/api/v1/definitions',
+        headers: h.as('admin'),
+        payload: { number: '400', name: 'Private', recording: 'off' },
+      });
       await h.join('400', 'a', 'r');
       expect(h.app.last.recording).to.equal(undefined);
       const res = await h.api.inject({ method: 'POST', url: '/api/v1/conferences/400/recording/start', headers: h.as('admin') });
@@ -133,10 +197,20 @@ describe('REST API', () => {
 
     it('dials out with a validated endpoint', async () => {
       await h.join('100', 'a');
-      const ok = await h.api.inject({ method: 'POST', url: '/api/v1/conferences/100/dial-out', headers: h.as('admin'), payload: { endpoint: 'PJSIP/alice' } });
+      const ok = await h.api.inject({
+        method: 'POST',
+        url: '/api/v1/conferences/100/dial-out',
+        headers: h.as('admin'),
+        payload: { endpoint: 'PJSIP/alice' },
+      });
       expect(ok.statusCode).to.equal(202);
       expect(h.dialed[0]!.endpoint).to.equal('PJSIP/alice');
-      const bad = await h.api.inject({ method: 'POST', url: '/api/v1/conferences/100/dial-out', headers: h.as('admin'), payload: { endpoint: 'PJSIP/alice,bob' } });
+      const bad = await h.api.inject({
+        method: 'POST',
+        url: '/api/v1/conferences/100/dial-out',
+        headers: h.as('admin'),
+        payload: { endpoint: 'PJSIP/alice,bob' },
+      });
       expect(bad.json().error.field).to.equal('body.endpoint');
     });
   });
@@ -148,7 +222,11 @@ describe('REST API', () => {
       writeFileSync(path, Buffer.from('RIFF0123456789abcdef'));
       h.recordings.started({ name: 'meetme-100-a', conference: '100', location: 'local', path });
       h.recordings.started({ name: 'meetme-200-b', conference: '200', location: 'local', path });
-      expect((await h.api.inject({ url: '/api/v1/recordings', headers: h.as('moderator') })).json().recordings.map((r: { name: string }) => r.name)).to.deep.equal(['meetme-100-a']);
+      expect(
+        (await h.api.inject({ url: '/api/v1/recordings', headers: h.as('moderator') }))
+          .json()
+          .recordings.map((r: { name: string }) => r.name),
+      ).to.deep.equal(['meetme-100-a']);
       const whole = await h.api.inject({ url: '/api/v1/recordings/meetme-100-a/file', headers: h.as('viewer') });
       expect(whole.statusCode).to.equal(200);
       expect(whole.body).to.equal('RIFF0123456789abcdef');
@@ -158,11 +236,18 @@ describe('REST API', () => {
       expect(part.body).to.equal('0123');
       const tail = await h.api.inject({ url: '/api/v1/recordings/meetme-100-a/file', headers: { ...h.as('viewer'), range: 'bytes=-3' } });
       expect(tail.body).to.equal('def');
-      const beyond = await h.api.inject({ url: '/api/v1/recordings/meetme-100-a/file', headers: { ...h.as('viewer'), range: 'bytes=50-60' } });
+      const beyond = await h.api.inject({
+        url: '/api/v1/recordings/meetme-100-a/file',
+        headers: { ...h.as('viewer'), range: 'bytes=50-60' },
+      });
       expect(beyond.statusCode).to.equal(416);
       expect(beyond.headers['content-range']).to.equal('bytes */20');
-      expect((await h.api.inject({ method: 'DELETE', url: '/api/v1/recordings/meetme-200-b', headers: h.as('moderator') })).statusCode).to.equal(403);
-      expect((await h.api.inject({ method: 'DELETE', url: '/api/v1/recordings/meetme-100-a', headers: h.as('moderator') })).statusCode).to.equal(204);
+      expect(
+        (await h.api.inject({ method: 'DELETE', url: '/api/v1/recordings/meetme-200-b', headers: h.as('moderator') })).statusCode,
+      ).to.equal(403);
+      expect(
+        (await h.api.inject({ method: 'DELETE', url: '/api/v1/recordings/meetme-100-a', headers: h.as('moderator') })).statusCode,
+      ).to.equal(204);
       expect((await h.api.inject({ url: '/api/v1/recordings/meetme-100-a', headers: h.as('admin') })).statusCode).to.equal(404);
     });
   });
@@ -170,7 +255,11 @@ describe('REST API', () => {
   it('serves its OpenAPI document, a docs page and the console', async () => {
     const doc = (await h.api.inject({ url: '/openapi.json' })).json();
     expect(doc.openapi).to.match(/^3\./);
-    expect(Object.keys(doc.paths)).to.include.members(['/api/v1/conferences/{number}/mute-all', '/api/v1/definitions', '/api/v1/recordings/{name}/file']);
+    expect(Object.keys(doc.paths)).to.include.members([
+      '/api/v1/conferences/{number}/mute-all',
+      '/api/v1/definitions',
+      '/api/v1/recordings/{name}/file',
+    ]);
     expect((await h.api.inject({ url: '/docs/' })).statusCode).to.equal(200);
     const page = await h.api.inject({ url: '/console' });
     expect(page.headers['content-type']).to.match(/text\/html/);

@@ -14,7 +14,14 @@ const stasisStart = (id: string) => ({
   channel: { id, name: 'PJSIP/alice-00000001', state: 'Ring', caller: { name: 'Alice', number: '1001' } },
   application: 'meetme',
 });
-const dtmf = (id: string, digit: string) => ({ type: 'ChannelDtmfReceived', digit, duration_ms: 100, channel: { id }, application: 'meetme', timestamp: '' });
+const dtmf = (id: string, digit: string) => ({
+  type: 'ChannelDtmfReceived',
+  digit,
+  duration_ms: 100,
+  channel: { id },
+  application: 'meetme',
+  timestamp: '',
+});
 const bridgeDestroyed = (id: string) => ({ type: 'BridgeDestroyed', bridge: { id, channels: [] }, application: 'meetme', timestamp: '' });
 
 describe('ARI events socket', () => {
@@ -51,7 +58,14 @@ describe('ARI events socket', () => {
   afterEach(shutdown);
 
   const client = () =>
-    new AriClient({ url, username: 'asterisk', password: 'asterisk', app: 'meetme', reconnect: { minMs: 20, maxMs: 100 }, logger: silentLogger() });
+    new AriClient({
+      url,
+      username: 'asterisk',
+      password: 'asterisk',
+      app: 'meetme',
+      reconnect: { minMs: 20, maxMs: 100 },
+      logger: silentLogger(),
+    });
 
   it('routes events to the owner of the channel or bridge id, and disposers stop them', async () => {
     const ari = client();

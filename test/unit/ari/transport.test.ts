@@ -36,7 +36,8 @@ describe('ARI REST transport', () => {
     new AriClient({ url, username: 'asterisk', password: 'secret', app: 'meetme', requestTimeoutMs: timeout, logger: silentLogger() });
 
   function json(status: number, body: unknown) {
-    return (_req: IncomingMessage, res: ServerResponse) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    return (_req: IncomingMessage, res: ServerResponse) =>
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   }
 
   it('puts path, query and comma-joined list parameters where ARI expects them, with basic auth', async () => {
@@ -57,16 +58,32 @@ describe('ARI REST transport', () => {
 
   it('keeps Asterisk status and message in AriError (errors.jsonl bodies)', async () => {
     reply = json(404, { message: 'Channel not found' });
-    const notFound = await client().rest.channels.answer({ channelId: 'gone' }).catch((e: unknown) => e);
+    const notFound = await client()
+      .rest.channels.answer({ channelId: 'gone' })
+      .catch((e: unknown) => e);
     expect(notFound).to.be.instanceOf(AriError);
-    expect(notFound).to.include({ ariStatus: 404, code: 'ari_not_found', reason: 'Channel not found', method: 'POST', path: '/channels/gone/answer' });
+    expect(notFound).to.include({
+      ariStatus: 404,
+      code: 'ari_not_found',
+      reason: 'Channel not found',
+      method: 'POST',
+      path: '/channels/gone/answer',
+    });
     expect(isNotFound(notFound)).to.equal(true);
 
     reply = json(422, { message: 'Channel not in Stasis application' });
-    expect(await client().rest.bridges.addChannel({ bridgeId: 'b', channel: 'c' }).catch((e: unknown) => e)).to.include({ code: 'ari_unprocessable' });
+    expect(
+      await client()
+        .rest.bridges.addChannel({ bridgeId: 'b', channel: 'c' })
+        .catch((e: unknown) => e),
+    ).to.include({ code: 'ari_unprocessable' });
 
     reply = json(500, { error: 'Allocation failed' });
-    expect(await client().rest.channels.originate({ endpoint: 'PJSIP/nobody' }).catch((e: unknown) => e)).to.include({ ariStatus: 500, reason: 'Allocation failed', code: 'ari_server_error' });
+    expect(
+      await client()
+        .rest.channels.originate({ endpoint: 'PJSIP/nobody' })
+        .catch((e: unknown) => e),
+    ).to.include({ ariStatus: 500, reason: 'Allocation failed', code: 'ari_server_error' });
   });
 
   it('treats 404 and 422 "Channel not in this bridge" as done on teardown, and nothing else', async () => {
@@ -81,7 +98,9 @@ describe('ARI REST transport', () => {
 
   it('times out a request Asterisk never answers', async () => {
     reply = () => undefined;
-    const error = await client(150).rest.asterisk.ping().catch((e: unknown) => e);
+    const error = await client(150)
+      .rest.asterisk.ping()
+      .catch((e: unknown) => e);
     expect(error).to.include({ code: 'ari_timeout' });
   });
 

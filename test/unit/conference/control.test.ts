@@ -13,7 +13,8 @@ async function room(h: Harness, number: string, ...callers: [string, string][]):
   return made;
 }
 
-const idOf = (h: Harness, number: string, channel: string): string => h.manager.get(number).participants.find((p) => p.channelId === channel)!.id;
+const idOf = (h: Harness, number: string, channel: string): string =>
+  h.manager.get(number).participants.find((p) => p.channelId === channel)!.id;
 
 describe('options', () => {
   it('reads MeetMe letters and names, and lists every unknown one', () => {
@@ -52,10 +53,14 @@ describe('moderator control', () => {
   it('answers unknown conferences and participants with 404 codes', async () => {
     const h = harness();
     await room(h, '1', ['a', '']);
-    expect(() => h.manager.get('2')).to.throw().with.property('code', 'conference_not_found');
+    expect(() => h.manager.get('2'))
+      .to.throw()
+      .with.property('code', 'conference_not_found');
     const error = await h.manager.kick('1', 'nobody').catch((e: unknown) => e);
     expect(error).to.include({ code: 'participant_not_found', status: 404 });
-    expect(await h.manager.setGain('1', idOf(h, '1', 'a'), { talk: 9 as never }).catch((e: unknown) => e)).to.include({ code: 'invalid_gain' });
+    expect(await h.manager.setGain('1', idOf(h, '1', 'a'), { talk: 9 as never }).catch((e: unknown) => e)).to.include({
+      code: 'invalid_gain',
+    });
   });
 
   it('locks, records and ends, with events in order', async () => {
@@ -66,7 +71,13 @@ describe('moderator control', () => {
     const name = await h.manager.startRecording('1');
     expect(await h.manager.startRecording('1').catch((e: unknown) => e)).to.include({ code: 'already_recording' });
     await h.manager.end('1');
-    expect(h.events.map((e) => e.type)).to.deep.equal(['conference.locked', 'recording.started', 'recording.stopped', 'participant.left', 'conference.ended']);
+    expect(h.events.map((e) => e.type)).to.deep.equal([
+      'conference.locked',
+      'recording.started',
+      'recording.stopped',
+      'participant.left',
+      'conference.ended',
+    ]);
     expect(name).to.match(/^meetme-1-/);
     expect(a!.hungUp).to.equal(true);
     expect(h.app.last.closed).to.equal(1);
@@ -92,7 +103,10 @@ describe('moderator control', () => {
     h.app.last.events.safeEmit('talking', id, true);
     expect(h.manager.get('1').participants[0]!.talking).to.equal(true);
     h.app.last.events.safeEmit('talking', id, false);
-    expect(h.events.filter((e) => e.type === 'participant.talking').map((e) => (e as { talking: boolean }).talking)).to.deep.equal([true, false]);
+    expect(h.events.filter((e) => e.type === 'participant.talking').map((e) => (e as { talking: boolean }).talking)).to.deep.equal([
+      true,
+      false,
+    ]);
   });
 
   it('ends the conference when its media fails', async () => {
@@ -130,7 +144,12 @@ describe('DTMF menus', () => {
     expect(h.manager.get('1').locked).to.equal(true);
     adm!.press('*83');
     await settle();
-    expect(h.manager.get('1').participants.filter((p) => p.role === 'user').every((p) => p.muted)).to.equal(true);
+    expect(
+      h.manager
+        .get('1')
+        .participants.filter((p) => p.role === 'user')
+        .every((p) => p.muted),
+    ).to.equal(true);
     adm!.press('*84');
     await settle();
     expect(h.manager.get('1').recording).to.be.a('string');

@@ -9,7 +9,14 @@ const TONES = [440, 880, 1200];
 
 /** Three "Asterisk" sockets feeding one room; the test drives the ticks itself. */
 async function setup() {
-  const engine = new MediaEngine({ bindAddress: '127.0.0.1', port: 0, ptimeMs: 20, soundsDir: '/nonexistent', musicDir: '/nonexistent', logger: silentLogger() });
+  const engine = new MediaEngine({
+    bindAddress: '127.0.0.1',
+    port: 0,
+    ptimeMs: 20,
+    soundsDir: '/nonexistent',
+    musicDir: '/nonexistent',
+    logger: silentLogger(),
+  });
   const { port } = await engine.start();
   const room = engine.createRoom('r');
   const sockets: Socket[] = [];

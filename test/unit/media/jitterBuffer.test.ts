@@ -52,7 +52,7 @@ describe('JitterBuffer', () => {
 
   it('with 5% loss and reordering never goes silent: every missing frame is concealed', () => {
     let seed = 42;
-    const random = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const random = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
     const jb = new JitterBuffer(160);
     const out = new Uint8Array(160);
     let run = 0;

@@ -14,7 +14,10 @@ interface Fixture {
   marker?: boolean;
 }
 
-const fixtures = JSON.parse(readFileSync(join(__dirname, '../../fixtures/rtp/packets.json'), 'utf8')) as { valid: Record<string, Fixture>; malformed: Record<string, string> };
+const fixtures = JSON.parse(readFileSync(join(__dirname, '../../fixtures/rtp/packets.json'), 'utf8')) as {
+  valid: Record<string, Fixture>;
+  malformed: Record<string, string>;
+};
 
 describe('RTP', () => {
   for (const [name, f] of Object.entries(fixtures.valid)) {
@@ -22,7 +25,15 @@ describe('RTP', () => {
       const packet = Buffer.from(f.hex, 'hex');
       const view = newRtpView();
       expect(parseRtp(packet, packet.length, view)).to.equal(null);
-      expect(view).to.deep.equal({ payloadType: f.pt, marker: f.marker ?? false, sequence: f.seq, timestamp: f.ts, ssrc: f.ssrc, payloadOffset: f.payloadOffset, payloadLength: f.payloadLength });
+      expect(view).to.deep.equal({
+        payloadType: f.pt,
+        marker: f.marker ?? false,
+        sequence: f.seq,
+        timestamp: f.ts,
+        ssrc: f.ssrc,
+        payloadOffset: f.payloadOffset,
+        payloadLength: f.payloadLength,
+      });
     });
   }
 
@@ -45,7 +56,11 @@ describe('RTP', () => {
   it('round-trips every sequence and timestamp edge', () => {
     const packet = Buffer.alloc(172);
     const view = newRtpView();
-    for (const [seq, ts] of [[0, 0], [65535, 4294967295], [32768, 2147483648]] as const) {
+    for (const [seq, ts] of [
+      [0, 0],
+      [65535, 4294967295],
+      [32768, 2147483648],
+    ] as const) {
       writeRtpHeader(packet, 0, seq, ts, 0xffffffff);
       parseRtp(packet, packet.length, view);
       expect([view.sequence, view.timestamp, view.ssrc]).to.deep.equal([seq, ts, 0xffffffff]);

@@ -45,7 +45,9 @@ class Callers {
   }
 
   join(room: RemoteRoom): void {
-    this.sockets.forEach((socket, i) => room.addLeg({ participantId: `p${i}`, codec: 'ulaw' }).setRemote('127.0.0.1', socket.address().port));
+    this.sockets.forEach((socket, i) =>
+      room.addLeg({ participantId: `p${i}`, codec: 'ulaw' }).setRemote('127.0.0.1', socket.address().port),
+    );
   }
 
   close(): void {
@@ -91,10 +93,16 @@ describe('MediaThreads: the app mixer on worker threads', function () {
     for (const { c } of [one, two]) {
       for (let i = 0; i < 3; i++) {
         const heard = c.recent(i);
-        for (const hz of TONES) if (hz !== TONES[i]) expect(goertzelDb(heard, hz) - goertzelDb(heard, TONES[i]!), `caller ${i} hears ${hz} over its own`).to.be.greaterThan(20);
+        for (const hz of TONES)
+          if (hz !== TONES[i])
+            expect(goertzelDb(heard, hz) - goertzelDb(heard, TONES[i]!), `caller ${i} hears ${hz} over its own`).to.be.greaterThan(20);
       }
     }
-    await waitFor(() => threads.report().every((t) => t.legs === 3 && t.timer !== undefined && t.timer.ticks > 20), 2000, 'both threads reporting');
+    await waitFor(
+      () => threads.report().every((t) => t.legs === 3 && t.timer !== undefined && t.timer.ticks > 20),
+      2000,
+      'both threads reporting',
+    );
     expect(threads.stats().legs).to.equal(6);
     expect(threads.healthy()).to.equal(true);
   });
@@ -173,7 +181,15 @@ describe('MediaThreads: the app mixer on worker threads', function () {
 
   it("stops an idle thread's clock and starts it again for the next room", async () => {
     await threads.close();
-    threads = new MediaThreads({ threads: 2, bindAddress: '127.0.0.1', port: 0, ...sounds, tickLeadMs: 3, idleClockStopMs: 300, logger: silentLogger() });
+    threads = new MediaThreads({
+      threads: 2,
+      bindAddress: '127.0.0.1',
+      port: 0,
+      ...sounds,
+      tickLeadMs: 3,
+      idleClockStopMs: 300,
+      logger: silentLogger(),
+    });
     await threads.start();
     await waitFor(() => threads.report().every((t) => t.timer === undefined), 3000, 'both clocks stopped');
     expect(threads.healthy(), 'idle on purpose is healthy').to.equal(true);
@@ -182,6 +198,9 @@ describe('MediaThreads: the app mixer on worker threads', function () {
     expect(c.heard[1]!.length, 'frames mixed after the clock started again').to.be.greaterThan(15);
     const busy = threads.report().find((t) => t.port === room.port)!;
     expect(busy.timer?.ticks).to.be.greaterThan(10);
-    expect(threads.report().filter((t) => t.timer === undefined), 'the other thread stays idle').to.have.length(1);
+    expect(
+      threads.report().filter((t) => t.timer === undefined),
+      'the other thread stays idle',
+    ).to.have.length(1);
   });
 });

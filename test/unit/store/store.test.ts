@@ -39,17 +39,27 @@ describe('Store', () => {
   it('layers the config file over stored definitions, read-only', () => {
     const defs = new DefinitionStore(new Store(':memory:'), [{ number: '5', name: 'Static', options: '' }]);
     expect(defs.lookup('5')).to.include({ static: true });
-    expect(() => defs.create({ number: '5', name: 'x', options: '' })).to.throw().with.property('code', 'definition_read_only');
-    expect(() => defs.remove('5')).to.throw().with.property('code', 'definition_read_only');
+    expect(() => defs.create({ number: '5', name: 'x', options: '' }))
+      .to.throw()
+      .with.property('code', 'definition_read_only');
+    expect(() => defs.remove('5'))
+      .to.throw()
+      .with.property('code', 'definition_read_only');
     defs.create({ number: '6', name: 'Stored', options: '' });
     expect(defs.list().map((d) => d.number)).to.deep.equal(['5', '6']);
-    expect(() => defs.create({ number: '6', name: 'again', options: '' })).to.throw().with.property('code', 'definition_exists');
+    expect(() => defs.create({ number: '6', name: 'again', options: '' }))
+      .to.throw()
+      .with.property('code', 'definition_exists');
   });
 
   it('refuses bad options and schedules, naming the field', () => {
     const defs = new DefinitionStore(new Store(':memory:'));
-    expect(() => defs.create({ number: '7', name: 'x', options: 'MZ' })).to.throw().with.nested.property('details.field', 'options');
-    expect(() => defs.create({ number: '7', name: 'x', options: '', schedule: { ...schedule, end: schedule.start } })).to.throw().with.nested.property('details.field', 'schedule.end');
+    expect(() => defs.create({ number: '7', name: 'x', options: 'MZ' }))
+      .to.throw()
+      .with.nested.property('details.field', 'options');
+    expect(() => defs.create({ number: '7', name: 'x', options: '', schedule: { ...schedule, end: schedule.start } }))
+      .to.throw()
+      .with.nested.property('details.field', 'schedule.end');
     expect(defs.lookup('7')).to.equal(undefined);
   });
 });

@@ -35,7 +35,10 @@ describe('ConferenceTimer', function () {
     const expected = (performance.now() - started) / 20;
     await timer.stop();
     expect(ticks.length).to.be.within(expected - 3, expected + 1);
-    expect(ticks.every((k, i) => i === 0 || k === ticks[i - 1]! + 1), 'consecutive ticks').to.equal(true);
+    expect(
+      ticks.every((k, i) => i === 0 || k === ticks[i - 1]! + 1),
+      'consecutive ticks',
+    ).to.equal(true);
   });
 
   it('given one epoch, clocks started apart tick on the same grid', async () => {
@@ -52,7 +55,7 @@ describe('ConferenceTimer', function () {
     await Promise.all([first.stop(), second.stop()]);
     for (const list of scheduled) {
       expect(list.length).to.be.at.least(10);
-      for (const at of list) expect(Math.abs(((at - epochMs) / 20) - Math.round((at - epochMs) / 20)), 'on the grid').to.be.below(1e-3);
+      for (const at of list) expect(Math.abs((at - epochMs) / 20 - Math.round((at - epochMs) / 20)), 'on the grid').to.be.below(1e-3);
     }
     expect(second.stats().lateness.max, 'the second clock starts with its next deadline, not a late one').to.be.below(5);
   });
