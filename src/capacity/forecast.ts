@@ -84,7 +84,7 @@ function dailyTotals(seen: (at: number) => number | null, from: number, weeks: n
  * them. A holiday spoils only the pairs it is in (a few of many, half up and half down), so the median
  * stays put, where a trend through weekly totals would bend.
  */
-export function trendOf(daily: readonly (number | null)[]): number {
+function trendOf(daily: readonly (number | null)[]): number {
   const rates: number[] = [];
   for (let i = 0; i < daily.length; i++) {
     const recent = daily[i];
@@ -115,7 +115,7 @@ function references(seen: (at: number) => number | null, at: number, last: numbe
   return last !== null ? ['recent', [last]] : ['none', []];
 }
 
-export function bookedIn(bookings: readonly Booking[], start: number, end: number): number {
+function bookedIn(bookings: readonly Booking[], start: number, end: number): number {
   let sum = 0;
   for (const b of bookings) if (b.start < end && b.end > start) sum += b.participants;
   return sum;

@@ -30,15 +30,6 @@ export interface UsageMinute {
   bookedParticipantsPeak: number;
 }
 
-export const EMPTY_MINUTE: Omit<UsageMinute, 'at'> = {
-  participantsPeak: 0,
-  participantSeconds: 0,
-  conferencesPeak: 0,
-  conferenceSeconds: 0,
-  bookedConferences: 0,
-  bookedParticipantsPeak: 0,
-};
-
 /** Several minutes folded into one step (15 minutes, an hour, a day). */
 export interface UsagePoint {
   at: number;
