@@ -12,6 +12,7 @@ import { consoleRoutes } from './console';
 import { installErrorHandling } from './errors';
 import { eventStream } from './eventStream';
 import type { RecordingFiles } from './recordingFiles';
+import { capacityRoutes, type CapacityReader } from './routes/capacity';
 import { definitionRoutes } from './routes/definitions';
 import { liveRoutes } from './routes/live';
 import { recordingRoutes } from './routes/recordings';
@@ -25,6 +26,8 @@ export interface ApiDeps {
   recordings: RecordingsIndex;
   recordingFiles(location: 'local' | 'asterisk'): RecordingFiles;
   keys: readonly ApiKeyConfig[];
+  /** The capacity plan and usage history; without it the capacity routes are not there. */
+  capacity?: CapacityReader;
   bodyLimitBytes?: number;
   /** A stream client with more than this queued is closed with 4008. */
   eventQueueBytes?: number;
@@ -95,6 +98,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       liveRoutes(api, deps.control, principalOf);
       recordingRoutes(api, deps.recordings, (location) => deps.recordingFiles(location), principalOf);
       eventStream(api, deps.control, ring, deps.eventQueueBytes ?? 1024 * 1024);
+      if (deps.capacity) capacityRoutes(api, deps.capacity, principalOf);
     },
     { prefix: '/api/v1' },
   );

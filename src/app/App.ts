@@ -22,6 +22,8 @@ import { TimingProbe } from './mixers/TimingProbe';
 import { MEDIA_CHANNEL_PREFIX } from './names';
 import { clearStale, readRecoveryPlan } from './Recovery';
 import { persistParticipantState, readParticipantState } from './participantState';
+import { Capacity } from './capacity/Capacity';
+import { singleNodeDrain } from './capacity/singleNodeDrain';
 
 /** How long an unbridged Stasis channel found at start may take to show its StasisStart before it is hung up. */
 const ORPHAN_GRACE_MS = 2000;
@@ -46,6 +48,7 @@ export class MeetmeApp {
   readonly store: Store;
   readonly definitions: DefinitionStore;
   readonly recordings: RecordingsIndex;
+  readonly capacity: Capacity;
   private readonly sessions = new Map<string, CallSession>();
   private readonly log: Logger;
   private readonly clock: Clock;
@@ -134,6 +137,17 @@ export class MeetmeApp {
       rtp: () => this.engine.stats(),
       mediaThreads: () => this.engine.report(),
     });
+    this.capacity = new Capacity({
+      settings: config.capacity,
+      nodeId: config.ari.nodeId,
+      store: this.store,
+      control: this.manager,
+      directory: this.definitions,
+      drain: singleNodeDrain(config.ari.nodeId, this.manager),
+      clock: this.clock,
+      logger: this.log,
+      registry: this.metrics.registry,
+    });
     persistParticipantState(this.ari, this.manager, this.log);
     this.ari.onStasisStart((event) => this.onStasisStart(event));
     this.ari.events.on('connected', ({ reconnect }) => void this.onConnected(reconnect));
@@ -144,6 +158,7 @@ export class MeetmeApp {
     await mkdir(this.deps.config.recordings.dir, { recursive: true });
     const ports = await this.engine.start();
     this.log.info({ address: this.deps.config.media.bindAddress, ports }, 'RTP for the app mixer: one port per media thread');
+    this.capacity.start();
     await this.ari.connect();
   }
 
@@ -269,6 +284,7 @@ export class MeetmeApp {
     await this.manager.shutdown(reason);
     await this.ari.close();
     await this.engine.close();
+    this.capacity.stop();
     this.store.close();
   }
 }

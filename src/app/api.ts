@@ -82,6 +82,7 @@ export function createApi(
     recordings: app.recordings,
     recordingFiles: (location) => (location === 'local' ? local : asterisk),
     keys: config.apiKeys,
+    capacity: app.capacity.service,
     bodyLimitBytes: config.http.bodyLimitBytes,
     ...(options.eventQueueBytes !== undefined ? { eventQueueBytes: options.eventQueueBytes } : {}),
   });

@@ -42,6 +42,38 @@ const menuAction = z.enum([
 ]);
 const menu = z.record(z.string().regex(/^[0-9#*]{1,4}$/, 'menu keys are 1-4 DTMF digits'), menuAction);
 
+const capacitySchema = z
+  .strictObject({
+    /** Days of per-minute usage kept (8 weeks); a year of one scope (the service, or a node) takes about 1.7 MB. */
+    retentionDays: z.number().int().min(7).max(1830).default(56),
+    /**
+     * Participants one node carries. Set it from the whole-system benchmark for your node size; the default is a
+     * conservative guess for a 2-core node (the engine alone mixes 2,460 per core, Asterisk costs more).
+     */
+    nodeCapacity: z.number().int().min(1).max(1000000).default(500),
+    /** Share of each node kept free: nodes are planned for nodeCapacity x (1 - headroom). */
+    headroom: z.number().min(0).max(0.9).default(0.2),
+    /** Nodes are asked for this long before the forecast rise. */
+    leadMinutes: z.number().int().min(0).max(720).default(30),
+    minNodes: z.number().int().min(1).max(10000).default(1),
+    maxNodes: z.number().int().min(1).max(10000).optional(),
+    /** Weeks of history each forecast looks back over (same slot of the same weekday). */
+    weeks: z.number().int().min(1).max(12).default(4),
+    /** Expected participants of a booked conference without maxMembers. */
+    bookedParticipants: z.number().int().min(0).max(100000).default(10),
+    /** Run at each planned action with the desired node count: a shell command or a webhook (POST JSON). */
+    hook: z
+      .union([
+        z.strictObject({ command: z.string().min(1), timeoutMs: z.number().int().min(100).max(600000).default(60000) }),
+        z.strictObject({ url: z.url({ protocol: /^https?$/ }), timeoutMs: z.number().int().min(100).max(600000).default(60000) }),
+      ])
+      .optional(),
+  })
+  .refine((c) => c.maxNodes === undefined || c.maxNodes >= c.minNodes, {
+    path: ['maxNodes'],
+    message: 'maxNodes must be at least minNodes',
+  });
+
 export const configSchema = z.strictObject({
   ari: z
     .strictObject({
@@ -131,6 +163,8 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).prefault({}),
+  /** Usage history, the forecast and plan of nodes, and the hook an autoscaler follows (README: capacity planning). */
+  capacity: capacitySchema.prefault({}),
   conferences: z.array(conferenceSchema).default([]),
   apiKeys: z.array(apiKeySchema).default([]),
 });
@@ -139,3 +173,4 @@ export type ConfigInput = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;
 export type StaticConference = z.output<typeof conferenceSchema>;
 export type ApiKeyConfig = z.output<typeof apiKeySchema>;
+export type CapacityConfig = z.output<typeof capacitySchema>;

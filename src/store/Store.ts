@@ -26,6 +26,13 @@ const MIGRATIONS: readonly string[] = [
      location TEXT NOT NULL,
      path TEXT NOT NULL
    )`,
+  // Usage history: one row per scope (the service, or a node) and UTC day, its minutes packed (usageCodec.ts).
+  `CREATE TABLE usage_days (
+     scope TEXT NOT NULL,
+     day INTEGER NOT NULL,
+     minutes BLOB NOT NULL,
+     PRIMARY KEY (scope, day)
+   ) WITHOUT ROWID`,
 ];
 
 /**
