@@ -22,9 +22,16 @@ import { TimingProbe } from './mixers/TimingProbe';
 import { MEDIA_CHANNEL_PREFIX } from './names';
 import { clearStale, readRecoveryPlan } from './Recovery';
 import { persistParticipantState, readParticipantState } from './participantState';
+import { BrowserGateway } from '../webrtc/BrowserGateway';
+import { JoinLinks } from '../webrtc/JoinLinks';
 
 /** How long an unbridged Stasis channel found at start may take to show its StasisStart before it is hung up. */
 const ORPHAN_GRACE_MS = 2000;
+
+/** An address of this host to reach a socket bound to `bind` (a wildcard bind is reached on loopback). */
+function localAddress(bind: string): string {
+  return bind === '0.0.0.0' ? '127.0.0.1' : bind;
+}
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -46,6 +53,8 @@ export class MeetmeApp {
   readonly store: Store;
   readonly definitions: DefinitionStore;
   readonly recordings: RecordingsIndex;
+  /** Browsers joining with a link; undefined when `webrtc.enabled` is false. */
+  readonly browsers: { links: JoinLinks; gateway: BrowserGateway } | undefined;
   private readonly sessions = new Map<string, CallSession>();
   private readonly log: Logger;
   private readonly clock: Clock;
@@ -110,6 +119,7 @@ export class MeetmeApp {
       recordingsDir: config.recordings.dir,
       recordings,
       logger: this.log,
+      directHost: localAddress(config.media.bindAddress),
     });
     this.manager = new ConferenceManager({
       nodeId: config.ari.nodeId,
@@ -134,6 +144,27 @@ export class MeetmeApp {
       rtp: () => this.engine.stats(),
       mediaThreads: () => this.engine.report(),
     });
+    const { webrtc } = config;
+    this.browsers = webrtc.enabled
+      ? {
+          links: new JoinLinks(webrtc.tokenSecret, webrtc.maxLinkSeconds),
+          gateway: new BrowserGateway({
+            admit: (line, claims) =>
+              this.manager.admit(line, claims.conference, { pinIncluded: claims.pin === 'included', admin: claims.admin }),
+            control: this.manager,
+            logger: this.log.child({ component: 'webrtc' }),
+            peer: {
+              iceServers: webrtc.iceServers,
+              portRange: [webrtc.portMin, webrtc.portMax],
+              address: webrtc.address,
+              bindAddress: webrtc.bindAddress,
+              relayAddress: localAddress(config.media.bindAddress),
+              mediaTimeoutMs: webrtc.mediaTimeoutMs,
+              connectTimeoutMs: 10_000,
+            },
+          }),
+        }
+      : undefined;
     persistParticipantState(this.ari, this.manager, this.log);
     this.ari.onStasisStart((event) => this.onStasisStart(event));
     this.ari.events.on('connected', ({ reconnect }) => void this.onConnected(reconnect));
@@ -266,6 +297,7 @@ export class MeetmeApp {
   async stop(reason = 'shutdown'): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.browsers?.gateway.close();
     await this.manager.shutdown(reason);
     await this.ari.close();
     await this.engine.close();
