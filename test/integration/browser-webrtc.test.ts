@@ -49,8 +49,13 @@ describe('a browser joins over WebRTC into the app mixer (a werift peer as the b
     return response.json<{ token: string }>().token;
   }
 
-  const browser = (base: string, token: string, toneHz: number | null, pin?: string): SimBrowser => {
-    const b = new SimBrowser({ url: `${base}/join/${token}/signal`, toneHz, ...(pin !== undefined ? { pin } : {}) });
+  const browser = (base: string, token: string, toneHz: number | null, pin?: string, dropEvery?: number): SimBrowser => {
+    const b = new SimBrowser({
+      url: `${base}/join/${token}/signal`,
+      toneHz,
+      ...(pin !== undefined ? { pin } : {}),
+      ...(dropEvery !== undefined ? { dropEvery } : {}),
+    });
     browsers.push(b);
     return b;
   };
@@ -106,6 +111,27 @@ describe('a browser joins over WebRTC into the app mixer (a werift peer as the b
     await waitFor(() => r.app.manager.get('800').participants.length === 2, 10000, 'the silent browser removed');
     expect(Date.now() - vanished).to.be.lessThan(10000);
     expect(r.app.browsers!.gateway.size).to.equal(0);
+  });
+
+  it('conceals a lossy network as for any RTP leg: the relay keeps sequence numbers, the jitter buffer fills the gaps', async () => {
+    const base = await start({ number: '803' });
+    const caller = r.ast.dial({ exten: '803', callerId: 'Phone <300>', toneHz: null });
+    const b = browser(base, await link('803'), 1200, undefined, 10);
+    await waitFor(() => b.participantId !== undefined, 10000, 'the browser joined');
+    await sleep(500);
+    const before = r.app.engine.stats();
+    caller.clearHeard();
+    await sleep(2000);
+    const after = r.app.engine.stats();
+    // One frame in ten never arrives: about 5 a second are lost and each is concealed.
+    expect(after.lost - before.lost).to.be.within(6, 14);
+    expect(after.concealed - before.concealed).to.be.at.least(after.lost - before.lost);
+    const heard = caller.heard();
+    // Concealment repeats the last frame: no 20 ms of silence in what the caller hears.
+    let silentFrames = 0;
+    for (let at = 0; at + 160 <= heard.length; at += 160) if (heard.subarray(at, at + 160).every((x) => Math.abs(x) < 200)) silentFrames++;
+    expect(silentFrames, 'silent frames in 2 s of a tone with 10% loss').to.be.at.most(1);
+    expect(db(heard, 1200)).to.be.greaterThan(-30);
   });
 
   it('asks for the PIN when the link does not stand for it, and turns a wrong PIN away', async () => {

@@ -10,6 +10,8 @@ export interface SimBrowserOptions {
   toneHz: number | null;
   /** Typed when the app asks for digits. */
   pin?: string;
+  /** Every n-th frame is never sent (a lossy network). */
+  dropEvery?: number;
 }
 
 /**
@@ -102,7 +104,7 @@ export class SimBrowser {
       const due = Math.floor((Date.now() - start) / 20);
       for (; sent <= due; sent++) {
         const seq = this.seq++;
-        if (!this.sending) continue;
+        if (!this.sending || (this.options.dropEvery !== undefined && seq % this.options.dropEvery === 0)) continue;
         const frame = this.options.toneHz !== null ? toneFrame(this.options.toneHz, seq, this.ssrc) : toneFrame(0, seq, this.ssrc);
         void this.transceiver?.sender.sendRtp(frame);
       }
