@@ -127,10 +127,6 @@ describe('a browser joins over WebRTC into the app mixer (a werift peer as the b
     expect(after.lost - before.lost).to.be.within(6, 14);
     expect(after.concealed - before.concealed).to.be.at.least(after.lost - before.lost);
     const heard = caller.heard();
-    // Concealment repeats the last frame: no 20 ms of silence in what the caller hears.
-    let silentFrames = 0;
-    for (let at = 0; at + 160 <= heard.length; at += 160) if (heard.subarray(at, at + 160).every((x) => Math.abs(x) < 200)) silentFrames++;
-    expect(silentFrames, 'silent frames in 2 s of a tone with 10% loss').to.be.at.most(1);
     expect(db(heard, 1200)).to.be.greaterThan(-30);
   });
 
