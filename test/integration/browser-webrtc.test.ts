@@ -130,7 +130,7 @@ describe('a browser joins over WebRTC into the app mixer (a werift peer as the b
     expect(db(heard, 1200)).to.be.greaterThan(-30);
   });
 
-  it('asks for the PIN when the link does not stand for it, and turns a wrong PIN away', async () => {
+  it('asks for the PIN when the link does not stand for it, turns a wrong PIN away, and a kick lets the browser go', async () => {
     const base = await start({ number: '801', pin: '4321' });
     const token = await link('801', { pin: 'ask' });
     const wrong = browser(base, token, null, '1111');
@@ -141,8 +141,16 @@ describe('a browser joins over WebRTC into the app mixer (a werift peer as the b
     const right = browser(base, token, null, '4321');
     await waitFor(() => right.participantId !== undefined, 10000, 'joined with the PIN');
     expect(r.app.manager.get('801').participants).to.have.length(1);
-    right.leave();
-    await right.closed;
+    const kicked = await http.inject({
+      method: 'POST',
+      url: `/api/v1/conferences/801/participants/${right.participantId}/kick`,
+      headers: { authorization: `Bearer ${KEY}` },
+    });
+    expect(kicked.statusCode).to.equal(204);
+    expect(await right.closed).to.equal(4000);
+    expect(right.messages.at(-1)).to.deep.include({ type: 'bye' });
+    // The kick prompt (a 700 Hz tone in these sounds) was played into its audio before it was let go.
+    expect(db(right.heardSamples(2400), 700), 'the browser heard conf-kicked').to.be.greaterThan(-30);
     await waitFor(() => r.app.manager.list().length === 0, 5000, 'the conference ended with its last participant');
   });
 
