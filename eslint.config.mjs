@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'src/ari/generated/**', 'src/api/console/**', 'eslint.config.mjs', 'scripts/*.js'] },
+  { ignores: ['dist/**', 'node_modules/**', 'src/ari/generated/**', 'src/api/console/**', 'src/api/join/**', 'eslint.config.mjs', 'scripts/*.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -16,6 +16,8 @@ import { capacityRoutes, type CapacityReader } from './routes/capacity';
 import { definitionRoutes } from './routes/definitions';
 import { liveRoutes } from './routes/live';
 import { recordingRoutes } from './routes/recordings';
+import { joinRoutes, type BrowserJoin } from './join';
+import { joinLinkRoutes } from './routes/joinLinks';
 
 export interface ApiDeps {
   logger: Logger;
@@ -31,6 +33,8 @@ export interface ApiDeps {
   bodyLimitBytes?: number;
   /** A stream client with more than this queued is closed with 4008. */
   eventQueueBytes?: number;
+  /** Join links and browsers' signalling; unset: browsers cannot join. */
+  join?: BrowserJoin | undefined;
 }
 
 /**
@@ -55,6 +59,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance,
     bodyLimit: deps.bodyLimitBytes ?? 65536,
+    // A join link's token is a path segment of about 200 characters (find-my-way's default limit is 100).
+    routerOptions: { maxParamLength: 512 },
     // Unknown fields are errors, not silently dropped; types are not guessed.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
     // Errors the router raises before any handler (an over-long parameter, a malformed URL) get the same JSON shape.
@@ -89,6 +95,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   consoleRoutes(app);
+  if (deps.join) joinRoutes(app, deps.join);
 
   const ring = new KeyRing(deps.keys);
   const principalOf = (request: unknown) => authenticate(ring, request as FastifyRequest);
@@ -97,6 +104,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       definitionRoutes(api, deps.definitions, principalOf);
       liveRoutes(api, deps.control, principalOf);
       recordingRoutes(api, deps.recordings, (location) => deps.recordingFiles(location), principalOf);
+      joinLinkRoutes(api, deps.join?.links, principalOf);
       eventStream(api, deps.control, ring, deps.eventQueueBytes ?? 1024 * 1024);
       if (deps.capacity) capacityRoutes(api, deps.capacity, principalOf);
     },

@@ -24,9 +24,16 @@ import { clearStale, readRecoveryPlan } from './Recovery';
 import { persistParticipantState, readParticipantState } from './participantState';
 import { Capacity } from './capacity/Capacity';
 import { singleNodeDrain } from './capacity/singleNodeDrain';
+import { BrowserGateway } from '../webrtc/BrowserGateway';
+import { JoinLinks } from '../webrtc/JoinLinks';
 
 /** How long an unbridged Stasis channel found at start may take to show its StasisStart before it is hung up. */
 const ORPHAN_GRACE_MS = 2000;
+
+/** An address of this host to reach a socket bound to `bind` (a wildcard bind is reached on loopback). */
+function localAddress(bind: string): string {
+  return bind === '0.0.0.0' ? '127.0.0.1' : bind;
+}
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -49,6 +56,8 @@ export class MeetmeApp {
   readonly definitions: DefinitionStore;
   readonly recordings: RecordingsIndex;
   readonly capacity: Capacity;
+  /** Browsers joining with a link; undefined when `webrtc.enabled` is false. */
+  readonly browsers: { links: JoinLinks; gateway: BrowserGateway } | undefined;
   private readonly sessions = new Map<string, CallSession>();
   private readonly log: Logger;
   private readonly clock: Clock;
@@ -113,6 +122,7 @@ export class MeetmeApp {
       recordingsDir: config.recordings.dir,
       recordings,
       logger: this.log,
+      directHost: localAddress(config.media.bindAddress),
     });
     this.manager = new ConferenceManager({
       nodeId: config.ari.nodeId,
@@ -148,6 +158,27 @@ export class MeetmeApp {
       logger: this.log,
       registry: this.metrics.registry,
     });
+    const { webrtc } = config;
+    this.browsers = webrtc.enabled
+      ? {
+          links: new JoinLinks(webrtc.tokenSecret, webrtc.maxLinkSeconds),
+          gateway: new BrowserGateway({
+            admit: (line, claims) =>
+              this.manager.admit(line, claims.conference, { pinIncluded: claims.pin === 'included', admin: claims.admin }),
+            control: this.manager,
+            logger: this.log.child({ component: 'webrtc' }),
+            peer: {
+              iceServers: webrtc.iceServers,
+              portRange: [webrtc.portMin, webrtc.portMax],
+              address: webrtc.address,
+              bindAddress: webrtc.bindAddress,
+              relayAddress: localAddress(config.media.bindAddress),
+              mediaTimeoutMs: webrtc.mediaTimeoutMs,
+              connectTimeoutMs: 10_000,
+            },
+          }),
+        }
+      : undefined;
     persistParticipantState(this.ari, this.manager, this.log);
     this.ari.onStasisStart((event) => this.onStasisStart(event));
     this.ari.events.on('connected', ({ reconnect }) => void this.onConnected(reconnect));
@@ -281,6 +312,7 @@ export class MeetmeApp {
   async stop(reason = 'shutdown'): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.browsers?.gateway.close();
     await this.manager.shutdown(reason);
     await this.ari.close();
     await this.engine.close();

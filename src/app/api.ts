@@ -84,6 +84,7 @@ export function createApi(
     keys: config.apiKeys,
     capacity: app.capacity.service,
     bodyLimitBytes: config.http.bodyLimitBytes,
+    join: app.browsers,
     ...(options.eventQueueBytes !== undefined ? { eventQueueBytes: options.eventQueueBytes } : {}),
   });
 }

@@ -4,6 +4,7 @@ import type { ConferenceManager } from '../conference/ConferenceManager';
 import type { Role } from '../conference/model';
 import { errorMessage } from '../lib/errors';
 import type { Logger } from '../lib/logger';
+import { BROWSER_CHANNEL_PREFIX } from '../webrtc/BrowserLine';
 
 /**
  * A caller's role, marked flag and mute live on their own channel as this variable. Asterisk keeps the
@@ -47,6 +48,8 @@ export function persistParticipantState(ari: AriClient, manager: ConferenceManag
     switch (event.type) {
       case 'participant.joined': {
         const p = event.participant;
+        // A browser has no channel to keep it on.
+        if (p.channelId.startsWith(BROWSER_CHANNEL_PREFIX)) break;
         tracked.set(p.id, { channelId: p.channelId, role: p.role, marked: p.marked, muted: p.muted });
         write(p.id);
         break;

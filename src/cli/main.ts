@@ -48,6 +48,11 @@ async function main(argv: string[]): Promise<number> {
       ...config,
       ari: { ...config.ari, password: '[secret]' },
       apiKeys: config.apiKeys.map((k) => ({ ...k, key: '[secret]' })),
+      webrtc: {
+        ...config.webrtc,
+        ...(config.webrtc.tokenSecret !== undefined ? { tokenSecret: '[secret]' } : {}),
+        iceServers: config.webrtc.iceServers.map((s) => ({ ...s, ...(s.credential !== undefined ? { credential: '[secret]' } : {}) })),
+      },
     };
     process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
     return 0;

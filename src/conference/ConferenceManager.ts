@@ -90,6 +90,17 @@ export class ConferenceManager implements ConferenceControl {
     return flow;
   }
 
+  /**
+   * A caller who comes with a join link (a browser) for `number`. A link that stands for the PIN admits as
+   * a dial-out does; otherwise the caller flow asks for the PIN as it would on a phone.
+   */
+  admit(caller: CallerPort, number: string, link: { pinIncluded: boolean; admin: boolean }): Promise<void> {
+    if (!link.pinIncluded) return this.handleCaller(caller, [number]);
+    const token = randomUUID();
+    this.dialOuts.set(token, { number, admin: link.admin });
+    return this.handleCaller(caller, dialOutArgs(number, link.admin ? 'a' : '', token)).finally(() => this.dialOuts.delete(token));
+  }
+
   /** After an app restart: puts a caller found in one of our old bridges back, without prompts. */
   async adopt(number: string, caller: CallerPort, state: { role?: Role; marked?: boolean; muted?: boolean } = {}): Promise<void> {
     const definition = this.definition(number, NO_OPTIONS) ?? { number, name: number, options: '' };

@@ -35,6 +35,13 @@ export interface CallerEvents {
   gone: [];
 }
 
+/** The audio of a caller that reaches the app directly (a browser over WebRTC) instead of through an Asterisk channel. */
+export interface DirectMedia {
+  /** Starts sending the caller's u-law RTP to `target`; resolves with the address the mix must be sent back to. */
+  attach(target: { host: string; port: number }): Promise<{ address: string; port: number }>;
+  detach(): void;
+}
+
 /**
  * One caller before and during a conference, as the domain sees it.
  * Every method resolves (never rejects) when the caller has hung up: the domain checks `gone`.
@@ -51,6 +58,8 @@ export interface CallerPort {
   hangup(): Promise<void>;
   /** Digits as ARI reports them (at the end of each digit), and the moment the caller is gone. */
   readonly events: TypedEmitter<CallerEvents>;
+  /** Set for a caller with no Asterisk channel: the app mixer takes its RTP from here. */
+  readonly media?: DirectMedia;
 }
 
 /** Gain steps as MeetMe's menus use them: -4..4, 0 is unity. */

@@ -129,6 +129,39 @@ export const configSchema = z.strictObject({
       musicDir: z.string().min(1).default('/usr/share/asterisk/moh'),
     })
     .prefault({}),
+  /** Browsers joining through a link, into the app mixer (WebRTC, PCMU). */
+  webrtc: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** Signs join links (HMAC-SHA256). Unset: a random one per start, so links end with the process. */
+      tokenSecret: z.string().min(32, 'tokenSecret must be at least 32 characters').optional(),
+      /** The longest a join link may be valid for. */
+      maxLinkSeconds: z.number().int().min(60).max(604800).default(86400),
+      /**
+       * The one address browsers reach (the ICE host candidate, e.g. a public or 1:1 NAT address).
+       * Unset: every address of every interface is offered.
+       */
+      address: z.string().min(1).optional(),
+      /** The local address the ICE sockets bind to; unset: all. */
+      bindAddress: z.string().min(1).optional(),
+      /** UDP ports for browsers' media: one per browser (per offered address when `address` is unset). */
+      portMin: z.number().int().min(1024).max(65535).default(41000),
+      portMax: z.number().int().min(1024).max(65535).default(41999),
+      /** STUN and TURN servers handed to browsers and used by the app (TURN for browsers behind strict NAT). */
+      iceServers: z
+        .array(
+          z.strictObject({
+            urls: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+            username: z.string().optional(),
+            credential: z.string().optional(),
+          }),
+        )
+        .default([]),
+      /** A browser whose audio stops this long is gone (lost network, closed laptop). */
+      mediaTimeoutMs: z.number().int().min(1000).max(60000).default(5000),
+    })
+    .refine((w) => w.portMin < w.portMax, { message: 'portMin must be below portMax', path: ['portMin'] })
+    .prefault({}),
   recordings: z
     .strictObject({
       /** Where the app mixer writes conference recordings (WAV). Asterisk-mixed ones stay in Asterisk's recording spool. */

@@ -42,6 +42,11 @@ export const ERROR_CODES = {
   media_not_started: 503,
   media_thread_failed: 503,
   media_thread_error: 500,
+  // browsers (WebRTC)
+  join_token_invalid: 401,
+  join_token_expired: 410,
+  webrtc_unavailable: 503,
+  webrtc_failed: 502,
   // Asterisk answered with an error (AriError keeps Asterisk's own status beside this one)
   ari_bad_request: 400,
   ari_unauthorized: 401,

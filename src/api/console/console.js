@@ -69,26 +69,28 @@
       for (const p of conference.participants) {
         const row = document.createElement('tr');
         row.dataset.participant = p.id;
-        row.dataset.testid = `participant-${p.callerIdNumber}`;
+        // Browsers have no number: their channel id names them.
+        const tag = p.callerIdNumber || p.channelId;
+        row.dataset.testid = `participant-${tag}`;
         const who = document.createElement('td');
-        who.textContent = `${p.callerIdName} <${p.callerIdNumber}>`;
+        who.textContent = p.callerIdNumber ? `${p.callerIdName} <${p.callerIdNumber}>` : `${p.callerIdName} (browser)`;
         const role = document.createElement('td');
         role.textContent = p.role + (p.marked ? ' (marked)' : '');
         const status = document.createElement('td');
         status.textContent = [p.talking ? 'talking' : '', p.muted ? 'muted' : ''].filter(Boolean).join(', ') || 'listening';
         status.className = p.talking ? 'talking' : '';
-        status.dataset.testid = `status-${p.callerIdNumber}`;
+        status.dataset.testid = `status-${tag}`;
         const buttons = document.createElement('td');
         const mute = document.createElement('button');
         mute.textContent = p.muted ? 'Unmute' : 'Mute';
-        mute.dataset.testid = `${p.muted ? 'unmute' : 'mute'}-${p.callerIdNumber}`;
+        mute.dataset.testid = `${p.muted ? 'unmute' : 'mute'}-${tag}`;
         mute.setAttribute('aria-label', `${mute.textContent} ${p.callerIdName}`);
         mute.addEventListener('click', () =>
           act('POST', `/conferences/${conference.number}/participants/${p.id}/${p.muted ? 'unmute' : 'mute'}`),
         );
         const kick = document.createElement('button');
         kick.textContent = 'Kick';
-        kick.dataset.testid = `kick-${p.callerIdNumber}`;
+        kick.dataset.testid = `kick-${tag}`;
         kick.setAttribute('aria-label', `Kick ${p.callerIdName}`);
         kick.addEventListener('click', () => act('POST', `/conferences/${conference.number}/participants/${p.id}/kick`));
         buttons.append(mute, kick);
@@ -96,6 +98,24 @@
         body.append(row);
       }
       main.append(node);
+    }
+  }
+
+  /** A join link for a conference: shown to hand out, or opened here to join from this browser. */
+  async function joinLink(here) {
+    const number = $('join-number').value.trim();
+    try {
+      showError('');
+      const link = await api('POST', `/conferences/${encodeURIComponent(number)}/join-links`, here ? { name: 'Console' } : {});
+      if (here) {
+        window.open(link.url, '_blank');
+        return;
+      }
+      $('join-url').value = link.url;
+      $('join-expires').textContent = `valid until ${new Date(link.expiresAt).toLocaleTimeString()}`;
+      $('join-output').hidden = false;
+    } catch (error) {
+      showError(error.message);
     }
   }
 
@@ -175,9 +195,14 @@
     showError('');
     $('login').hidden = true;
     $('conferences').hidden = false;
+    $('join').hidden = false;
     connect();
   }
 
+  $('join').addEventListener('submit', (event) => {
+    event.preventDefault();
+    void joinLink(event.submitter && event.submitter.id === 'join-here');
+  });
   $('login').addEventListener('submit', (event) => {
     event.preventDefault();
     void signIn($('key').value);

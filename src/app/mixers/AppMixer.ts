@@ -4,6 +4,7 @@ import type {
   ConferenceMedia,
   ConferenceMediaEvents,
   ConferenceMediaSpec,
+  DirectMedia,
   GainStep,
   MediaParticipant,
   MediaUri,
@@ -30,6 +31,8 @@ export interface AppMixerDeps {
   logger: Logger;
   /** How long to wait for the externalMedia channel's StasisStart. */
   stasisTimeoutMs?: number;
+  /** Where callers with direct media (browsers) send a room's RTP, on this host. */
+  directHost?: string;
 }
 
 /**
@@ -54,8 +57,9 @@ export class AppMixer implements MixerBackend {
 interface Leg {
   participant: MediaParticipant;
   leg: RemoteLeg;
-  mediaChannelId: string;
-  bridgeId: string;
+  /** Unset for a caller with direct media: nothing of it is in Asterisk. */
+  mediaChannelId?: string;
+  bridgeId?: string;
   disposers: (() => void)[];
 }
 
@@ -83,6 +87,7 @@ class AppConferenceMedia implements ConferenceMedia {
   }
 
   async add(participant: MediaParticipant): Promise<void> {
+    if (participant.caller.media) return this.addDirect(participant, participant.caller.media);
     const { ari } = this.deps;
     const { participantId } = participant;
     // Stage, then execute: ids are ours and routed before anything is created.
@@ -129,6 +134,22 @@ class AppConferenceMedia implements ConferenceMedia {
     }
   }
 
+  /** A browser: its relay is the leg's remote, as an externalMedia channel's address would be. */
+  private async addDirect(participant: MediaParticipant, media: DirectMedia): Promise<void> {
+    const { participantId } = participant;
+    const leg = this.room.addLeg({ participantId, codec: 'ulaw' });
+    const entry: Leg = { participant, leg, disposers: [() => media.detach()] };
+    this.legs.set(participantId, entry);
+    entry.disposers.push(leg.events.subscribe('talking', (talking) => this.events.safeEmit('talking', participantId, talking)));
+    try {
+      const remote = await media.attach({ host: this.deps.directHost ?? '127.0.0.1', port: this.room.port });
+      leg.setRemote(remote.address, remote.port);
+    } catch (error) {
+      await this.teardown(entry);
+      throw error;
+    }
+  }
+
   private waitForStasis(channelId: string, entry: Leg): Promise<void> {
     const { ari } = this.deps;
     return new Promise<void>((resolve, reject) => {
@@ -168,8 +189,8 @@ class AppConferenceMedia implements ConferenceMedia {
     for (const dispose of entry.disposers.splice(0)) dispose();
     this.room.removeLeg(entry.participant.participantId);
     const { rest } = this.deps.ari;
-    await ignoreGone(rest.channels.hangup({ channelId: entry.mediaChannelId }));
-    await ignoreGone(rest.bridges.destroy({ bridgeId: entry.bridgeId }));
+    if (entry.mediaChannelId !== undefined) await ignoreGone(rest.channels.hangup({ channelId: entry.mediaChannelId }));
+    if (entry.bridgeId !== undefined) await ignoreGone(rest.bridges.destroy({ bridgeId: entry.bridgeId }));
   }
 
   async remove(participantId: string): Promise<void> {

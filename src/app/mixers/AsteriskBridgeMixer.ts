@@ -128,6 +128,9 @@ class AsteriskConferenceMedia implements ConferenceMedia {
   }
 
   async add(participant: MediaParticipant): Promise<void> {
+    // A browser has no channel to put into the bridge.
+    if (participant.caller.media)
+      throw new AppError('webrtc_unavailable', 'browsers join conferences the app mixes (mixer: app), not an Asterisk bridge');
     const channelId = participant.caller.channelId;
     const dispose = this.deps.ari.onChannel(channelId, (event) => {
       if (event.type === 'ChannelTalkingStarted') this.events.safeEmit('talking', participant.participantId, true);
