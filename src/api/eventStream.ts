@@ -2,12 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { ConferenceControl } from '../conference/control';
 import type { ConferenceEvent } from '../conference/model';
-import { isAppError } from '../lib/errors';
-import { authenticate, authorize, visible, type KeyRing } from './auth';
+import { access, principalOf } from './access';
+import { visible } from './auth';
 
-/** Close codes a client can act on. */
-export const CLOSE_UNAUTHORIZED = 4001;
-export const CLOSE_FORBIDDEN = 4003;
+/** Close code a client can act on (a refused key is refused with 401 before the upgrade, as on every route). */
 export const CLOSE_SLOW_CONSUMER = 4008;
 
 function numberOf(event: ConferenceEvent): string {
@@ -19,23 +17,16 @@ function numberOf(event: ConferenceEvent): string {
  * per-stream `seq` so a client sees gaps and resubscribes. A client that does not read is cut off
  * with 4008 before its queue can grow without bound.
  */
-export function eventStream(app: FastifyInstance, control: ConferenceControl, ring: KeyRing, maxBufferedBytes: number): void {
+export function eventStream(app: FastifyInstance, control: ConferenceControl, maxBufferedBytes: number): void {
   app.get(
     '/events',
-    { websocket: true, schema: { tags: ['live'], summary: 'Live event stream (WebSocket): snapshot, then deltas with seq' } },
+    {
+      websocket: true,
+      config: access('read'),
+      schema: { tags: ['live'], summary: 'Live event stream (WebSocket): snapshot, then deltas with seq' },
+    },
     (socket: WebSocket, request) => {
-      let principal;
-      try {
-        principal = authenticate(ring, request);
-        authorize(principal, 'read');
-      } catch (error) {
-        socket.close(
-          isAppError(error) && error.status === 403 ? CLOSE_FORBIDDEN : CLOSE_UNAUTHORIZED,
-          isAppError(error) ? error.message : 'unauthorized',
-        );
-        return;
-      }
-      const who = principal;
+      const who = principalOf(request);
       const query = request.query as Record<string, unknown>;
       let filter: string | undefined =
         typeof query.conference === 'string' && /^[0-9]{1,20}$/.test(query.conference) ? query.conference : undefined;
