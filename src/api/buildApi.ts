@@ -11,7 +11,7 @@ import { access, installAccessControl, publicScope } from './access';
 import { KeyRing } from './auth';
 import { consoleRoutes } from './console';
 import { installErrorHandling } from './errors';
-import { eventStream } from './eventStream';
+import { CLOSE_GOING_AWAY, closeWithin, eventStream } from './eventStream';
 import type { RecordingFiles } from './recordingFiles';
 import { definitionRoutes } from './routes/definitions';
 import { liveRoutes } from './routes/live';
@@ -63,7 +63,16 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   });
   installErrorHandling(app);
   // Before the access hook: a refused upgrade is answered 401 and its socket closed by the plugin's own hooks.
-  await app.register(websocket, { options: { maxPayload: 4096 } });
+  await app.register(websocket, {
+    options: { maxPayload: 4096 },
+    // On close every stream is told the server is going away; one that does not answer is dropped, so
+    // a client that stopped reading cannot hold the shutdown up.
+    preClose: async function (this: FastifyInstance) {
+      const server = this.websocketServer;
+      await Promise.all([...server.clients].map((client) => closeWithin(client, CLOSE_GOING_AWAY, 'server shutting down')));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  });
   installAccessControl(app, new KeyRing(deps.keys));
   await app.register(swagger, {
     openapi: {

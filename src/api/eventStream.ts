@@ -7,6 +7,26 @@ import { visible } from './auth';
 
 /** Close code a client can act on (a refused key is refused with 401 before the upgrade, as on every route). */
 export const CLOSE_SLOW_CONSUMER = 4008;
+/** 1001: the server is going away. */
+export const CLOSE_GOING_AWAY = 1001;
+/**
+ * How long a closed stream may take to answer our close frame. A client that stopped reading never
+ * reads it, and `ws` would keep the socket (and hold up the server's shutdown) for 30 s.
+ */
+const CLOSE_GRACE_MS = 1000;
+
+/** Closes with a code the client can act on, and drops the connection if it has not answered in time. */
+export function closeWithin(socket: WebSocket, code: number, reason: string, graceMs = CLOSE_GRACE_MS): Promise<void> {
+  if (socket.readyState === socket.CLOSED) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => socket.terminate(), graceMs);
+    socket.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    socket.close(code, reason);
+  });
+}
 
 function numberOf(event: ConferenceEvent): string {
   return event.type === 'conference.started' ? event.conference.number : event.number;
@@ -36,7 +56,7 @@ export function eventStream(app: FastifyInstance, control: ConferenceControl, ma
         if (!open) return;
         if (socket.bufferedAmount > maxBufferedBytes) {
           open = false;
-          socket.close(CLOSE_SLOW_CONSUMER, 'slow consumer');
+          void closeWithin(socket, CLOSE_SLOW_CONSUMER, 'slow consumer');
           return;
         }
         seq++;

@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
+import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AsteriskDouble } from '../double';
@@ -18,6 +20,40 @@ function run(args: string[], env: Record<string, string>): { child: ChildProcess
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { child, output: () => output, exited };
+}
+
+/** A port nothing listens on now. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** One masked WebSocket text frame, as a client sends it. */
+function clientFrame(text: string): Buffer {
+  const payload = Buffer.from(text);
+  const mask = randomBytes(4);
+  const masked = Buffer.from(payload.map((byte, i) => byte ^ mask[i % 4]!));
+  return Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), mask, masked]);
+}
+
+/**
+ * An event-stream client that stops reading: a raw socket that upgrades, then asks for snapshot after
+ * snapshot and never reads one, so the server's send buffer fills and no close frame ever gets through.
+ */
+function stalledEventClient(port: number, key: string): Socket {
+  const socket = connect(port, '127.0.0.1');
+  socket.pause();
+  socket.write(
+    `GET /api/v1/events?key=${key} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+      `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+  );
+  const subscribe = clientFrame('{"type":"subscribe","conference":null}');
+  socket.write(Buffer.concat(Array.from({ length: 20000 }, () => subscribe)));
+  socket.on('error', () => undefined);
+  return socket;
 }
 
 describe('ari-meetme command line', function () {
@@ -90,6 +126,36 @@ describe('ari-meetme command line', function () {
       expect(ast.bridges()).to.have.length(0);
     } finally {
       await ast.stop();
+    }
+  });
+
+  it('exits within the drain timeout plus 2 s although an event-stream client stopped reading', async function () {
+    this.timeout(60000);
+    const port = await freePort();
+    const key = 'stalled-client-key-0123456789';
+    const { child, exited, output } = run(['serve'], {
+      ARI_URL: 'http://127.0.0.1:9',
+      HTTP_PORT: String(port),
+      MEDIA_PORT: '0',
+      MEDIA_THREADS: '1',
+      API_KEYS: `ops:viewer:${key}`,
+      DRAIN_TIMEOUT_MS: '1000',
+      STORE_PATH: ':memory:',
+      RECORDINGS_DIR: mkdtempSync(join(tmpdir(), 'rec-')),
+    });
+    await waitFor(() => output().includes('API, console and probes listening'), 15000, 'listening');
+    const client = stalledEventClient(port, key);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const start = Date.now();
+      child.kill('SIGTERM');
+      const code = await exited;
+      const seconds = (Date.now() - start) / 1000;
+      expect(code).to.equal(0);
+      expect(seconds, `stopped ${seconds} s after SIGTERM`).to.be.below(1 + 2);
+    } finally {
+      client.destroy();
+      child.kill('SIGKILL');
     }
   });
 });
