@@ -1,26 +1,12 @@
 import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AsteriskDouble } from '../double';
+import { runCli } from '../support/cli';
 import { waitFor } from '../support/logger';
-
-const MAIN = join(__dirname, '../../src/cli/main.ts');
-
-function run(args: string[], env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['-r', 'tsx/cjs', MAIN, ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
 
 /** A port nothing listens on now. */
 async function freePort(): Promise<number> {
@@ -60,7 +46,7 @@ describe('ari-meetme command line', function () {
   this.timeout(30000);
 
   it('refuses a bad configuration, listing every problem, with a non-zero exit', async () => {
-    const { exited, output } = run(['serve'], { MIXER: 'dahdi', MEDIA_PORT: 'x' });
+    const { exited, output } = runCli(['serve'], { MIXER: 'dahdi', MEDIA_PORT: 'x' });
     expect(await exited).to.equal(1);
     expect(output()).to.contain('MEDIA_PORT').and.to.contain('mixer.default');
   });
@@ -71,7 +57,7 @@ describe('ari-meetme command line', function () {
     await new Promise<void>((resolve) => taken.bind(0, '127.0.0.1', () => resolve()));
     try {
       const port = String(taken.address().port);
-      const { exited, output } = run(['serve'], {
+      const { exited, output } = runCli(['serve'], {
         MEDIA_PORT: port,
         MEDIA_THREADS: '1',
         HTTP_PORT: '0',
@@ -87,7 +73,10 @@ describe('ari-meetme command line', function () {
   });
 
   it('check-config shows the configuration with every secret hidden', async () => {
-    const { exited, output } = run(['check-config'], { ARI_PASSWORD: 'hunter2-secret', API_KEYS: 'ops:admin:a-very-long-secret-api-key' });
+    const { exited, output } = runCli(['check-config'], {
+      ARI_PASSWORD: 'hunter2-secret',
+      API_KEYS: 'ops:admin:a-very-long-secret-api-key',
+    });
     expect(await exited).to.equal(0);
     expect(output()).to.contain('"name": "ops"').and.not.contain('hunter2-secret').and.not.contain('a-very-long-secret-api-key');
   });
@@ -95,7 +84,7 @@ describe('ari-meetme command line', function () {
   it('serves callers from ARI_* settings; on SIGTERM refuses new callers, drains, and exits cleanly', async () => {
     const ast = await AsteriskDouble.start({ speed: 20 });
     try {
-      const { child, exited, output } = run(['serve'], {
+      const { child, exited, output } = runCli(['serve'], {
         ARI_URL: ast.url,
         ARI_USERNAME: 'asterisk',
         ARI_PASSWORD: 'asterisk',
@@ -133,7 +122,7 @@ describe('ari-meetme command line', function () {
     this.timeout(60000);
     const port = await freePort();
     const key = 'stalled-client-key-0123456789';
-    const { child, exited, output } = run(['serve'], {
+    const { child, exited, output } = runCli(['serve'], {
       ARI_URL: 'http://127.0.0.1:9',
       HTTP_PORT: String(port),
       MEDIA_PORT: '0',
