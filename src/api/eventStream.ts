@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { ConferenceControl } from '../conference/control';
+import { CONFERENCE_NUMBER } from '../conference/definition';
 import type { ConferenceEvent } from '../conference/model';
 import { access, principalOf } from './access';
 import { visible } from './auth';
@@ -49,7 +50,7 @@ export function eventStream(app: FastifyInstance, control: ConferenceControl, ma
       const who = principalOf(request);
       const query = request.query as Record<string, unknown>;
       let filter: string | undefined =
-        typeof query.conference === 'string' && /^[0-9]{1,20}$/.test(query.conference) ? query.conference : undefined;
+        typeof query.conference === 'string' && CONFERENCE_NUMBER.test(query.conference) ? query.conference : undefined;
       let seq = 0;
       let open = true;
       const send = (message: Record<string, unknown>): void => {
@@ -81,7 +82,7 @@ export function eventStream(app: FastifyInstance, control: ConferenceControl, ma
           message.type !== 'subscribe' ||
           (message.conference !== undefined &&
             message.conference !== null &&
-            (typeof message.conference !== 'string' || !/^[0-9]{1,20}$/.test(message.conference)))
+            (typeof message.conference !== 'string' || !CONFERENCE_NUMBER.test(message.conference)))
         ) {
           send({
             type: 'error',

@@ -1,22 +1,10 @@
 import { z } from 'zod';
+import { conferenceNumber, definitionProblems, definitionSchema, MIXER_KINDS } from '../conference/definition';
 
-const digits = (field: string) => z.string().regex(/^[0-9]{1,20}$/, `${field} must be 1-20 digits`);
-
-const conferenceSchema = z.strictObject({
-  number: digits('number'),
-  name: z.string().min(1).max(100).optional(),
-  pin: z
-    .string()
-    .regex(/^[0-9]{1,12}$/, 'pin must be 1-12 digits')
-    .optional(),
-  adminPin: z
-    .string()
-    .regex(/^[0-9]{1,12}$/, 'adminPin must be 1-12 digits')
-    .optional(),
-  options: z.string().max(200).default(''),
-  maxMembers: z.number().int().positive().optional(),
-  mixer: z.enum(['app', 'asterisk']).optional(),
-  recording: z.enum(['off', 'always', 'on-demand']).optional(),
+/** Config-file conferences: the API's definition, with the name defaulting to the number. */
+const conferenceSchema = definitionSchema.extend({ name: definitionSchema.shape.name.optional() }).superRefine((definition, ctx) => {
+  for (const problem of definitionProblems(definition))
+    ctx.addIssue({ code: 'custom', path: problem.field.split('.'), message: problem.message });
 });
 
 const apiKeySchema = z.strictObject({
@@ -24,7 +12,7 @@ const apiKeySchema = z.strictObject({
   key: z.string().min(16, 'API keys must be at least 16 characters'),
   role: z.enum(['admin', 'moderator', 'viewer']),
   /** For moderators: the conferences they may control. */
-  conferences: z.array(digits('conferences[]')).optional(),
+  conferences: z.array(conferenceNumber).optional(),
 });
 
 const menuAction = z.enum([
@@ -74,7 +62,7 @@ export const configSchema = z.strictObject({
   mixer: z
     .strictObject({
       /** `app`: our media engine (no Asterisk timer needed); `asterisk`: an ARI mixing bridge. */
-      default: z.enum(['app', 'asterisk']).default('app'),
+      default: z.enum(MIXER_KINDS).default('app'),
     })
     .prefault({}),
   media: z
@@ -86,8 +74,6 @@ export const configSchema = z.strictObject({
       port: z.number().int().min(0).max(65535).default(40000),
       /** Media threads for the app mixer, each with its own RTP port and clock. Default: one per core, at most 8. */
       threads: z.number().int().min(1).max(32).optional(),
-      /** The app mixer works in 20 ms frames, as Asterisk's externalMedia sends them. */
-      ptimeMs: z.literal(20).default(20),
       /**
        * How long before each tick a media thread stops taking other work and waits for it, so a burst of
        * packets or a GC pause does not make the mix late. 0 turns it off.

@@ -1,15 +1,14 @@
 import type { FastifyInstance } from 'fastify';
-import type { ConferenceDefinition } from '../../conference/ports';
+import type { z } from 'zod';
+import type { definitionFieldsSchema, definitionSchema } from '../../conference/definition';
 import type { DefinitionStore } from '../../store/DefinitionStore';
 import { access, byNumber, principalOf } from '../access';
 import { visible } from '../auth';
 import { conferenceParams, definitionCreateBody, definitionReplaceBody } from '../schemas';
 
-type Body = Omit<ConferenceDefinition, 'static' | 'options'> & { options?: string };
-
-function normalise(body: Body): ConferenceDefinition {
-  return { ...body, options: body.options ?? '' };
-}
+// The validator fills in the schema's defaults (options, a schedule's early join and warnings): bodies arrive as the schema's output.
+type Created = z.output<typeof definitionSchema>;
+type Replaced = z.output<typeof definitionFieldsSchema>;
 
 /** Conference definitions: admins create, change and delete; the config file's are read-only. */
 export function definitionRoutes(app: FastifyInstance, definitions: DefinitionStore): void {
@@ -25,16 +24,16 @@ export function definitionRoutes(app: FastifyInstance, definitions: DefinitionSt
     async (request) => definitions.get(request.params.number),
   );
 
-  app.post<{ Body: Body & { number: string } }>(
+  app.post<{ Body: Created }>(
     '/definitions',
     { config: access('admin'), schema: { tags, summary: 'Define a conference', body: definitionCreateBody } },
-    async (request, reply) => reply.code(201).send(definitions.create(normalise(request.body))),
+    async (request, reply) => reply.code(201).send(definitions.create(request.body)),
   );
 
-  app.put<{ Params: { number: string }; Body: Body }>(
+  app.put<{ Params: { number: string }; Body: Replaced }>(
     '/definitions/:number',
     { config: access('admin'), schema: { tags, summary: 'Replace a definition', params: conferenceParams, body: definitionReplaceBody } },
-    async (request) => definitions.replace(request.params.number, normalise(request.body)),
+    async (request) => definitions.replace(request.params.number, request.body),
   );
 
   app.delete<{ Params: { number: string } }>(

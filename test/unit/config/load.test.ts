@@ -34,6 +34,26 @@ describe('loadConfig', () => {
     expect(loadConfig({ file: json, env: {} }).conferences[0]).to.include({ number: '99', adminPin: '7', options: '' });
   });
 
+  it('takes a schedule on a config-file conference, as the API does, and checks it as the API does', () => {
+    const good = tempFile(
+      'c.yaml',
+      'conferences:\n  - number: "7"\n    schedule:\n      start: "2026-12-01T10:00:00Z"\n      end: "2026-12-01T11:00:00Z"\n',
+    );
+    expect(loadConfig({ file: good, env: {} }).conferences[0]!.schedule).to.deep.equal({
+      start: '2026-12-01T10:00:00Z',
+      end: '2026-12-01T11:00:00Z',
+      earlyJoinMinutes: 10,
+      endWarningsMinutes: [],
+    });
+    const bad = tempFile(
+      'c.yaml',
+      'conferences:\n  - number: "7"\n    options: MZ\n    schedule:\n      start: "2026-12-01T10:00:00Z"\n      end: "2026-12-01T09:00:00Z"\n',
+    );
+    expect(() => loadConfig({ file: bad, env: {} }))
+      .to.throw(ConfigError, /conferences\.0\.schedule\.end: schedule.end must come after schedule.start/)
+      .and.to.match(/conferences\.0\.options: unknown conference options: Z/);
+  });
+
   it('lists every problem at once', () => {
     const file = tempFile('c.yaml', 'media:\n  port: 99999\nconferences:\n  - number: abc\n  - number: "1"\n  - number: "1"\nbogus: 1\n');
     try {
@@ -55,6 +75,11 @@ describe('loadConfig', () => {
     expect(loadConfig({ file: good, env: {} }).menus.user).to.deep.equal({ '1': 'toggleMute', '2': 'leave' });
     const bad = tempFile('m.yaml', 'menus:\n  admin:\n    "1": explode\n');
     expect(() => loadConfig({ file: bad, env: {} })).to.throw(ConfigError, /menus\.admin\.1/);
+  });
+
+  it('loads examples/config.yaml as shipped', () => {
+    const config = loadConfig({ file: join(__dirname, '../../../examples/config.yaml'), env: {} });
+    expect(config.conferences.map((c) => c.number)).to.include('3000');
   });
 
   it('reports a duplicate conference number', () => {
