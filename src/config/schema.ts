@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { conferenceNumber, definitionProblems, definitionSchema, MIXER_KINDS } from '../conference/definition';
+import { PROMPT_NAMES } from '../conference/prompts';
 
 /** Config-file conferences: the API's definition, with the name defaulting to the number. */
 const conferenceSchema = definitionSchema.extend({ name: definitionSchema.shape.name.optional() }).superRefine((definition, ctx) => {
@@ -28,6 +29,19 @@ const menuAction = z.enum([
   'muteAll',
   'toggleRecording',
 ]);
+/**
+ * `prompts:` prompt name -> sound, as ConfBridge's `sound_*` options: a sound name as Asterisk plays it
+ * (`custom/welcome`, no extension), found in `media.soundsDir` for the app mixer. Unknown prompt names are errors.
+ */
+const prompts = z.partialRecord(
+  z.enum(PROMPT_NAMES),
+  z
+    .string()
+    .max(100)
+    .regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/, 'a sound name such as custom/welcome (letters, digits, _ - and /, no extension)')
+    .transform((name) => `sound:${name}`),
+);
+
 const menu = z.record(z.string().regex(/^[0-9#*]{1,4}$/, 'menu keys are 1-4 DTMF digits'), menuAction);
 
 export const configSchema = z.strictObject({
@@ -111,6 +125,7 @@ export const configSchema = z.strictObject({
       timeoutMs: z.number().int().min(500).max(30000).optional(),
     })
     .prefault({}),
+  prompts: prompts.default({}),
   shutdown: z
     .strictObject({
       drainTimeoutMs: z.number().int().min(0).default(30000),

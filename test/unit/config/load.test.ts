@@ -1,8 +1,9 @@
 import { expect } from 'chai';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../../../src/config/load';
+import { PROMPT_NAMES } from '../../../src/conference/prompts';
 
 function tempFile(name: string, text: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'meetme-config-'));
@@ -78,8 +79,21 @@ describe('loadConfig', () => {
   });
 
   it('loads examples/config.yaml as shipped', () => {
-    const config = loadConfig({ file: join(__dirname, '../../../examples/config.yaml'), env: {} });
+    const file = join(__dirname, '../../../examples/config.yaml');
+    const config = loadConfig({ file, env: {} });
     expect(config.conferences.map((c) => c.number)).to.include('3000');
+    // It names every prompt an admin may replace.
+    const text = readFileSync(file, 'utf8');
+    for (const name of PROMPT_NAMES) expect(text).to.match(new RegExp(`\\b${name}\\b`), name);
+  });
+
+  it('reads prompt overrides as sounds, refusing unknown prompt names and sound names that are not names', () => {
+    const good = tempFile('p.yaml', 'prompts:\n  getPin: custom/enter-pin\n  enterTone: beep\n');
+    expect(loadConfig({ file: good, env: {} }).prompts).to.deep.equal({ getPin: 'sound:custom/enter-pin', enterTone: 'sound:beep' });
+    const bad = tempFile('p.yaml', 'prompts:\n  getPn: beep\n  kicked: /etc/passwd\n');
+    expect(() => loadConfig({ file: bad, env: {} }))
+      .to.throw(ConfigError, /getPn/)
+      .and.to.match(/prompts\.kicked: a sound name/);
   });
 
   it('reports a duplicate conference number', () => {
