@@ -14,7 +14,7 @@ export function runCli(
   args: string[],
   env: Record<string, string>,
   options: RunOptions = {},
-): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+): { child: ChildProcess; output: () => string; exited: Promise<number | NodeJS.Signals | null> } {
   const node = [process.execPath, '-r', require.resolve('tsx/cjs'), MAIN, ...args];
   const command = options.asUser
     ? ['setpriv', `--reuid=${options.asUser.uid}`, `--regid=${options.asUser.gid}`, '--clear-groups', ...node]
@@ -27,6 +27,7 @@ export function runCli(
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // A process killed by a signal says which.
+  const exited = new Promise<number | NodeJS.Signals | null>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal)));
   return { child, output: () => output, exited };
 }
