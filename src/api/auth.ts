@@ -1,9 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { ApiKeyConfig } from '../config/schema';
-import { AppError } from '../lib/errors';
 
-export type Access = 'read' | 'control' | 'admin';
+/** What a route lets through: `public` needs no key (probes, docs, console); the others a key whose role allows it. */
+export type AccessLevel = 'public' | 'read' | 'control' | 'admin';
 
 export interface Principal {
   name: string;
@@ -44,27 +44,14 @@ export function presentedKey(request: FastifyRequest): string | undefined {
   return typeof query?.key === 'string' ? query.key : undefined;
 }
 
-export function authenticate(ring: KeyRing, request: FastifyRequest): Principal {
-  const secret = presentedKey(request);
-  const principal = secret !== undefined ? ring.find(secret) : undefined;
-  if (!principal) throw new AppError('unauthorized', secret === undefined ? 'an API key is required' : 'unknown API key');
-  return principal;
+/** Whether the role allows `level` at all, before any conference is considered. */
+export function roleAllows(principal: Principal, level: Exclude<AccessLevel, 'public'>): boolean {
+  if (principal.role === 'admin') return true;
+  if (principal.role === 'viewer') return level === 'read';
+  return level !== 'admin';
 }
 
-/** Whether the principal may do `access` on conference `number` (or on the collection when undefined). */
-export function authorize(principal: Principal, access: Access, number?: string): void {
-  const allowed =
-    principal.role === 'admin' ||
-    (principal.role === 'viewer' && access === 'read') ||
-    (principal.role === 'moderator' && access !== 'admin' && (number === undefined || principal.conferences?.has(number) === true));
-  if (!allowed)
-    throw new AppError(
-      'forbidden',
-      `${principal.role} "${principal.name}" may not do this${number !== undefined ? ` on conference ${number}` : ''}`,
-    );
-}
-
-/** Narrows a list to what the principal may see. */
+/** Narrows a list to what the principal may see; also whether a moderator may act on one conference. */
 export function visible(principal: Principal, number: string): boolean {
-  return principal.role !== 'moderator' || principal.conferences?.has(number) === true;
+  return principal.conferences === undefined || principal.conferences.has(number);
 }

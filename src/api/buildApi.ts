@@ -1,16 +1,17 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { ApiKeyConfig } from '../config/schema';
 import type { ConferenceControl } from '../conference/control';
 import type { Logger } from '../lib/logger';
 import type { DefinitionStore } from '../store/DefinitionStore';
 import type { RecordingsIndex } from '../store/RecordingsIndex';
-import { authenticate, KeyRing } from './auth';
+import { access, installAccessControl, publicScope } from './access';
+import { KeyRing } from './auth';
 import { consoleRoutes } from './console';
 import { installErrorHandling } from './errors';
-import { eventStream } from './eventStream';
+import { CLOSE_GOING_AWAY, closeWithin, eventStream } from './eventStream';
 import type { RecordingFiles } from './recordingFiles';
 import { capacityRoutes, type CapacityReader } from './routes/capacity';
 import { definitionRoutes } from './routes/definitions';
@@ -70,6 +71,18 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     },
   });
   installErrorHandling(app);
+  // Before the access hook: a refused upgrade is answered 401 and its socket closed by the plugin's own hooks.
+  await app.register(websocket, {
+    options: { maxPayload: 4096 },
+    // On close every stream is told the server is going away; one that does not answer is dropped, so
+    // a client that stopped reading cannot hold the shutdown up.
+    preClose: async function (this: FastifyInstance) {
+      const server = this.websocketServer;
+      await Promise.all([...server.clients].map((client) => closeWithin(client, CLOSE_GOING_AWAY, 'server shutting down')));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  });
+  installAccessControl(app, new KeyRing(deps.keys));
   await app.register(swagger, {
     openapi: {
       info: {
@@ -81,32 +94,33 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       security: [{ apiKey: [] }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
-  await app.register(websocket, { options: { maxPayload: 4096 } });
+  await publicScope(app, async (docs) => {
+    await docs.register(swaggerUi, { routePrefix: '/docs' });
+  });
 
-  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
-  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+  // Probes, metrics, the API's own description and the console's static files need no key.
+  const open = { config: access('public'), schema: { hide: true } };
+  app.get('/healthz', open, async () => ({ status: 'ok' }));
+  app.get('/readyz', open, async (_request, reply) => {
     const state = deps.readiness();
     return reply.code(state.ready ? 200 : 503).send({ status: state.ready ? 'ready' : 'not ready', checks: state.checks });
   });
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+  app.get('/metrics', open, async (_request, reply) => {
     const { contentType, body } = await deps.metrics();
     return reply.header('content-type', contentType).send(body);
   });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/openapi.json', open, async () => app.swagger());
   consoleRoutes(app);
   if (deps.join) joinRoutes(app, deps.join);
 
-  const ring = new KeyRing(deps.keys);
-  const principalOf = (request: unknown) => authenticate(ring, request as FastifyRequest);
   await app.register(
     async (api) => {
-      definitionRoutes(api, deps.definitions, principalOf);
-      liveRoutes(api, deps.control, principalOf);
-      recordingRoutes(api, deps.recordings, (location) => deps.recordingFiles(location), principalOf);
-      joinLinkRoutes(api, deps.join?.links, principalOf);
-      eventStream(api, deps.control, ring, deps.eventQueueBytes ?? 1024 * 1024);
-      if (deps.capacity) capacityRoutes(api, deps.capacity, principalOf);
+      definitionRoutes(api, deps.definitions);
+      liveRoutes(api, deps.control);
+      recordingRoutes(api, deps.recordings, (location) => deps.recordingFiles(location));
+      joinLinkRoutes(api, deps.join?.links);
+      eventStream(api, deps.control, deps.eventQueueBytes ?? 1024 * 1024);
+      if (deps.capacity) capacityRoutes(api, deps.capacity);
     },
     { prefix: '/api/v1' },
   );

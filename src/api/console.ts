@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { access } from './access';
 
 const FILES: Record<string, string> = {
   'index.html': 'text/html; charset=utf-8',
@@ -17,7 +18,9 @@ export function consoleRoutes(app: FastifyInstance): void {
   const content = new Map(Object.keys(FILES).map((name) => [name, readFileSync(join(dir, name))]));
   const serve = (name: string) => async (_request: unknown, reply: FastifyReply) =>
     reply.header('content-type', FILES[name] ?? 'text/plain').send(content.get(name) ?? Buffer.alloc(0));
-  app.get('/console', { schema: { hide: true } }, serve('index.html'));
-  app.get('/console/capacity', { schema: { hide: true } }, serve('capacity.html'));
-  for (const name of Object.keys(FILES)) app.get(`/console/${name}`, { schema: { hide: true } }, serve(name));
+  // The page asks for the key itself; the files hold no secrets.
+  const options = { config: access('public'), schema: { hide: true } };
+  app.get('/console', options, serve('index.html'));
+  app.get('/console/capacity', options, serve('capacity.html'));
+  for (const name of Object.keys(FILES)) app.get(`/console/${name}`, options, serve(name));
 }

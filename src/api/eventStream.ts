@@ -1,14 +1,33 @@
 import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { ConferenceControl } from '../conference/control';
+import { CONFERENCE_NUMBER } from '../conference/definition';
 import type { ConferenceEvent } from '../conference/model';
-import { isAppError } from '../lib/errors';
-import { authenticate, authorize, visible, type KeyRing } from './auth';
+import { access, principalOf } from './access';
+import { visible } from './auth';
 
-/** Close codes a client can act on. */
-export const CLOSE_UNAUTHORIZED = 4001;
-export const CLOSE_FORBIDDEN = 4003;
+/** Close code a client can act on (a refused key is refused with 401 before the upgrade, as on every route). */
 export const CLOSE_SLOW_CONSUMER = 4008;
+/** 1001: the server is going away. */
+export const CLOSE_GOING_AWAY = 1001;
+/**
+ * How long a closed stream may take to answer our close frame. A client that stopped reading never
+ * reads it, and `ws` would keep the socket (and hold up the server's shutdown) for 30 s.
+ */
+const CLOSE_GRACE_MS = 1000;
+
+/** Closes with a code the client can act on, and drops the connection if it has not answered in time. */
+export function closeWithin(socket: WebSocket, code: number, reason: string, graceMs = CLOSE_GRACE_MS): Promise<void> {
+  if (socket.readyState === socket.CLOSED) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => socket.terminate(), graceMs);
+    socket.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    socket.close(code, reason);
+  });
+}
 
 function numberOf(event: ConferenceEvent): string {
   return event.type === 'conference.started' ? event.conference.number : event.number;
@@ -19,33 +38,26 @@ function numberOf(event: ConferenceEvent): string {
  * per-stream `seq` so a client sees gaps and resubscribes. A client that does not read is cut off
  * with 4008 before its queue can grow without bound.
  */
-export function eventStream(app: FastifyInstance, control: ConferenceControl, ring: KeyRing, maxBufferedBytes: number): void {
+export function eventStream(app: FastifyInstance, control: ConferenceControl, maxBufferedBytes: number): void {
   app.get(
     '/events',
-    { websocket: true, schema: { tags: ['live'], summary: 'Live event stream (WebSocket): snapshot, then deltas with seq' } },
+    {
+      websocket: true,
+      config: access('read'),
+      schema: { tags: ['live'], summary: 'Live event stream (WebSocket): snapshot, then deltas with seq' },
+    },
     (socket: WebSocket, request) => {
-      let principal;
-      try {
-        principal = authenticate(ring, request);
-        authorize(principal, 'read');
-      } catch (error) {
-        socket.close(
-          isAppError(error) && error.status === 403 ? CLOSE_FORBIDDEN : CLOSE_UNAUTHORIZED,
-          isAppError(error) ? error.message : 'unauthorized',
-        );
-        return;
-      }
-      const who = principal;
+      const who = principalOf(request);
       const query = request.query as Record<string, unknown>;
       let filter: string | undefined =
-        typeof query.conference === 'string' && /^[0-9]{1,20}$/.test(query.conference) ? query.conference : undefined;
+        typeof query.conference === 'string' && CONFERENCE_NUMBER.test(query.conference) ? query.conference : undefined;
       let seq = 0;
       let open = true;
       const send = (message: Record<string, unknown>): void => {
         if (!open) return;
         if (socket.bufferedAmount > maxBufferedBytes) {
           open = false;
-          socket.close(CLOSE_SLOW_CONSUMER, 'slow consumer');
+          void closeWithin(socket, CLOSE_SLOW_CONSUMER, 'slow consumer');
           return;
         }
         seq++;
@@ -70,7 +82,7 @@ export function eventStream(app: FastifyInstance, control: ConferenceControl, ri
           message.type !== 'subscribe' ||
           (message.conference !== undefined &&
             message.conference !== null &&
-            (typeof message.conference !== 'string' || !/^[0-9]{1,20}$/.test(message.conference)))
+            (typeof message.conference !== 'string' || !CONFERENCE_NUMBER.test(message.conference)))
         ) {
           send({
             type: 'error',

@@ -5,6 +5,7 @@ import type { WebSocket } from 'ws';
 import { isAppError } from '../lib/errors';
 import type { BrowserGateway } from '../webrtc/BrowserGateway';
 import type { JoinLinks } from '../webrtc/JoinLinks';
+import { access } from './access';
 
 export interface BrowserJoin {
   links: JoinLinks;
@@ -37,15 +38,17 @@ function refusalPage(title: string, message: string): string {
 
 /** `/join/<token>`: the page a browser joins from, its assets, and its signalling socket. */
 export function joinRoutes(app: FastifyInstance, browsers: BrowserJoin): void {
+  // No API key here: the signed token in the path is the credential, verified by each handler.
+  const options = { config: access('public'), schema: { hide: true } };
   const dir = join(__dirname, 'join');
   const page = readFileSync(join(dir, 'index.html'));
   const content = new Map(Object.keys(FILES).map((name) => [name, readFileSync(join(dir, name))]));
   for (const name of Object.keys(FILES))
-    app.get(`/join/${name}`, { schema: { hide: true } }, async (_request, reply: FastifyReply) =>
+    app.get(`/join/${name}`, options, async (_request, reply: FastifyReply) =>
       reply.header('content-type', FILES[name] ?? 'text/plain').send(content.get(name)),
     );
 
-  app.get<{ Params: { token: string } }>('/join/:token', { schema: { hide: true } }, async (request, reply) => {
+  app.get<{ Params: { token: string } }>('/join/:token', options, async (request, reply) => {
     try {
       browsers.links.verify(request.params.token);
     } catch (error) {
@@ -63,19 +66,15 @@ export function joinRoutes(app: FastifyInstance, browsers: BrowserJoin): void {
     return reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(page);
   });
 
-  app.get<{ Params: { token: string } }>(
-    '/join/:token/signal',
-    { websocket: true, schema: { hide: true } },
-    (socket: WebSocket, request) => {
-      let claims;
-      try {
-        claims = browsers.links.verify(request.params.token);
-      } catch (error) {
-        const expired = isAppError(error) && error.code === 'join_token_expired';
-        socket.close(expired ? CLOSE_LINK_EXPIRED : CLOSE_LINK_INVALID, isAppError(error) ? error.message : 'not a join link');
-        return;
-      }
-      browsers.gateway.accept(socket, claims);
-    },
-  );
+  app.get<{ Params: { token: string } }>('/join/:token/signal', { ...options, websocket: true }, (socket: WebSocket, request) => {
+    let claims;
+    try {
+      claims = browsers.links.verify(request.params.token);
+    } catch (error) {
+      const expired = isAppError(error) && error.code === 'join_token_expired';
+      socket.close(expired ? CLOSE_LINK_EXPIRED : CLOSE_LINK_INVALID, isAppError(error) ? error.message : 'not a join link');
+      return;
+    }
+    browsers.gateway.accept(socket, claims);
+  });
 }

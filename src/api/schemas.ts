@@ -1,5 +1,14 @@
+import { z } from 'zod';
+import { conferenceNumber, definitionFieldsSchema, definitionSchema } from '../conference/definition';
+
+/** The JSON Schema of a zod schema, as fastify's validator and the OpenAPI document take it (what a client sends). */
+function fromZod(schema: z.ZodType): Record<string, unknown> {
+  const { $schema: _, ...json } = z.toJSONSchema(schema, { io: 'input', target: 'draft-07' });
+  return json;
+}
+
 /** JSON schemas for every route: invalid input never reaches a handler. */
-export const numberParam = { type: 'string', pattern: '^[0-9]{1,20}$' } as const;
+export const numberParam = fromZod(conferenceNumber);
 export const idParam = { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,80}$' } as const;
 export const nameParam = { type: 'string', pattern: '^[A-Za-z0-9._-]{1,128}$' } as const;
 
@@ -22,43 +31,10 @@ export const recordingParams = {
   properties: { name: nameParam },
 } as const;
 
-const digits = (max: number) => ({ type: 'string', pattern: `^[0-9]{1,${max}}$` }) as const;
 const gain = { type: 'integer', minimum: -4, maximum: 4 } as const;
 
-const definitionFields = {
-  name: { type: 'string', minLength: 1, maxLength: 100 },
-  pin: digits(12),
-  adminPin: digits(12),
-  options: { type: 'string', maxLength: 200 },
-  maxMembers: { type: 'integer', minimum: 1, maximum: 10000 },
-  mixer: { type: 'string', enum: ['app', 'asterisk'] },
-  recording: { type: 'string', enum: ['off', 'always', 'on-demand'] },
-  schedule: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['start', 'end'],
-    properties: {
-      start: { type: 'string', format: 'date-time' },
-      end: { type: 'string', format: 'date-time' },
-      earlyJoinMinutes: { type: 'integer', minimum: 0, maximum: 1440, default: 10 },
-      endWarningsMinutes: { type: 'array', maxItems: 5, items: { type: 'integer', minimum: 1, maximum: 120 }, default: [] },
-    },
-  },
-} as const;
-
-export const definitionCreateBody = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['number', 'name'],
-  properties: { number: numberParam, ...definitionFields },
-} as const;
-
-export const definitionReplaceBody = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['name'],
-  properties: definitionFields,
-} as const;
+export const definitionCreateBody = fromZod(definitionSchema);
+export const definitionReplaceBody = fromZod(definitionFieldsSchema);
 
 export const playBody = {
   type: 'object',

@@ -134,6 +134,7 @@ export class MeetmeApp {
       clock: this.clock,
       logger: this.log,
       limits: config.limits,
+      prompts: config.prompts,
       menus: {
         user: config.menus.user ?? DEFAULT_MENUS.user,
         admin: config.menus.admin ?? DEFAULT_MENUS.admin,

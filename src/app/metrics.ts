@@ -1,5 +1,8 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ConferenceSnapshot } from '../conference/model';
+import type { MixerKind } from '../conference/ports';
+
+const MIXER_KINDS: readonly MixerKind[] = ['app', 'asterisk'];
 
 /** What the metrics read from the running app, each time they are scraped. */
 export interface MetricSources {
@@ -18,7 +21,8 @@ export class Metrics {
 
   constructor(sources: MetricSources) {
     const registry = this.registry;
-    collectDefaultMetrics({ register: registry, prefix: 'meetme_process_' });
+    // The default names already start with `process_` or `nodejs_`: `meetme_process_cpu_seconds_total`.
+    collectDefaultMetrics({ register: registry, prefix: 'meetme_' });
     new Gauge({
       name: 'meetme_conferences',
       help: 'Live conferences by node and mixer backend',
@@ -26,6 +30,8 @@ export class Metrics {
       registers: [registry],
       collect() {
         this.reset();
+        // Every backend reads 0 when idle: a series that vanishes looks like a scrape failure, not "none".
+        for (const backend of MIXER_KINDS) this.set({ node: sources.nodeId, backend }, 0);
         for (const c of sources.conferences()) this.inc({ node: c.nodeId, backend: c.mixer });
       },
     });
@@ -36,6 +42,7 @@ export class Metrics {
       registers: [registry],
       collect() {
         this.reset();
+        for (const backend of MIXER_KINDS) this.set({ node: sources.nodeId, backend }, 0);
         for (const c of sources.conferences()) this.inc({ node: c.nodeId, backend: c.mixer }, c.participants.length);
       },
     });

@@ -1,14 +1,25 @@
 import { MeetmeApp } from '../app/App';
 import { createApi } from '../app/api';
 import type { Config } from '../config/schema';
-import { errorMessage } from '../lib/errors';
+import { errorMessage, isAppError } from '../lib/errors';
 import { createLogger } from '../lib/logger';
 import { setListenerErrorSink } from '../lib/TypedEmitter';
+import { ensureStoreWritable, ensureWritable } from '../store/writable';
 
 /** Runs the conference server until SIGTERM/SIGINT: then new callers are refused and conferences end. */
 export async function serve(config: Readonly<Config>): Promise<number> {
   const logger = createLogger({ level: config.log.level });
   setListenerErrorSink((error, event) => logger.error({ err: error, event }, 'event listener threw'));
+  try {
+    ensureStoreWritable(config.store.path);
+    ensureWritable({ setting: 'recordings.dir', env: 'RECORDINGS_DIR', dir: config.recordings.dir });
+  } catch (error) {
+    if (!isAppError(error) || error.code !== 'path_not_writable') throw error;
+    // One line naming the path and the fix; a stack trace would say neither.
+    logger.fatal({ path: error.details?.path }, `cannot start: ${error.message}`);
+    logger.flush();
+    return 1;
+  }
   const app = new MeetmeApp({ config, logger });
   logger.info({ ari: config.ari.url, stasisApp: config.ari.app, mixer: config.mixer.default }, 'starting ari-meetme');
   const api = await createApi(app, config, logger);

@@ -5,6 +5,7 @@ import type { Logger } from '../lib/logger';
 import { TypedEmitter } from '../lib/TypedEmitter';
 import { runCallerFlow, join, type FlowContext, type FlowLimits } from './CallerFlow';
 import { Conference } from './Conference';
+import { CONFERENCE_NUMBER } from './definition';
 import type { ConferenceControl, DialOutRequest } from './control';
 import { conferenceNotFound } from './errors';
 import { DEFAULT_MENUS, type MenuConfig } from './menus';
@@ -152,7 +153,7 @@ export class ConferenceManager implements ConferenceControl {
   }
 
   private definition(number: string, callerOptions: ConferenceOptions): ConferenceDefinition | undefined {
-    if (!/^[0-9]{1,20}$/.test(number)) return undefined;
+    if (!CONFERENCE_NUMBER.test(number)) return undefined;
     const found = this.options.directory.lookup(number);
     if (found) return found;
     const pin = this.dynamicPins.get(number);

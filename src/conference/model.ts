@@ -51,5 +51,3 @@ export type ConferenceEvent =
   | { type: 'recording.stopped'; conferenceId: string; number: string; name: string }
   | { type: 'recording.paused'; conferenceId: string; number: string; name: string }
   | { type: 'recording.resumed'; conferenceId: string; number: string; name: string };
-
-export type ConferenceEventType = ConferenceEvent['type'];

@@ -75,10 +75,3 @@ export function mergeOptions(base: ConferenceOptions, extra: ConferenceOptions):
   for (const key of Object.keys(extra) as OptionFlag[]) merged[key] = base[key] || extra[key];
   return Object.freeze(merged);
 }
-
-export function optionLetters(options: ConferenceOptions): string {
-  return (Object.keys(FLAGS) as OptionFlag[])
-    .filter((k) => options[k])
-    .map((k) => FLAGS[k])
-    .join('');
-}

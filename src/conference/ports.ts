@@ -4,11 +4,12 @@
  * Nothing in `src/conference` imports from `src/ari`, `src/media` or `src/api`.
  */
 import type { TypedEmitter } from '../lib/TypedEmitter';
+import type { ConferenceDefinition, MixerKind } from './definition';
+
+export type { ConferenceDefinition, ConferenceSchedule, MixerKind, RecordingPolicy } from './definition';
 
 /** A sound to play, as ARI media URIs (`sound:conf-getpin`, `digits:12`, `number:3`, `tone:ring`). */
 export type MediaUri = string;
-
-export type MixerKind = 'asterisk' | 'app';
 
 /** Why a caller's prompt or digit collection ended. */
 export type PromptEnd = 'done' | 'interrupted' | 'hangup';
@@ -140,33 +141,6 @@ export interface OriginateRequest {
 /** Places outbound calls into the app (dial-out); the answered channel arrives as a new caller. */
 export interface Dialer {
   originate(request: OriginateRequest): Promise<{ channelId: string }>;
-}
-
-export type RecordingPolicy = 'off' | 'always' | 'on-demand';
-
-export interface ConferenceSchedule {
-  /** ISO 8601 instants. */
-  start: string;
-  end: string;
-  earlyJoinMinutes: number;
-  /** Minutes before `end` at which participants hear a warning. */
-  endWarningsMinutes: number[];
-}
-
-/** A conference as an admin defines it (config file or the API's store). */
-export interface ConferenceDefinition {
-  number: string;
-  name: string;
-  pin?: string;
-  adminPin?: string;
-  /** MeetMe option letters and/or named flags, as accepted by `parseOptions`. */
-  options: string;
-  maxMembers?: number;
-  mixer?: MixerKind;
-  recording?: RecordingPolicy;
-  schedule?: ConferenceSchedule;
-  /** True for definitions from the config file (read-only in the API). */
-  static?: boolean;
 }
 
 /** Where definitions come from; the app layers the config file over the persistent store. */

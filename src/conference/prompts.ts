@@ -1,6 +1,6 @@
 import type { MediaUri } from './ports';
 
-/** Asterisk's own conference prompts (asterisk-core-sounds), overridable in config. */
+/** Asterisk's own conference prompts (asterisk-core-sounds); `prompts:` in the config file replaces any of them. */
 export interface PromptSet {
   getConfno: MediaUri;
   enteringNo: MediaUri;
@@ -57,3 +57,6 @@ export const DEFAULT_PROMPTS: Readonly<PromptSet> = Object.freeze({
   endWarning: 'sound:beep',
   unavailable: 'sound:conf-locked',
 });
+
+export type PromptName = keyof PromptSet;
+export const PROMPT_NAMES = Object.keys(DEFAULT_PROMPTS) as [PromptName, ...PromptName[]];

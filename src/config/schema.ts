@@ -1,22 +1,11 @@
 import { z } from 'zod';
+import { conferenceNumber, definitionProblems, definitionSchema, MIXER_KINDS } from '../conference/definition';
+import { PROMPT_NAMES } from '../conference/prompts';
 
-const digits = (field: string) => z.string().regex(/^[0-9]{1,20}$/, `${field} must be 1-20 digits`);
-
-const conferenceSchema = z.strictObject({
-  number: digits('number'),
-  name: z.string().min(1).max(100).optional(),
-  pin: z
-    .string()
-    .regex(/^[0-9]{1,12}$/, 'pin must be 1-12 digits')
-    .optional(),
-  adminPin: z
-    .string()
-    .regex(/^[0-9]{1,12}$/, 'adminPin must be 1-12 digits')
-    .optional(),
-  options: z.string().max(200).default(''),
-  maxMembers: z.number().int().positive().optional(),
-  mixer: z.enum(['app', 'asterisk']).optional(),
-  recording: z.enum(['off', 'always', 'on-demand']).optional(),
+/** Config-file conferences: the API's definition, with the name defaulting to the number. */
+const conferenceSchema = definitionSchema.extend({ name: definitionSchema.shape.name.optional() }).superRefine((definition, ctx) => {
+  for (const problem of definitionProblems(definition))
+    ctx.addIssue({ code: 'custom', path: problem.field.split('.'), message: problem.message });
 });
 
 const apiKeySchema = z.strictObject({
@@ -24,7 +13,7 @@ const apiKeySchema = z.strictObject({
   key: z.string().min(16, 'API keys must be at least 16 characters'),
   role: z.enum(['admin', 'moderator', 'viewer']),
   /** For moderators: the conferences they may control. */
-  conferences: z.array(digits('conferences[]')).optional(),
+  conferences: z.array(conferenceNumber).optional(),
 });
 
 const menuAction = z.enum([
@@ -40,6 +29,19 @@ const menuAction = z.enum([
   'muteAll',
   'toggleRecording',
 ]);
+/**
+ * `prompts:` prompt name -> sound, as ConfBridge's `sound_*` options: a sound name as Asterisk plays it
+ * (`custom/welcome`, no extension), found in `media.soundsDir` for the app mixer. Unknown prompt names are errors.
+ */
+const prompts = z.partialRecord(
+  z.enum(PROMPT_NAMES),
+  z
+    .string()
+    .max(100)
+    .regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/, 'a sound name such as custom/welcome (letters, digits, _ - and /, no extension)')
+    .transform((name) => `sound:${name}`),
+);
+
 const menu = z.record(z.string().regex(/^[0-9#*]{1,4}$/, 'menu keys are 1-4 DTMF digits'), menuAction);
 
 const capacitySchema = z
@@ -106,7 +108,7 @@ export const configSchema = z.strictObject({
   mixer: z
     .strictObject({
       /** `app`: our media engine (no Asterisk timer needed); `asterisk`: an ARI mixing bridge. */
-      default: z.enum(['app', 'asterisk']).default('app'),
+      default: z.enum(MIXER_KINDS).default('app'),
     })
     .prefault({}),
   media: z
@@ -118,8 +120,6 @@ export const configSchema = z.strictObject({
       port: z.number().int().min(0).max(65535).default(40000),
       /** Media threads for the app mixer, each with its own RTP port and clock. Default: one per core, at most 8. */
       threads: z.number().int().min(1).max(32).optional(),
-      /** The app mixer works in 20 ms frames, as Asterisk's externalMedia sends them. */
-      ptimeMs: z.literal(20).default(20),
       /**
        * How long before each tick a media thread stops taking other work and waits for it, so a burst of
        * packets or a GC pause does not make the mix late. 0 turns it off.
@@ -190,6 +190,7 @@ export const configSchema = z.strictObject({
       timeoutMs: z.number().int().min(500).max(30000).optional(),
     })
     .prefault({}),
+  prompts: prompts.default({}),
   shutdown: z
     .strictObject({
       drainTimeoutMs: z.number().int().min(0).default(30000),

@@ -60,6 +60,7 @@ export const ERROR_CODES = {
   ari_unreachable: 502,
   // start-up
   invalid_config: 500,
+  path_not_writable: 500,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

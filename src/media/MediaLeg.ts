@@ -46,14 +46,13 @@ export class MediaLeg {
   constructor(
     readonly participantId: string,
     readonly codec: Codec,
-    private readonly onRemote: (leg: MediaLeg, previous: { address: string; port: number } | undefined) => void,
+    private readonly onRemote: (leg: MediaLeg) => void,
   ) {}
 
   setRemote(address: string, port: number): void {
-    const previous = this.address !== undefined ? { address: this.address, port: this.port } : undefined;
     this.address = address;
     this.port = port;
-    this.onRemote(this, previous);
+    this.onRemote(this);
   }
 
   setTalk(enabled: boolean): void {

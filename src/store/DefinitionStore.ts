@@ -1,32 +1,41 @@
+import { z } from 'zod';
+import { definitionProblems, definitionSchema } from '../conference/definition';
+import type { ConferenceDefinition, ConferenceDirectory } from '../conference/ports';
 import { AppError } from '../lib/errors';
-import { parseOptions } from '../conference/options';
-import type { ConferenceDefinition, ConferenceDirectory, ConferenceSchedule } from '../conference/ports';
 import type { Store } from './Store';
 
-interface Row {
-  number: string;
-  name: string;
-  pin: string | null;
-  admin_pin: string | null;
-  options: string;
-  max_members: number | null;
-  mixer: 'app' | 'asterisk' | null;
-  recording: 'off' | 'always' | 'on-demand' | null;
-  schedule: string | null;
+/**
+ * The SQL mapping, from the definition's own fields: each field is the column of its snake_case name
+ * (a new field needs only its migration); objects and arrays are stored as JSON.
+ */
+const FIELDS = Object.keys(definitionSchema.shape) as (keyof typeof definitionSchema.shape)[];
+const column = (field: string): string => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+const JSON_FIELDS = new Set(
+  FIELDS.filter((field) => {
+    const schema = definitionSchema.shape[field];
+    const inner = schema instanceof z.ZodOptional || schema instanceof z.ZodDefault ? schema.unwrap() : schema;
+    return inner instanceof z.ZodObject || inner instanceof z.ZodArray;
+  }),
+);
+
+type Row = Record<string, string | number | null>;
+
+function toValues(definition: ConferenceDefinition): (string | number | null)[] {
+  return FIELDS.map((field) => {
+    const value = definition[field];
+    if (value === undefined) return null;
+    return JSON_FIELDS.has(field) ? JSON.stringify(value) : (value as string | number);
+  });
 }
 
 function fromRow(row: Row): ConferenceDefinition {
-  return {
-    number: row.number,
-    name: row.name,
-    options: row.options,
-    ...(row.pin !== null ? { pin: row.pin } : {}),
-    ...(row.admin_pin !== null ? { adminPin: row.admin_pin } : {}),
-    ...(row.max_members !== null ? { maxMembers: row.max_members } : {}),
-    ...(row.mixer !== null ? { mixer: row.mixer } : {}),
-    ...(row.recording !== null ? { recording: row.recording } : {}),
-    ...(row.schedule !== null ? { schedule: JSON.parse(row.schedule) as ConferenceSchedule } : {}),
-  };
+  const fields: Record<string, unknown> = {};
+  for (const field of FIELDS) {
+    const value = row[column(field)];
+    if (value === null || value === undefined) continue;
+    fields[field] = JSON_FIELDS.has(field) && typeof value === 'string' ? (JSON.parse(value) as unknown) : value;
+  }
+  return definitionSchema.parse(fields);
 }
 
 const readOnly = (number: string): AppError =>
@@ -61,38 +70,17 @@ export class DefinitionStore implements ConferenceDirectory {
   }
 
   private validate(definition: ConferenceDefinition): void {
-    try {
-      parseOptions(definition.options);
-    } catch (error) {
-      throw new AppError('invalid_options', error instanceof Error ? error.message : String(error), { field: 'options' });
-    }
-    const schedule = definition.schedule;
-    if (schedule) {
-      const start = Date.parse(schedule.start);
-      const end = Date.parse(schedule.end);
-      if (Number.isNaN(start)) throw new AppError('invalid_schedule', 'schedule.start is not a date', { field: 'schedule.start' });
-      if (Number.isNaN(end) || end <= start)
-        throw new AppError('invalid_schedule', 'schedule.end must come after schedule.start', { field: 'schedule.end' });
-    }
+    const [problem] = definitionProblems(definition);
+    if (problem) throw new AppError(problem.code, problem.message, { field: problem.field });
   }
 
   private write(definition: ConferenceDefinition, insert: boolean): void {
-    const values = [
-      definition.name,
-      definition.pin ?? null,
-      definition.adminPin ?? null,
-      definition.options,
-      definition.maxMembers ?? null,
-      definition.mixer ?? null,
-      definition.recording ?? null,
-      definition.schedule ? JSON.stringify(definition.schedule) : null,
-      new Date().toISOString(),
-      definition.number,
-    ];
+    const columns = FIELDS.filter((field) => field !== 'number').map(column);
     const sql = insert
-      ? 'INSERT INTO definitions (name, pin, admin_pin, options, max_members, mixer, recording, schedule, updated_at, number) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'
-      : 'UPDATE definitions SET name = ?, pin = ?, admin_pin = ?, options = ?, max_members = ?, mixer = ?, recording = ?, schedule = ?, updated_at = ? WHERE number = ?';
-    this.store.db.prepare(sql).run(...values);
+      ? `INSERT INTO definitions (${columns.join(', ')}, updated_at, number) VALUES (${columns.map(() => '?').join(', ')}, ?, ?)`
+      : `UPDATE definitions SET ${columns.map((c) => `${c} = ?`).join(', ')}, updated_at = ? WHERE number = ?`;
+    const values = toValues(definition).filter((_, i) => FIELDS[i] !== 'number');
+    this.store.db.prepare(sql).run(...values, new Date().toISOString(), definition.number);
   }
 
   create(definition: ConferenceDefinition): ConferenceDefinition {

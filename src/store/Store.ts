@@ -1,6 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { ensureStoreWritable } from './writable';
 
 /** Numbered migrations; each runs once, in a transaction with its record. */
 const MIGRATIONS: readonly string[] = [
@@ -42,7 +41,7 @@ export class Store {
   readonly db: Database.Database;
 
   constructor(path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    ensureStoreWritable(path);
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');

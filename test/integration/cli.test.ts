@@ -1,30 +1,52 @@
 import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
+import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AsteriskDouble } from '../double';
+import { runCli } from '../support/cli';
 import { waitFor } from '../support/logger';
 
-const MAIN = join(__dirname, '../../src/cli/main.ts');
+/** A port nothing listens on now. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
 
-function run(args: string[], env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['-r', 'tsx/cjs', MAIN, ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
+/** One masked WebSocket text frame, as a client sends it. */
+function clientFrame(text: string): Buffer {
+  const payload = Buffer.from(text);
+  const mask = randomBytes(4);
+  const masked = Buffer.from(payload.map((byte, i) => byte ^ mask[i % 4]!));
+  return Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), mask, masked]);
+}
+
+/**
+ * An event-stream client that stops reading: a raw socket that upgrades, then asks for snapshot after
+ * snapshot and never reads one, so the server's send buffer fills and no close frame ever gets through.
+ */
+function stalledEventClient(port: number, key: string): Socket {
+  const socket = connect(port, '127.0.0.1');
+  socket.pause();
+  socket.write(
+    `GET /api/v1/events?key=${key} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+      `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+  );
+  const subscribe = clientFrame('{"type":"subscribe","conference":null}');
+  socket.write(Buffer.concat(Array.from({ length: 20000 }, () => subscribe)));
+  socket.on('error', () => undefined);
+  return socket;
 }
 
 describe('ari-meetme command line', function () {
   this.timeout(30000);
 
   it('refuses a bad configuration, listing every problem, with a non-zero exit', async () => {
-    const { exited, output } = run(['serve'], { MIXER: 'dahdi', MEDIA_PORT: 'x' });
+    const { exited, output } = runCli(['serve'], { MIXER: 'dahdi', MEDIA_PORT: 'x' });
     expect(await exited).to.equal(1);
     expect(output()).to.contain('MEDIA_PORT').and.to.contain('mixer.default');
   });
@@ -35,7 +57,7 @@ describe('ari-meetme command line', function () {
     await new Promise<void>((resolve) => taken.bind(0, '127.0.0.1', () => resolve()));
     try {
       const port = String(taken.address().port);
-      const { exited, output } = run(['serve'], {
+      const { exited, output } = runCli(['serve'], {
         MEDIA_PORT: port,
         MEDIA_THREADS: '1',
         HTTP_PORT: '0',
@@ -51,7 +73,10 @@ describe('ari-meetme command line', function () {
   });
 
   it('check-config shows the configuration with every secret hidden', async () => {
-    const { exited, output } = run(['check-config'], { ARI_PASSWORD: 'hunter2-secret', API_KEYS: 'ops:admin:a-very-long-secret-api-key' });
+    const { exited, output } = runCli(['check-config'], {
+      ARI_PASSWORD: 'hunter2-secret',
+      API_KEYS: 'ops:admin:a-very-long-secret-api-key',
+    });
     expect(await exited).to.equal(0);
     expect(output()).to.contain('"name": "ops"').and.not.contain('hunter2-secret').and.not.contain('a-very-long-secret-api-key');
   });
@@ -59,7 +84,7 @@ describe('ari-meetme command line', function () {
   it('serves callers from ARI_* settings; on SIGTERM refuses new callers, drains, and exits cleanly', async () => {
     const ast = await AsteriskDouble.start({ speed: 20 });
     try {
-      const { child, exited, output } = run(['serve'], {
+      const { child, exited, output } = runCli(['serve'], {
         ARI_URL: ast.url,
         ARI_USERNAME: 'asterisk',
         ARI_PASSWORD: 'asterisk',
@@ -90,6 +115,36 @@ describe('ari-meetme command line', function () {
       expect(ast.bridges()).to.have.length(0);
     } finally {
       await ast.stop();
+    }
+  });
+
+  it('exits within the drain timeout plus 2 s although an event-stream client stopped reading', async function () {
+    this.timeout(60000);
+    const port = await freePort();
+    const key = 'stalled-client-key-0123456789';
+    const { child, exited, output } = runCli(['serve'], {
+      ARI_URL: 'http://127.0.0.1:9',
+      HTTP_PORT: String(port),
+      MEDIA_PORT: '0',
+      MEDIA_THREADS: '1',
+      API_KEYS: `ops:viewer:${key}`,
+      DRAIN_TIMEOUT_MS: '1000',
+      STORE_PATH: ':memory:',
+      RECORDINGS_DIR: mkdtempSync(join(tmpdir(), 'rec-')),
+    });
+    await waitFor(() => output().includes('API, console and probes listening'), 15000, 'listening');
+    const client = stalledEventClient(port, key);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const start = Date.now();
+      child.kill('SIGTERM');
+      const code = await exited;
+      const seconds = (Date.now() - start) / 1000;
+      expect(code).to.equal(0);
+      expect(seconds, `stopped ${seconds} s after SIGTERM`).to.be.below(1 + 2);
+    } finally {
+      client.destroy();
+      child.kill('SIGKILL');
     }
   });
 });

@@ -171,9 +171,14 @@
       apply(event);
       $('status').textContent = 'live';
     };
-    socket.onclose = (close) => {
+    socket.onclose = async () => {
       $('status').textContent = 'disconnected';
-      if (close.code === 4001) {
+      // A refused key is answered 401 before the upgrade, which a browser sees only as a failed socket: ask the API.
+      const refused = await fetch('/api/v1/conferences', { headers: { authorization: `Bearer ${state.key}` } }).then(
+        (response) => response.status === 401,
+        () => false,
+      );
+      if (refused) {
         showError('the API key was refused');
         $('login').hidden = false;
         $('conferences').hidden = true;

@@ -8,7 +8,7 @@ import {
   type PlanRequest,
 } from '../../capacity/queries';
 import { AppError } from '../../lib/errors';
-import { authorize, type Principal } from '../auth';
+import { access } from '../access';
 import { idParam } from '../schemas';
 
 /** The planner as the API reads it (the app's CapacityService). */
@@ -66,11 +66,12 @@ function historyRequest(query: Query, now: number): HistoryQuery {
 }
 
 /** The capacity plan and the usage history, for autoscalers and the console's capacity page. */
-export function capacityRoutes(app: FastifyInstance, capacity: CapacityReader, principalOf: (request: unknown) => Principal): void {
+export function capacityRoutes(app: FastifyInstance, capacity: CapacityReader): void {
   const tags = ['capacity'];
   app.get<{ Querystring: Query }>(
     '/capacity/plan',
     {
+      config: access('read'),
       schema: {
         tags,
         summary: 'Forecast participants per 15 minutes with an upper band, nodes needed, scale actions, forecast error, hook runs',
@@ -78,7 +79,6 @@ export function capacityRoutes(app: FastifyInstance, capacity: CapacityReader, p
       },
     },
     async (request) => {
-      authorize(principalOf(request), 'read');
       return capacity.view(planRequest(request.query));
     },
   );
@@ -86,6 +86,7 @@ export function capacityRoutes(app: FastifyInstance, capacity: CapacityReader, p
   app.get<{ Querystring: Query }>(
     '/capacity/history',
     {
+      config: access('read'),
       schema: {
         tags,
         summary: 'Participants and conferences per step (peak and mean), the service or one node',
@@ -93,7 +94,6 @@ export function capacityRoutes(app: FastifyInstance, capacity: CapacityReader, p
       },
     },
     async (request) => {
-      authorize(principalOf(request), 'read');
       return capacity.usage(historyRequest(request.query, capacity.now()));
     },
   );

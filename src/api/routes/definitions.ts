@@ -1,56 +1,45 @@
 import type { FastifyInstance } from 'fastify';
-import type { ConferenceDefinition } from '../../conference/ports';
+import type { z } from 'zod';
+import type { definitionFieldsSchema, definitionSchema } from '../../conference/definition';
 import type { DefinitionStore } from '../../store/DefinitionStore';
-import { authorize, visible, type Principal } from '../auth';
+import { access, byNumber, principalOf } from '../access';
+import { visible } from '../auth';
 import { conferenceParams, definitionCreateBody, definitionReplaceBody } from '../schemas';
 
-type Body = Omit<ConferenceDefinition, 'static' | 'options'> & { options?: string };
-
-function normalise(body: Body): ConferenceDefinition {
-  return { ...body, options: body.options ?? '' };
-}
+// The validator fills in the schema's defaults (options, a schedule's early join and warnings): bodies arrive as the schema's output.
+type Created = z.output<typeof definitionSchema>;
+type Replaced = z.output<typeof definitionFieldsSchema>;
 
 /** Conference definitions: admins create, change and delete; the config file's are read-only. */
-export function definitionRoutes(app: FastifyInstance, definitions: DefinitionStore, principalOf: (request: unknown) => Principal): void {
+export function definitionRoutes(app: FastifyInstance, definitions: DefinitionStore): void {
   const tags = ['definitions'];
-  app.get('/definitions', { schema: { tags, summary: 'Every defined conference' } }, async (request) => {
+  app.get('/definitions', { config: access('read'), schema: { tags, summary: 'Every defined conference' } }, async (request) => {
     const principal = principalOf(request);
-    authorize(principal, 'read');
     return { definitions: definitions.list().filter((d) => visible(principal, d.number)) };
   });
 
   app.get<{ Params: { number: string } }>(
     '/definitions/:number',
-    { schema: { tags, summary: 'One definition', params: conferenceParams } },
-    async (request) => {
-      authorize(principalOf(request), 'read', request.params.number);
-      return definitions.get(request.params.number);
-    },
+    { config: access('read', byNumber), schema: { tags, summary: 'One definition', params: conferenceParams } },
+    async (request) => definitions.get(request.params.number),
   );
 
-  app.post<{ Body: Body & { number: string } }>(
+  app.post<{ Body: Created }>(
     '/definitions',
-    { schema: { tags, summary: 'Define a conference', body: definitionCreateBody } },
-    async (request, reply) => {
-      authorize(principalOf(request), 'admin');
-      return reply.code(201).send(definitions.create(normalise(request.body)));
-    },
+    { config: access('admin'), schema: { tags, summary: 'Define a conference', body: definitionCreateBody } },
+    async (request, reply) => reply.code(201).send(definitions.create(request.body)),
   );
 
-  app.put<{ Params: { number: string }; Body: Body }>(
+  app.put<{ Params: { number: string }; Body: Replaced }>(
     '/definitions/:number',
-    { schema: { tags, summary: 'Replace a definition', params: conferenceParams, body: definitionReplaceBody } },
-    async (request) => {
-      authorize(principalOf(request), 'admin');
-      return definitions.replace(request.params.number, normalise(request.body));
-    },
+    { config: access('admin'), schema: { tags, summary: 'Replace a definition', params: conferenceParams, body: definitionReplaceBody } },
+    async (request) => definitions.replace(request.params.number, request.body),
   );
 
   app.delete<{ Params: { number: string } }>(
     '/definitions/:number',
-    { schema: { tags, summary: 'Delete a definition', params: conferenceParams } },
+    { config: access('admin'), schema: { tags, summary: 'Delete a definition', params: conferenceParams } },
     async (request, reply) => {
-      authorize(principalOf(request), 'admin');
       definitions.remove(request.params.number);
       return reply.code(204).send();
     },

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../lib/errors';
 import type { JoinLinks } from '../../webrtc/JoinLinks';
-import { authorize, type Principal } from '../auth';
+import { access, byNumber } from '../access';
 import { conferenceParams } from '../schemas';
 
 const joinLinkBody = {
@@ -18,10 +18,11 @@ const joinLinkBody = {
 type Body = { pin?: 'included' | 'ask'; admin?: boolean; name?: string; expiresInSeconds?: number };
 
 /** `POST /conferences/{number}/join-links`: a link a browser joins with, for a moderator of that conference or an admin. */
-export function joinLinkRoutes(app: FastifyInstance, links: JoinLinks | undefined, principalOf: (request: unknown) => Principal): void {
+export function joinLinkRoutes(app: FastifyInstance, links: JoinLinks | undefined): void {
   app.post<{ Params: { number: string }; Body: Body | undefined }>(
     '/conferences/:number/join-links',
     {
+      config: access('control', byNumber),
       schema: {
         tags: ['live'],
         summary: 'A short-lived link a browser joins the conference with (it may stand for the PIN)',
@@ -34,7 +35,6 @@ export function joinLinkRoutes(app: FastifyInstance, links: JoinLinks | undefine
       },
     },
     async (request, reply) => {
-      authorize(principalOf(request), 'control', request.params.number);
       if (!links) throw new AppError('webrtc_unavailable', 'browsers cannot join: webrtc.enabled is false');
       const body = request.body ?? {};
       const link = links.issue({

@@ -1,47 +1,42 @@
 import type { FastifyInstance } from 'fastify';
 import type { ConferenceControl } from '../../conference/control';
 import type { GainStep } from '../../conference/ports';
-import { authorize, visible, type Access, type Principal } from '../auth';
+import { access, byNumber, principalOf } from '../access';
+import { visible } from '../auth';
 import { conferenceParams, dialOutBody, extendBody, gainBody, participantParams, playBody } from '../schemas';
 
 type Params = { number: string; id?: string };
 
 /** Live conferences: what moderators see and do. */
-export function liveRoutes(app: FastifyInstance, control: ConferenceControl, principalOf: (request: unknown) => Principal): void {
-  const allow = (request: unknown, access: Access, number?: string): Principal => {
-    const principal = principalOf(request);
-    authorize(principal, access, number);
-    return principal;
-  };
+export function liveRoutes(app: FastifyInstance, control: ConferenceControl): void {
   const tags = ['live'];
+  const read = access('read', byNumber);
+  const act = access('control', byNumber);
 
-  app.get('/conferences', { schema: { tags, summary: 'Live conferences with their participants' } }, async (request) => {
-    const principal = allow(request, 'read');
-    return { conferences: control.list().filter((c) => visible(principal, c.number)) };
-  });
+  app.get(
+    '/conferences',
+    { config: access('read'), schema: { tags, summary: 'Live conferences with their participants' } },
+    async (request) => {
+      const principal = principalOf(request);
+      return { conferences: control.list().filter((c) => visible(principal, c.number)) };
+    },
+  );
 
   app.get<{ Params: Params }>(
     '/conferences/:number',
-    { schema: { tags, summary: 'One live conference', params: conferenceParams } },
-    async (request) => {
-      allow(request, 'read', request.params.number);
-      return control.get(request.params.number);
-    },
+    { config: read, schema: { tags, summary: 'One live conference', params: conferenceParams } },
+    async (request) => control.get(request.params.number),
   );
 
   app.get<{ Params: Params }>(
     '/conferences/:number/participants',
-    { schema: { tags, summary: 'Its participants', params: conferenceParams } },
-    async (request) => {
-      allow(request, 'read', request.params.number);
-      return { participants: control.get(request.params.number).participants };
-    },
+    { config: read, schema: { tags, summary: 'Its participants', params: conferenceParams } },
+    async (request) => ({ participants: control.get(request.params.number).participants }),
   );
 
   /** A POST without a body that runs one control action and answers 204. */
   const action = (path: string, summary: string, params: object, run: (p: Params) => Promise<unknown>): void => {
-    app.post<{ Params: Params }>(path, { schema: { tags, summary, params } }, async (request, reply) => {
-      allow(request, 'control', request.params.number);
+    app.post<{ Params: Params }>(path, { config: act, schema: { tags, summary, params } }, async (request, reply) => {
       await run(request.params);
       return reply.code(204).send();
     });
@@ -74,18 +69,19 @@ export function liveRoutes(app: FastifyInstance, control: ConferenceControl, pri
 
   app.post<{ Params: Params }>(
     '/conferences/:number/recording/start',
-    { schema: { tags, summary: 'Start recording', params: conferenceParams } },
+    { config: act, schema: { tags, summary: 'Start recording', params: conferenceParams } },
     async (request, reply) => {
-      allow(request, 'control', request.params.number);
       return reply.code(201).send({ name: await control.startRecording(request.params.number) });
     },
   );
 
   app.post<{ Params: Params; Body: { media: string[]; participantId?: string } }>(
     '/conferences/:number/play',
-    { schema: { tags, summary: 'Play sounds to the conference or to one participant', params: conferenceParams, body: playBody } },
+    {
+      config: act,
+      schema: { tags, summary: 'Play sounds to the conference or to one participant', params: conferenceParams, body: playBody },
+    },
     async (request, reply) => {
-      allow(request, 'control', request.params.number);
       await control.play(request.params.number, request.body.media, request.body.participantId);
       return reply.code(204).send();
     },
@@ -93,9 +89,8 @@ export function liveRoutes(app: FastifyInstance, control: ConferenceControl, pri
 
   app.patch<{ Params: Params; Body: { talk?: GainStep; listen?: GainStep } }>(
     '/conferences/:number/participants/:id/gain',
-    { schema: { tags, summary: 'Set talk and listen volume (-4..4)', params: participantParams, body: gainBody } },
+    { config: act, schema: { tags, summary: 'Set talk and listen volume (-4..4)', params: participantParams, body: gainBody } },
     async (request, reply) => {
-      allow(request, 'control', request.params.number);
       await control.setGain(request.params.number, request.params.id ?? '', request.body);
       return reply.code(204).send();
     },
@@ -103,18 +98,19 @@ export function liveRoutes(app: FastifyInstance, control: ConferenceControl, pri
 
   app.post<{ Params: Params; Body: { endpoint: string; callerId?: string; timeoutSeconds?: number; admin?: boolean } }>(
     '/conferences/:number/dial-out',
-    { schema: { tags, summary: 'Call an endpoint (e.g. PJSIP/alice) into the conference', params: conferenceParams, body: dialOutBody } },
+    {
+      config: act,
+      schema: { tags, summary: 'Call an endpoint (e.g. PJSIP/alice) into the conference', params: conferenceParams, body: dialOutBody },
+    },
     async (request, reply) => {
-      allow(request, 'control', request.params.number);
       return reply.code(202).send(await control.dialOut(request.params.number, request.body));
     },
   );
 
   app.post<{ Params: Params; Body: { minutes: number } }>(
     '/conferences/:number/extend',
-    { schema: { tags, summary: 'Move a booked conference end later', params: conferenceParams, body: extendBody } },
+    { config: act, schema: { tags, summary: 'Move a booked conference end later', params: conferenceParams, body: extendBody } },
     async (request, reply) => {
-      allow(request, 'control', request.params.number);
       await control.extend(request.params.number, request.body.minutes);
       return reply.code(204).send();
     },

@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { RecordingsIndex } from '../../store/RecordingsIndex';
-import { authorize, visible, type Principal } from '../auth';
+import type { FastifyRequest } from 'fastify';
+import { access, principalOf } from '../access';
+import { visible } from '../auth';
 import { parseRange, type RecordingFiles } from '../recordingFiles';
 import { recordingParams } from '../schemas';
 
@@ -9,31 +11,27 @@ export function recordingRoutes(
   app: FastifyInstance,
   index: RecordingsIndex,
   files: (location: 'local' | 'asterisk') => RecordingFiles,
-  principalOf: (request: unknown) => Principal,
 ): void {
   const tags = ['recordings'];
-  app.get('/recordings', { schema: { tags, summary: 'Every recording' } }, async (request) => {
+  // A recording belongs to its conference: moderators reach only their conferences' recordings.
+  const ofRecording = (request: FastifyRequest): string | undefined => index.find((request.params as { name: string }).name)?.conference;
+  const read = access('read', ofRecording);
+  app.get('/recordings', { config: access('read'), schema: { tags, summary: 'Every recording' } }, async (request) => {
     const principal = principalOf(request);
-    authorize(principal, 'read');
     return { recordings: index.list().filter((r) => visible(principal, r.conference)) };
   });
 
   app.get<{ Params: { name: string } }>(
     '/recordings/:name',
-    { schema: { tags, summary: 'One recording', params: recordingParams } },
-    async (request) => {
-      const entry = index.get(request.params.name);
-      authorize(principalOf(request), 'read', entry.conference);
-      return entry;
-    },
+    { config: read, schema: { tags, summary: 'One recording', params: recordingParams } },
+    async (request) => index.get(request.params.name),
   );
 
   app.get<{ Params: { name: string } }>(
     '/recordings/:name/file',
-    { schema: { tags, summary: 'The WAV file; supports Range', params: recordingParams } },
+    { config: read, schema: { tags, summary: 'The WAV file; supports Range', params: recordingParams } },
     async (request, reply) => {
       const entry = index.get(request.params.name);
-      authorize(principalOf(request), 'read', entry.conference);
       const source = files(entry.location);
       const size = await source.size(entry);
       const range = parseRange(request.headers.range, size);
@@ -55,10 +53,9 @@ export function recordingRoutes(
 
   app.delete<{ Params: { name: string } }>(
     '/recordings/:name',
-    { schema: { tags, summary: 'Delete a recording and its file', params: recordingParams } },
+    { config: access('control', ofRecording), schema: { tags, summary: 'Delete a recording and its file', params: recordingParams } },
     async (request, reply) => {
       const entry = index.get(request.params.name);
-      authorize(principalOf(request), 'control', entry.conference);
       await files(entry.location).remove(entry);
       index.remove(entry.name);
       return reply.code(204).send();

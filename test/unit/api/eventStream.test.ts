@@ -66,9 +66,14 @@ describe('event stream', function () {
     socket.close();
   });
 
-  it('refuses a missing key with close code 4001', async () => {
-    const { closed } = await open(h, '');
-    expect(await closed).to.equal(4001);
+  it('refuses a missing or unknown key with 401 before the upgrade, as every route does', async () => {
+    for (const query of ['', 'key=not-a-key-of-ours-0123456789']) {
+      const refused = await open(h, query).then(
+        () => 'opened',
+        (error: Error) => error.message,
+      );
+      expect(refused, query).to.equal('Unexpected server response: 401');
+    }
   });
 
   it('cuts off a client that stops reading instead of queueing without bound', async () => {

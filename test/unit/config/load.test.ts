@@ -1,8 +1,9 @@
 import { expect } from 'chai';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../../../src/config/load';
+import { PROMPT_NAMES } from '../../../src/conference/prompts';
 
 function tempFile(name: string, text: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'meetme-config-'));
@@ -34,6 +35,26 @@ describe('loadConfig', () => {
     expect(loadConfig({ file: json, env: {} }).conferences[0]).to.include({ number: '99', adminPin: '7', options: '' });
   });
 
+  it('takes a schedule on a config-file conference, as the API does, and checks it as the API does', () => {
+    const good = tempFile(
+      'c.yaml',
+      'conferences:\n  - number: "7"\n    schedule:\n      start: "2026-12-01T10:00:00Z"\n      end: "2026-12-01T11:00:00Z"\n',
+    );
+    expect(loadConfig({ file: good, env: {} }).conferences[0]!.schedule).to.deep.equal({
+      start: '2026-12-01T10:00:00Z',
+      end: '2026-12-01T11:00:00Z',
+      earlyJoinMinutes: 10,
+      endWarningsMinutes: [],
+    });
+    const bad = tempFile(
+      'c.yaml',
+      'conferences:\n  - number: "7"\n    options: MZ\n    schedule:\n      start: "2026-12-01T10:00:00Z"\n      end: "2026-12-01T09:00:00Z"\n',
+    );
+    expect(() => loadConfig({ file: bad, env: {} }))
+      .to.throw(ConfigError, /conferences\.0\.schedule\.end: schedule.end must come after schedule.start/)
+      .and.to.match(/conferences\.0\.options: unknown conference options: Z/);
+  });
+
   it('lists every problem at once', () => {
     const file = tempFile('c.yaml', 'media:\n  port: 99999\nconferences:\n  - number: abc\n  - number: "1"\n  - number: "1"\nbogus: 1\n');
     try {
@@ -55,6 +76,24 @@ describe('loadConfig', () => {
     expect(loadConfig({ file: good, env: {} }).menus.user).to.deep.equal({ '1': 'toggleMute', '2': 'leave' });
     const bad = tempFile('m.yaml', 'menus:\n  admin:\n    "1": explode\n');
     expect(() => loadConfig({ file: bad, env: {} })).to.throw(ConfigError, /menus\.admin\.1/);
+  });
+
+  it('loads examples/config.yaml as shipped', () => {
+    const file = join(__dirname, '../../../examples/config.yaml');
+    const config = loadConfig({ file, env: {} });
+    expect(config.conferences.map((c) => c.number)).to.include('3000');
+    // It names every prompt an admin may replace.
+    const text = readFileSync(file, 'utf8');
+    for (const name of PROMPT_NAMES) expect(text).to.match(new RegExp(`\\b${name}\\b`), name);
+  });
+
+  it('reads prompt overrides as sounds, refusing unknown prompt names and sound names that are not names', () => {
+    const good = tempFile('p.yaml', 'prompts:\n  getPin: custom/enter-pin\n  enterTone: beep\n');
+    expect(loadConfig({ file: good, env: {} }).prompts).to.deep.equal({ getPin: 'sound:custom/enter-pin', enterTone: 'sound:beep' });
+    const bad = tempFile('p.yaml', 'prompts:\n  getPn: beep\n  kicked: /etc/passwd\n');
+    expect(() => loadConfig({ file: bad, env: {} }))
+      .to.throw(ConfigError, /getPn/)
+      .and.to.match(/prompts\.kicked: a sound name/);
   });
 
   it('reports a duplicate conference number', () => {

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { definitionSchema } from '../../../src/conference/definition';
 import { DefinitionStore } from '../../../src/store/DefinitionStore';
 import { RecordingsIndex } from '../../../src/store/RecordingsIndex';
 import { Store } from '../../../src/store/Store';
@@ -61,5 +62,27 @@ describe('Store', () => {
       .to.throw()
       .with.nested.property('details.field', 'schedule.end');
     expect(defs.lookup('7')).to.equal(undefined);
+  });
+
+  it('stores every field of the definition, each in its own column', () => {
+    const store = new Store(':memory:');
+    const columns = (store.db.prepare('PRAGMA table_info(definitions)').all() as { name: string }[]).map((c) => c.name);
+    const fields = Object.keys(definitionSchema.shape).map((f) => f.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`));
+    expect(columns).to.include.members(fields);
+    const full = {
+      number: '8',
+      name: 'Everything',
+      pin: '12',
+      adminPin: '34',
+      options: 'Mc',
+      maxMembers: 9,
+      mixer: 'asterisk' as const,
+      recording: 'always' as const,
+      schedule,
+    };
+    expect(Object.keys(full).sort()).to.deep.equal(Object.keys(definitionSchema.shape).sort());
+    const defs = new DefinitionStore(store);
+    defs.create(full);
+    expect(defs.get('8')).to.deep.equal(full);
   });
 });
