@@ -1,5 +1,4 @@
 import { randomInt } from 'node:crypto';
-import type { GainStep } from '../conference/ports';
 import { TypedEmitter } from '../lib/TypedEmitter';
 import { JitterBuffer, type JitterStats } from './JitterBuffer';
 import type { Player } from './sounds';
@@ -12,6 +11,12 @@ export const PTIME_MS = 20;
 /** Samples in one frame at 8 kHz. */
 export const FRAME = 160;
 const HEADER = 12;
+
+/** Talk and listen gains as linear amplitude factors: media knows numbers, not the domain's steps. */
+export interface LegGain {
+  talk?: number;
+  listen?: number;
+}
 
 export interface LegStats extends JitterStats {
   sent: number;
@@ -63,10 +68,10 @@ export class MediaLeg {
     this.listen = enabled;
   }
 
-  setGain(gain: { talk?: GainStep; listen?: GainStep }): void {
-    // One step is 3 dB, as the Asterisk mixer's VOLUME steps.
-    if (gain.talk !== undefined) this.talkGain = Math.pow(2, gain.talk / 2);
-    if (gain.listen !== undefined) this.listenGain = Math.pow(2, gain.listen / 2);
+  /** Linear amplitude factors (1 is unity); the backend converts its own steps. */
+  setGain(gain: LegGain): void {
+    if (gain.talk !== undefined) this.talkGain = gain.talk;
+    if (gain.listen !== undefined) this.listenGain = gain.listen;
   }
 
   stats(): LegStats {
