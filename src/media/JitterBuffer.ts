@@ -147,9 +147,4 @@ export class JitterBuffer {
   private release(slot: number): void {
     this.seqs[slot] = -1;
   }
-
-  /** True while packets flow (playing or filling). */
-  get active(): boolean {
-    return this.playing || this.depth() > 0;
-  }
 }
