@@ -74,19 +74,15 @@ export class JitterBuffer {
     if (ahead < 0) {
       this.stats.late++;
       // Late means the queue is too short for this sender's jitter: wait one frame longer from now on.
-      if (this.target < MAX_TARGET) {
+      // Later than the deepest queue would wait, it is a straggler that no depth would have saved.
+      if (this.target < MAX_TARGET && ahead >= -MAX_TARGET) {
         this.target++;
         this.stretch++;
       }
       return;
     }
-    if (ahead >= SLOTS) {
-      // A jump (new stream, long gap): start again from here.
-      this.seqs.fill(-1);
-      this.next = sequence;
-      this.highest = sequence;
-      this.playing = false;
-    }
+    // A jump past the window (RtpSource lets through only one it confirmed): start again from here.
+    if (ahead >= SLOTS) this.restart(sequence);
     const slot = sequence & (SLOTS - 1);
     if (this.seqs[slot] === sequence) {
       this.stats.duplicate++;
@@ -142,6 +138,14 @@ export class JitterBuffer {
     }
     this.stats.concealed++;
     return 'conceal';
+  }
+
+  /** A new stream (or a confirmed jump) starts at `sequence`: what is queued belongs to the old one. */
+  restart(sequence: number): void {
+    this.seqs.fill(-1);
+    this.next = sequence;
+    this.highest = sequence;
+    this.playing = false;
   }
 
   private release(slot: number): void {

@@ -1,7 +1,7 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../lib/logger';
-import type { MediaLeg } from './MediaLeg';
+import { FRAME, type MediaLeg } from './MediaLeg';
 import { MediaRoom, type RoomHost } from './MediaRoom';
 import { newRtpView, parseRtp } from './rtp';
 import { SoundLibrary } from './sounds';
@@ -80,13 +80,21 @@ export class MediaEngine implements RoomHost {
       this.counters.foreign++;
       return;
     }
-    const error = parseRtp(msg, msg.length, this.view);
-    if (error !== null || this.view.payloadType !== 0) {
+    const view = this.view;
+    // chan_rtp sends u-law as PT 0 with 160-byte payloads, nothing else (FINDINGS "externalMedia"): a
+    // header alone, another size or another payload type is not audio we can mix.
+    if (parseRtp(msg, msg.length, view) !== null || view.payloadType !== 0 || view.payloadLength !== FRAME) {
       this.counters.malformed++;
       return;
     }
+    const verdict = leg.source.classify(view.ssrc, view.sequence);
+    if (verdict === 'foreign' || verdict === 'jump') {
+      this.counters.foreign++;
+      return;
+    }
+    if (verdict === 'restart') leg.jitter.restart(view.sequence);
     this.counters.packetsIn++;
-    leg.jitter.push(this.view.sequence, msg, this.view.payloadOffset, this.view.payloadLength);
+    leg.jitter.push(view.sequence, msg, view.payloadOffset, view.payloadLength);
   }
 
   createRoom(roomId: string): MediaRoom {

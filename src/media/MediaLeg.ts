@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { TypedEmitter } from '../lib/TypedEmitter';
 import { JitterBuffer, type JitterStats } from './JitterBuffer';
+import { RtpSource } from './RtpSource';
 import type { Player } from './sounds';
 import { TalkDetector } from './TalkDetector';
 
@@ -25,6 +26,7 @@ export interface LegStats extends JitterStats {
 /** One participant's RTP leg: jitter buffer in, encoded frames out, gains, talk detection. */
 export class MediaLeg {
   readonly events = new TypedEmitter<{ talking: [talking: boolean] }>();
+  readonly source = new RtpSource();
   readonly jitter = new JitterBuffer(FRAME);
   readonly input = new Int16Array(FRAME);
   readonly payload = new Uint8Array(FRAME);
@@ -57,6 +59,7 @@ export class MediaLeg {
   setRemote(address: string, port: number): void {
     this.address = address;
     this.port = port;
+    this.source.reset();
     this.onRemote(this);
   }
 
