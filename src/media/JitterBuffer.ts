@@ -14,6 +14,17 @@ export interface JitterStats {
   stretched: number;
 }
 
+/** The counters an engine adds up over its legs. */
+export type JitterTotals = Pick<JitterStats, 'lost' | 'late' | 'reordered' | 'duplicate' | 'concealed'>;
+
+export function addJitterTotals(totals: JitterTotals, stats: JitterStats): void {
+  totals.lost += stats.lost;
+  totals.late += stats.late;
+  totals.reordered += stats.reordered;
+  totals.duplicate += stats.duplicate;
+  totals.concealed += stats.concealed;
+}
+
 const SLOTS = 16;
 /** Frames held before playing starts: absorbs ordinary network and timer jitter. */
 const PREFILL = 2;

@@ -1,6 +1,7 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../lib/logger';
+import { addJitterTotals, type JitterTotals } from './JitterBuffer';
 import { FRAME, type MediaLeg } from './MediaLeg';
 import { MediaRoom, type RoomHost } from './MediaRoom';
 import { newRtpView, parseRtp } from './rtp';
@@ -48,7 +49,7 @@ export class MediaEngine implements RoomHost {
   private readonly bySender = new Map<string, Map<number, MediaLeg>>();
   private readonly view = newRtpView();
   private counters = { packetsIn: 0, packetsOut: 0, foreign: 0, malformed: 0 };
-  private closedLegs = { lost: 0, late: 0, reordered: 0, duplicate: 0, concealed: 0 };
+  private closedLegs: JitterTotals = { lost: 0, late: 0, reordered: 0, duplicate: 0, concealed: 0 };
 
   constructor(private readonly options: MediaEngineOptions) {
     this.sounds = new SoundLibrary(options.soundsDir, options.musicDir);
@@ -137,12 +138,7 @@ export class MediaEngine implements RoomHost {
       if (ports?.get(leg.port) === leg) ports.delete(leg.port);
       if (ports?.size === 0) this.bySender.delete(leg.address);
     }
-    const s = leg.jitter.stats;
-    this.closedLegs.lost += s.lost;
-    this.closedLegs.late += s.late;
-    this.closedLegs.reordered += s.reordered;
-    this.closedLegs.duplicate += s.duplicate;
-    this.closedLegs.concealed += s.concealed;
+    addJitterTotals(this.closedLegs, leg.jitter.stats);
   }
 
   send(leg: MediaLeg, packet: Buffer): void {
@@ -169,15 +165,8 @@ export class MediaEngine implements RoomHost {
     const totals = { ...this.closedLegs };
     let legs = 0;
     for (const room of this.rooms.values()) {
-      for (const leg of room.legsList()) {
-        legs++;
-        const s = leg.jitter.stats;
-        totals.lost += s.lost;
-        totals.late += s.late;
-        totals.reordered += s.reordered;
-        totals.duplicate += s.duplicate;
-        totals.concealed += s.concealed;
-      }
+      legs += room.size;
+      room.addLegStats(totals);
     }
     return { ...this.counters, ...totals, rooms: this.rooms.size, legs };
   }

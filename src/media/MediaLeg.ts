@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import { TypedEmitter } from '../lib/TypedEmitter';
 import { JitterBuffer, type JitterStats } from './JitterBuffer';
 import { RtpSource } from './RtpSource';
+import type { MixParty } from './mixFrame';
 import type { Player } from './sounds';
 import { TalkDetector } from './TalkDetector';
 
@@ -24,7 +25,7 @@ export interface LegStats extends JitterStats {
 }
 
 /** One participant's RTP leg: jitter buffer in, encoded frames out, gains, talk detection. */
-export class MediaLeg {
+export class MediaLeg implements MixParty {
   readonly events = new TypedEmitter<{ talking: [talking: boolean] }>();
   readonly source = new RtpSource();
   readonly jitter = new JitterBuffer(FRAME);
@@ -33,7 +34,10 @@ export class MediaLeg {
   readonly detector = new TalkDetector();
   /** Two packet buffers used in turn: a datagram is handed to the kernel before the next tick reuses one. */
   readonly packets = [Buffer.alloc(HEADER + FRAME), Buffer.alloc(HEADER + FRAME)];
+  /** The payload of each packet, where the mix writes what this participant hears. */
+  readonly payloads = this.packets.map((p) => p.subarray(HEADER));
   packetIndex = 0;
+  out: Uint8Array = this.payloads[0] as Uint8Array;
   sequence = randomInt(0, 65536);
   timestamp = randomInt(0, 2 ** 31);
   readonly ssrc = randomInt(1, 2 ** 31);
@@ -46,6 +50,9 @@ export class MediaLeg {
   /** A prompt or music only this participant hears, instead of the conference. */
   private: Player | undefined;
   music: Player | undefined;
+  /** This tick's frame of `private` or `music`, for the mix. */
+  readonly ownFrame = new Int16Array(FRAME);
+  own: Int16Array | null = null;
   /** Whether this frame's input holds audio (a frame or concealment). */
   hasInput = false;
   sent = 0;

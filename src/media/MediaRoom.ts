@@ -1,9 +1,10 @@
+import { addJitterTotals, type JitterTotals } from './JitterBuffer';
 import { roomErrors } from './roomErrors';
-import { addInto, minusInto } from './mixFrame';
+import { mix, newMixScratch } from './mixFrame';
 import { FRAME, MediaLeg, type Codec } from './MediaLeg';
 import { rms } from './TalkDetector';
 import { Player, type SoundLibrary } from './sounds';
-import { ulawDecodeInto, ulawEncodeInto } from './ulaw';
+import { ulawDecodeInto } from './ulaw';
 import { writeRtpHeader } from './rtp';
 import { WavRecorder } from './wav';
 
@@ -22,10 +23,9 @@ export class MediaRoom {
   private readonly legs = new Map<string, MediaLeg>();
   /** The same legs as an array: iterating a Map allocates an iterator every tick. */
   private order: MediaLeg[] = [];
-  private readonly sum = new Int32Array(FRAME);
-  private readonly out = new Int32Array(FRAME);
+  private readonly mixScratch = newMixScratch(FRAME);
+  /** This tick's frame of the announcement. */
   private readonly scratch = new Int16Array(FRAME);
-  private readonly shared = new Uint8Array(FRAME);
   private announcement: Player | undefined;
   private readonly queue: { player: Player; resolve: (r: 'done' | 'failed') => void }[] = [];
   private recorder: WavRecorder | undefined;
@@ -69,62 +69,22 @@ export class MediaRoom {
     this.host.legRemoved(leg);
   }
 
-  /** One period: pull, mix, record, send. Called by the engine on the conference timer. */
+  /** One period: pull what each leg said, mix (the pure core), record, send. Called on the conference timer. */
   tick(): void {
-    const sum = this.sum;
-    sum.fill(0);
     const legs = this.order;
-    for (let l = 0; l < legs.length; l++) {
-      const leg = legs[l] as MediaLeg;
-      const result = leg.jitter.pop(leg.payload);
-      if (result === 'frame') {
-        ulawDecodeInto(leg.payload, 0, leg.input, FRAME);
-        leg.hasInput = true;
-      } else if (result === 'conceal' && leg.hasInput) {
-        for (let i = 0; i < FRAME; i++) leg.input[i] = Math.round((leg.input[i] as number) * CONCEAL_GAIN);
-      } else {
-        leg.input.fill(0);
-        leg.hasInput = false;
-      }
-      const change = leg.hasInput ? leg.detector.feed(rms(leg.input, FRAME)) : leg.detector.silence();
-      if (change !== null) leg.events.safeEmit('talking', change);
-      if (leg.talk && leg.hasInput) addInto(sum, leg.input, leg.talkGain);
-    }
+    for (let l = 0; l < legs.length; l++) this.pull(legs[l] as MediaLeg);
+    let extra: Int16Array | null = null;
     if (this.announcement) {
       this.announcement.next(this.scratch);
-      addInto(sum, this.scratch, 1);
+      extra = this.scratch;
       if (this.announcement.done) this.nextAnnouncement();
     }
+    const sum = mix(legs, extra, this.mixScratch);
     if (!this.recordingPaused) this.recorder?.write(sum, FRAME);
-    let sharedReady = false;
     for (let l = 0; l < legs.length; l++) {
       const leg = legs[l] as MediaLeg;
       if (leg.address === undefined) continue;
       const packet = leg.packets[leg.packetIndex] as Buffer;
-      leg.packetIndex ^= 1;
-      const own = leg.private ?? leg.music;
-      if (own) {
-        own.next(this.scratch);
-        ulawEncodeInto(this.scratch, packet, 12, FRAME);
-        if (leg.private?.done) {
-          const finished = leg.private.finished;
-          leg.private = undefined;
-          finished?.();
-        }
-      } else if (!leg.listen) {
-        this.scratch.fill(0);
-        ulawEncodeInto(this.scratch, packet, 12, FRAME);
-      } else if ((!leg.talk || !leg.hasInput) && leg.listenGain === 1) {
-        // Everyone who adds nothing to the mix hears the same frame: encode it once.
-        if (!sharedReady) {
-          ulawEncodeInto(sum, this.shared, 0, FRAME);
-          sharedReady = true;
-        }
-        packet.set(this.shared, 12);
-      } else {
-        minusInto(this.out, sum, leg.talk && leg.hasInput ? leg.input : null, leg.talkGain, leg.listenGain);
-        ulawEncodeInto(this.out, packet, 12, FRAME);
-      }
       writeRtpHeader(packet, 0, leg.sequence, leg.timestamp, leg.ssrc);
       leg.sequence = (leg.sequence + 1) & 0xffff;
       // Kept as a signed 32-bit value (the header writer takes the same bits): never a boxed number.
@@ -132,6 +92,34 @@ export class MediaRoom {
       leg.sent++;
       this.host.send(leg, packet);
     }
+  }
+
+  /** The leg's input for this tick (a frame, concealment or nothing), its talk state, and its own audio. */
+  private pull(leg: MediaLeg): void {
+    const result = leg.jitter.pop(leg.payload);
+    if (result === 'frame') {
+      ulawDecodeInto(leg.payload, 0, leg.input, FRAME);
+      leg.hasInput = true;
+    } else if (result === 'conceal' && leg.hasInput) {
+      for (let i = 0; i < FRAME; i++) leg.input[i] = Math.round((leg.input[i] as number) * CONCEAL_GAIN);
+    } else {
+      leg.input.fill(0);
+      leg.hasInput = false;
+    }
+    const change = leg.hasInput ? leg.detector.feed(rms(leg.input, FRAME)) : leg.detector.silence();
+    if (change !== null) leg.events.safeEmit('talking', change);
+    leg.packetIndex ^= 1;
+    leg.out = leg.payloads[leg.packetIndex] as Uint8Array;
+    const own = leg.private ?? leg.music;
+    if (own) {
+      own.next(leg.ownFrame);
+      leg.own = leg.ownFrame;
+      if (leg.private?.done) {
+        const finished = leg.private.finished;
+        leg.private = undefined;
+        finished?.();
+      }
+    } else leg.own = null;
   }
 
   private nextAnnouncement(): void {
@@ -200,8 +188,8 @@ export class MediaRoom {
     for (const id of [...this.legs.keys()]) this.removeLeg(id);
   }
 
-  /** Test and metrics view. */
-  legsList(): readonly MediaLeg[] {
-    return this.order;
+  /** Adds each leg's jitter counters into `totals` (the engine's figures). */
+  addLegStats(totals: JitterTotals): void {
+    for (const leg of this.order) addJitterTotals(totals, leg.jitter.stats);
   }
 }
