@@ -48,6 +48,8 @@ export class MediaEngine implements RoomHost {
   private readonly rooms = new Map<string, MediaRoom>();
   private readonly bySender = new Map<string, Map<number, MediaLeg>>();
   private readonly view = newRtpView();
+  /** Rooms closed whose recordings are still being written. */
+  private readonly closing = new Set<Promise<void>>();
   private counters = { packetsIn: 0, packetsOut: 0, foreign: 0, malformed: 0 };
   private closedLegs: JitterTotals = { lost: 0, late: 0, reordered: 0, duplicate: 0, concealed: 0 };
 
@@ -55,7 +57,9 @@ export class MediaEngine implements RoomHost {
     this.sounds = new SoundLibrary(options.soundsDir, options.musicDir);
   }
 
+  /** Reads the music directory, then binds the socket. */
   async start(): Promise<{ address: string; port: number }> {
+    await this.sounds.load();
     const socket = createSocket({ type: 'udp4', recvBufferSize: RTP_SOCKET_BUFFER, sendBufferSize: RTP_SOCKET_BUFFER });
     socket.on('message', (msg, rinfo) => this.receive(msg, rinfo));
     socket.on('error', (error) => this.options.logger.error({ err: error }, 'RTP socket error'));
@@ -114,9 +118,16 @@ export class MediaEngine implements RoomHost {
     return this.rooms.get(roomId);
   }
 
-  closeRoom(roomId: string): void {
-    this.rooms.get(roomId)?.close();
+  /** Takes the room out of the mix at once; resolves when its recording, if any, is complete on disk. */
+  closeRoom(roomId: string): Promise<void> {
+    const room = this.rooms.get(roomId);
+    if (!room) return Promise.resolve();
     this.rooms.delete(roomId);
+    const closed = room
+      .close()
+      .catch((error: unknown) => this.options.logger.error({ err: error, room: roomId }, 'finishing the recording failed'));
+    this.closing.add(closed);
+    return closed.finally(() => this.closing.delete(closed));
   }
 
   legAdded(leg: MediaLeg): void {
@@ -172,7 +183,8 @@ export class MediaEngine implements RoomHost {
   }
 
   async close(): Promise<void> {
-    for (const id of [...this.rooms.keys()]) this.closeRoom(id);
+    for (const id of [...this.rooms.keys()]) void this.closeRoom(id);
+    await Promise.all(this.closing);
     const socket = this.socket;
     this.socket = undefined;
     if (socket) await new Promise<void>((resolve) => socket.close(() => resolve()));

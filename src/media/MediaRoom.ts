@@ -30,6 +30,8 @@ export class MediaRoom {
   private readonly queue: { player: Player; resolve: (r: 'done' | 'failed') => void }[] = [];
   private recorder: WavRecorder | undefined;
   private recordingPaused = false;
+  private recordingOpens = false;
+  private loading: Promise<void> = Promise.resolve();
   private closed = false;
 
   constructor(
@@ -128,10 +130,20 @@ export class MediaRoom {
     this.announcement = this.queue[0]?.player;
   }
 
+  /** The audio of `media`, read in call order: a prompt read from disk never overtakes one asked for after it. */
+  private load(media: string[]): Promise<Int16Array[]> {
+    const parts = this.loading.then(() => this.host.sounds.resolve(media)).then((r) => r.parts);
+    this.loading = parts.then(
+      () => undefined,
+      () => undefined,
+    );
+    return parts;
+  }
+
   /** Into the mix for everyone; resolves when it finished. */
-  playToAll(media: string[]): Promise<'done' | 'failed'> {
-    const { parts } = this.host.sounds.resolve(media);
-    if (parts.length === 0 || this.closed) return Promise.resolve('failed');
+  async playToAll(media: string[]): Promise<'done' | 'failed'> {
+    const parts = await this.load(media);
+    if (parts.length === 0 || this.closed) return 'failed';
     return new Promise((resolve) => {
       const player = new Player(parts, false);
       this.queue.push({ player, resolve });
@@ -142,11 +154,12 @@ export class MediaRoom {
   /** To one participant instead of the conference; resolves when it finished. */
   playTo(participantId: string, media: string[]): Promise<'done' | 'failed'> {
     const leg = this.leg(participantId);
-    const { parts } = this.host.sounds.resolve(media);
-    if (parts.length === 0) return Promise.resolve('failed');
-    return new Promise((resolve) => {
-      leg.private?.finished?.();
-      leg.private = new Player(parts, false, () => resolve(this.legs.get(participantId) === leg ? 'done' : 'failed'));
+    return this.load(media).then((parts) => {
+      if (parts.length === 0 || this.legs.get(participantId) !== leg) return 'failed';
+      return new Promise((resolve) => {
+        leg.private?.finished?.();
+        leg.private = new Player(parts, false, () => resolve(this.legs.get(participantId) === leg ? 'done' : 'failed'));
+      });
     });
   }
 
@@ -161,9 +174,17 @@ export class MediaRoom {
   }
 
   async startRecording(path: string): Promise<void> {
-    if (this.recorder) throw roomErrors.alreadyRecording();
-    this.recorder = new WavRecorder(path);
-    this.recordingPaused = false;
+    if (this.recorder || this.recordingOpens) throw roomErrors.alreadyRecording();
+    this.recordingOpens = true;
+    try {
+      const recorder = await WavRecorder.open(path);
+      // Closed while the file was being created: it stays an empty, valid WAV.
+      if (this.closed) return await recorder.close();
+      this.recorder = recorder;
+      this.recordingPaused = false;
+    } finally {
+      this.recordingOpens = false;
+    }
   }
 
   pauseRecording(paused: boolean): void {
@@ -174,18 +195,20 @@ export class MediaRoom {
     const recorder = this.recorder;
     if (!recorder) throw roomErrors.notRecording();
     this.recorder = undefined;
-    recorder.close();
+    await recorder.close();
     return { path: recorder.path, seconds: recorder.seconds };
   }
 
-  close(): void {
+  /** Ends the room at once; resolves when a recording in progress is complete on disk. */
+  async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.recorder?.close();
+    const recorder = this.recorder;
     this.recorder = undefined;
     for (const item of this.queue.splice(0)) item.resolve('failed');
     this.announcement = undefined;
     for (const id of [...this.legs.keys()]) this.removeLeg(id);
+    await recorder?.close();
   }
 
   /** Adds each leg's jitter counters into `totals` (the engine's figures). */
