@@ -151,8 +151,16 @@ export class JitterBuffer {
     return 'conceal';
   }
 
-  /** A new stream (or a confirmed jump) starts at `sequence`: what is queued belongs to the old one. */
-  restart(sequence: number): void {
+  /**
+   * The stream goes on at `sequence` (a new SSRC, a confirmed jump): what is queued plays out first if
+   * `sequence` is ahead within the window, else the buffer starts again there.
+   */
+  continueAt(sequence: number): void {
+    const ahead = ((sequence - this.next + 0x8000) & 0xffff) - 0x8000;
+    if (ahead < 0 || ahead >= SLOTS) this.restart(sequence);
+  }
+
+  private restart(sequence: number): void {
     this.seqs.fill(-1);
     this.next = sequence;
     this.highest = sequence;

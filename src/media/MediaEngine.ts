@@ -93,11 +93,24 @@ export class MediaEngine implements RoomHost {
       return;
     }
     const verdict = leg.source.classify(view.ssrc, view.sequence);
-    if (verdict === 'foreign' || verdict === 'jump') {
+    if (verdict === 'foreign') {
       this.counters.foreign++;
       return;
     }
-    if (verdict === 'restart') leg.jitter.restart(view.sequence);
+    const held = leg.heldSeq;
+    leg.heldSeq = -1;
+    if (verdict === 'confirmed') {
+      // The stream jumped: the packet held back was its first after the jump.
+      leg.jitter.continueAt(held);
+      leg.jitter.push(held, leg.held, 0, FRAME);
+      this.counters.packetsIn++;
+    } else if (held >= 0) this.counters.foreign++;
+    if (verdict === 'jump') {
+      for (let i = 0; i < FRAME; i++) leg.held[i] = msg[view.payloadOffset + i] as number;
+      leg.heldSeq = view.sequence;
+      return;
+    }
+    if (verdict === 'restart') leg.jitter.continueAt(view.sequence);
     this.counters.packetsIn++;
     leg.jitter.push(view.sequence, msg, view.payloadOffset, view.payloadLength);
   }

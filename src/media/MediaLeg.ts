@@ -28,6 +28,9 @@ export interface LegStats extends JitterStats {
 export class MediaLeg implements MixParty {
   readonly events = new TypedEmitter<{ talking: [talking: boolean] }>();
   readonly source = new RtpSource();
+  /** The packet after a wild jump, kept until the next one confirms it (or shows it was not ours). */
+  readonly held = new Uint8Array(FRAME);
+  heldSeq = -1;
   readonly jitter = new JitterBuffer(FRAME);
   readonly input = new Int16Array(FRAME);
   readonly payload = new Uint8Array(FRAME);
@@ -67,6 +70,7 @@ export class MediaLeg implements MixParty {
     this.address = address;
     this.port = port;
     this.source.reset();
+    this.heldSeq = -1;
     this.onRemote(this);
   }
 

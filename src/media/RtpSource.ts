@@ -23,10 +23,12 @@ export const MAX_MISORDER = 16;
 
 /**
  * `play`: the next packet of the stream. `restart`: the stream starts here (the first packet, a new SSRC
- * that proved itself, a jump the next packet confirmed): the jitter buffer starts again from it.
- * `foreign`: another SSRC. `jump`: a wild sequence number, on probation. The last two are dropped.
+ * that proved itself). `foreign`: another SSRC, dropped. `jump`: a wild sequence number, on probation:
+ * held back until the next packet says what it was. `confirmed`: this packet follows the one held back,
+ * so the stream goes on from there, the held one first. After any other verdict the held one was not
+ * the stream's.
  */
-export type SourceVerdict = 'play' | 'restart' | 'foreign' | 'jump';
+export type SourceVerdict = 'play' | 'restart' | 'foreign' | 'jump' | 'confirmed';
 
 export class RtpSource {
   private locked = false;
@@ -73,7 +75,7 @@ export class RtpSource {
     if (seq === this.badSeq) {
       // Two in a row from the jump on (RFC 3550: the sender restarted its numbering without telling us).
       this.lock(ssrc, seq);
-      return 'restart';
+      return 'confirmed';
     }
     this.badSeq = (seq + 1) & 0xffff;
     return 'jump';
