@@ -108,7 +108,11 @@ export async function main(): Promise<void> {
   let announcing = true;
   let announcements = 0;
   const announcers = rooms.slice(RECORD_ROOMS, RECORD_ROOMS + PROMPT_ROOMS).map(async (room) => {
-    while (announcing) if ((await room.playToAll(['sound:conf-onlyperson'])) === 'done') announcements++;
+    while (announcing) {
+      if ((await room.playToAll(['sound:conf-onlyperson'])) === 'done') announcements++;
+      // Refused at once (its thread restarting): wait, or this loop would never yield to the event loop.
+      else await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   });
   for (const room of rooms.slice(RECORD_ROOMS + PROMPT_ROOMS, RECORD_ROOMS + PROMPT_ROOMS + MUSIC_ROOMS))
     room.startMusic(`p${room.id.slice(5)}-0`);

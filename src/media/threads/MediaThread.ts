@@ -11,8 +11,12 @@ const HEARTBEAT_MS = 500;
 /** A thread that has not reported for this long is not ready (its event loop is wedged or it died). */
 const SILENCE_LIMIT_MS = 1500;
 const RESTART_DELAYS_MS = [100, 1000, 5000];
-/** A thread that has not reported for this long is wedged (an endless loop, a stuck call): it is ended and started again. */
-const WEDGED_MS = 10_000;
+/**
+ * A thread that has not reported for this long is wedged (an endless loop, a stuck call): it is ended and
+ * started again. Long enough that a thread merely starved of CPU on an overloaded machine (heartbeats
+ * seconds late) is left alone: a restart ends its recordings.
+ */
+const WEDGED_MS = 30_000;
 
 type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void };
 type RequestBody = Request extends infer R ? (R extends Request ? Omit<R, 'id'> : never) : never;
