@@ -24,11 +24,7 @@ export const MAY_IMPORT = {
  * Imports the layout forbids that are still in the tree, each with what removes it; the rule for
  * each pair is off until then. Delete an entry once its import is gone.
  */
-export const PENDING = {
-  // media/MediaLeg.ts, threads/RemoteRoom.ts and threads/protocol.ts take GainStep from conference/ports:
-  // the media layer is changing to carry gain factors (numbers), which removes them.
-  media: ['conference'],
-};
+export const PENDING = {};
 
 const layers = Object.entries(MAY_IMPORT).map(([folder, allowed]) => {
   const others = Object.keys(MAY_IMPORT).filter((f) => f !== folder && !allowed.includes(f) && !(PENDING[folder] ?? []).includes(f));

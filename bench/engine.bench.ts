@@ -4,13 +4,14 @@
  * app runs it: rooms spread over media threads, each with its own socket and clock.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createInterface } from 'node:readline';
 import { performance, PerformanceObserver } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { silentLogger } from '../src/lib/logger';
-import { MediaThreads, defaultThreadCount, type ThreadReport } from '../src/media';
+import { MediaThreads, defaultThreadCount, type RemoteRoom, type ThreadReport } from '../src/media';
+import { wavHeader } from '../src/media/wav';
 
 const ROOMS = Number(process.env.BENCH_ROOMS ?? 100);
 const PER_ROOM = Number(process.env.BENCH_PER_ROOM ?? 10);
@@ -19,6 +20,25 @@ const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 5);
 const LEAD_MS = Number(process.env.BENCH_LEAD_MS ?? 3);
 const PHASE = process.env.BENCH_PHASE === 'aligned' ? 'aligned' : 'spread';
 const THREADS = Number(process.env.BENCH_THREADS ?? defaultThreadCount());
+/** Rooms recording to WAV files, rooms with announcements to everyone back to back, rooms with one leg on music. */
+const RECORD_ROOMS = Number(process.env.BENCH_RECORD_ROOMS ?? 10);
+const PROMPT_ROOMS = Number(process.env.BENCH_PROMPT_ROOMS ?? 10);
+const MUSIC_ROOMS = Number(process.env.BENCH_MUSIC_ROOMS ?? 10);
+
+/** A 2.4 s prompt and 10 s of music, as the Debian sound packages ship them (16 kHz PCM WAVs). */
+function benchSounds(): { soundsDir: string; musicDir: string } {
+  const soundsDir = mkdtempSync(join(tmpdir(), 'meetme-bench-sounds-'));
+  const musicDir = join(soundsDir, 'moh');
+  mkdirSync(musicDir);
+  const wav = (hz: number, seconds: number) => {
+    const data = Buffer.alloc(seconds * 16000 * 2);
+    for (let i = 0; i < seconds * 16000; i++) data.writeInt16LE(Math.round(6000 * Math.sin((2 * Math.PI * hz * i) / 16000)), i * 2);
+    return Buffer.concat([wavHeader(data.length, 16000), data]);
+  };
+  writeFileSync(join(soundsDir, 'conf-onlyperson.wav'), wav(700, 2.4));
+  writeFileSync(join(musicDir, 'music.wav'), wav(500, 10));
+  return { soundsDir, musicDir };
+}
 
 /** The drops column of /proc/net/udp for our socket: datagrams the kernel threw away for want of buffer. */
 function socketDrops(port: number): number | undefined {
@@ -44,8 +64,7 @@ export async function main(): Promise<void> {
     threads: THREADS,
     bindAddress: '127.0.0.1',
     port: 0,
-    soundsDir: '/nonexistent',
-    musicDir: '/nonexistent',
+    ...benchSounds(),
     tickLeadMs: LEAD_MS,
     logger: silentLogger(),
   });
@@ -71,13 +90,32 @@ export async function main(): Promise<void> {
   const heapBefore = heapOf(await fresh());
   const rssBefore = process.memoryUsage().rss;
   const targets: number[] = [];
+  const rooms: RemoteRoom[] = [];
   for (let r = 0; r < ROOMS; r++) {
     const room = engine.createRoom(`room-${r}`);
+    rooms.push(room);
     for (let p = 0; p < PER_ROOM; p++) {
       room.addLeg({ participantId: `p${r}-${p}`, codec: 'ulaw' }).setRemote('127.0.0.1', ports[r * PER_ROOM + p] as number);
       targets.push(room.port);
     }
   }
+  // Recording, prompts and music in some rooms (spread over the threads as rooms are), so the tick
+  // figures cover them: the first rooms record, the next play announcements, the next have music.
+  const recordings = mkdtempSync(join(tmpdir(), 'meetme-bench-rec-'));
+  const recorded = rooms.slice(0, RECORD_ROOMS);
+  await Promise.all(recorded.map((room) => room.startRecording(join(recordings, `${room.id}.wav`))));
+  const recordingFrom = performance.now();
+  let announcing = true;
+  let announcements = 0;
+  const announcers = rooms.slice(RECORD_ROOMS, RECORD_ROOMS + PROMPT_ROOMS).map(async (room) => {
+    while (announcing) {
+      if ((await room.playToAll(['sound:conf-onlyperson'])) === 'done') announcements++;
+      // Refused at once (its thread restarting): wait, or this loop would never yield to the event loop.
+      else await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  });
+  for (const room of rooms.slice(RECORD_ROOMS + PROMPT_ROOMS, RECORD_ROOMS + PROMPT_ROOMS + MUSIC_ROOMS))
+    room.startMusic(`p${room.id.slice(5)}-0`);
   const heapAfter = heapOf(await fresh());
   const rssAfter = process.memoryUsage().rss;
   let tickMicros = 0;
@@ -135,6 +173,11 @@ export async function main(): Promise<void> {
   const engineStats = { ...engineAfter };
   for (const key of ['packetsIn', 'packetsOut', 'lost', 'late', 'concealed', 'foreign', 'malformed'] as const)
     engineStats[key] -= engineBefore[key];
+  announcing = false;
+  await Promise.all(recorded.map((room) => room.stopRecording()));
+  const recordedSeconds = (performance.now() - recordingFrom) / 1000;
+  const fileSeconds = recorded.map((room) => (statSync(join(recordings, `${room.id}.wav`)).size - 44) / 16000);
+  await Promise.all(announcers);
   await engine.close();
   const cpuPercent = ((cpu.user + cpu.system) / 1000 / wallMs) * 100;
   const got = result.received;
@@ -142,6 +185,13 @@ export async function main(): Promise<void> {
   console.log(
     `engine: ${ROOMS} rooms x ${PER_ROOM} talkers = ${participants} participants on ${THREADS} media thread(s), ${SECONDS} s measured after ${WARMUP} s warm-up, senders ${PHASE}, tick lead ${LEAD_MS} ms`,
   );
+  console.log(
+    `  with ${RECORD_ROOMS} rooms recording, ${PROMPT_ROOMS} with announcements back to back (${announcements} played), ${MUSIC_ROOMS} with a leg on music`,
+  );
+  if (recorded.length > 0)
+    console.log(
+      `  recordings: ${recorded.length} WAV files of ${Math.min(...fileSeconds).toFixed(2)}-${Math.max(...fileSeconds).toFixed(2)} s for ${recordedSeconds.toFixed(2)} s recorded`,
+    );
   console.log(
     `  CPU of the engine process (every thread): ${cpuPercent.toFixed(1)}% of one core -> ${(participants / (cpuPercent / 100)).toFixed(0)} participants per core`,
   );

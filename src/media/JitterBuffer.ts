@@ -14,6 +14,17 @@ export interface JitterStats {
   stretched: number;
 }
 
+/** The counters an engine adds up over its legs. */
+export type JitterTotals = Pick<JitterStats, 'lost' | 'late' | 'reordered' | 'duplicate' | 'concealed'>;
+
+export function addJitterTotals(totals: JitterTotals, stats: JitterStats): void {
+  totals.lost += stats.lost;
+  totals.late += stats.late;
+  totals.reordered += stats.reordered;
+  totals.duplicate += stats.duplicate;
+  totals.concealed += stats.concealed;
+}
+
 const SLOTS = 16;
 /** Frames held before playing starts: absorbs ordinary network and timer jitter. */
 const PREFILL = 2;
@@ -74,19 +85,15 @@ export class JitterBuffer {
     if (ahead < 0) {
       this.stats.late++;
       // Late means the queue is too short for this sender's jitter: wait one frame longer from now on.
-      if (this.target < MAX_TARGET) {
+      // Later than the deepest queue would wait, it is a straggler that no depth would have saved.
+      if (this.target < MAX_TARGET && ahead >= -MAX_TARGET) {
         this.target++;
         this.stretch++;
       }
       return;
     }
-    if (ahead >= SLOTS) {
-      // A jump (new stream, long gap): start again from here.
-      this.seqs.fill(-1);
-      this.next = sequence;
-      this.highest = sequence;
-      this.playing = false;
-    }
+    // A jump past the window (RtpSource lets through only one it confirmed): start again from here.
+    if (ahead >= SLOTS) this.restart(sequence);
     const slot = sequence & (SLOTS - 1);
     if (this.seqs[slot] === sequence) {
       this.stats.duplicate++;
@@ -144,12 +151,23 @@ export class JitterBuffer {
     return 'conceal';
   }
 
-  private release(slot: number): void {
-    this.seqs[slot] = -1;
+  /**
+   * The stream goes on at `sequence` (a new SSRC, a confirmed jump): what is queued plays out first if
+   * `sequence` is ahead within the window, else the buffer starts again there.
+   */
+  continueAt(sequence: number): void {
+    const ahead = ((sequence - this.next + 0x8000) & 0xffff) - 0x8000;
+    if (ahead < 0 || ahead >= SLOTS) this.restart(sequence);
   }
 
-  /** True while packets flow (playing or filling). */
-  get active(): boolean {
-    return this.playing || this.depth() > 0;
+  private restart(sequence: number): void {
+    this.seqs.fill(-1);
+    this.next = sequence;
+    this.highest = sequence;
+    this.playing = false;
+  }
+
+  private release(slot: number): void {
+    this.seqs[slot] = -1;
   }
 }

@@ -1,10 +1,18 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../lib/logger';
-import type { MediaLeg } from './MediaLeg';
+import { addJitterTotals, type JitterTotals } from './JitterBuffer';
+import { FRAME, type MediaLeg } from './MediaLeg';
 import { MediaRoom, type RoomHost } from './MediaRoom';
 import { newRtpView, parseRtp } from './rtp';
 import { SoundLibrary } from './sounds';
+
+/**
+ * What each media thread asks for as its UDP receive and send buffers (Linux caps them at net.core.rmem_max
+ * and wmem_max; `ari-meetme doctor` warns when that is lower): a small one drops RTP in bursts when the
+ * event loop stalls (seen in the engine benchmark).
+ */
+export const RTP_SOCKET_BUFFER = 4 * 1024 * 1024;
 
 export interface MediaEngineOptions {
   bindAddress: string;
@@ -40,16 +48,19 @@ export class MediaEngine implements RoomHost {
   private readonly rooms = new Map<string, MediaRoom>();
   private readonly bySender = new Map<string, Map<number, MediaLeg>>();
   private readonly view = newRtpView();
+  /** Rooms closed whose recordings are still being written. */
+  private readonly closing = new Set<Promise<void>>();
   private counters = { packetsIn: 0, packetsOut: 0, foreign: 0, malformed: 0 };
-  private closedLegs = { lost: 0, late: 0, reordered: 0, duplicate: 0, concealed: 0 };
+  private closedLegs: JitterTotals = { lost: 0, late: 0, reordered: 0, duplicate: 0, concealed: 0 };
 
   constructor(private readonly options: MediaEngineOptions) {
     this.sounds = new SoundLibrary(options.soundsDir, options.musicDir);
   }
 
+  /** Reads the music directory, then binds the socket. */
   async start(): Promise<{ address: string; port: number }> {
-    // Linux caps these at net.core.rmem_max / wmem_max; `ari-meetme doctor` warns when that is lower.
-    const socket = createSocket({ type: 'udp4', recvBufferSize: 4 * 1024 * 1024, sendBufferSize: 4 * 1024 * 1024 });
+    await this.sounds.load();
+    const socket = createSocket({ type: 'udp4', recvBufferSize: RTP_SOCKET_BUFFER, sendBufferSize: RTP_SOCKET_BUFFER });
     socket.on('message', (msg, rinfo) => this.receive(msg, rinfo));
     socket.on('error', (error) => this.options.logger.error({ err: error }, 'RTP socket error'));
     await new Promise<void>((resolve, reject) => {
@@ -74,13 +85,34 @@ export class MediaEngine implements RoomHost {
       this.counters.foreign++;
       return;
     }
-    const error = parseRtp(msg, msg.length, this.view);
-    if (error !== null || this.view.payloadType !== 0) {
+    const view = this.view;
+    // chan_rtp sends u-law as PT 0 with 160-byte payloads, nothing else (FINDINGS "externalMedia"): a
+    // header alone, another size or another payload type is not audio we can mix.
+    if (parseRtp(msg, msg.length, view) !== null || view.payloadType !== 0 || view.payloadLength !== FRAME) {
       this.counters.malformed++;
       return;
     }
+    const verdict = leg.source.classify(view.ssrc, view.sequence);
+    if (verdict === 'foreign') {
+      this.counters.foreign++;
+      return;
+    }
+    const held = leg.heldSeq;
+    leg.heldSeq = -1;
+    if (verdict === 'confirmed') {
+      // The stream jumped: the packet held back was its first after the jump.
+      leg.jitter.continueAt(held);
+      leg.jitter.push(held, leg.held, 0, FRAME);
+      this.counters.packetsIn++;
+    } else if (held >= 0) this.counters.foreign++;
+    if (verdict === 'jump') {
+      for (let i = 0; i < FRAME; i++) leg.held[i] = msg[view.payloadOffset + i] as number;
+      leg.heldSeq = view.sequence;
+      return;
+    }
+    if (verdict === 'restart') leg.jitter.continueAt(view.sequence);
     this.counters.packetsIn++;
-    leg.jitter.push(this.view.sequence, msg, this.view.payloadOffset, this.view.payloadLength);
+    leg.jitter.push(view.sequence, msg, view.payloadOffset, view.payloadLength);
   }
 
   createRoom(roomId: string): MediaRoom {
@@ -99,9 +131,16 @@ export class MediaEngine implements RoomHost {
     return this.rooms.get(roomId);
   }
 
-  closeRoom(roomId: string): void {
-    this.rooms.get(roomId)?.close();
+  /** Takes the room out of the mix at once; resolves when its recording, if any, is complete on disk. */
+  closeRoom(roomId: string): Promise<void> {
+    const room = this.rooms.get(roomId);
+    if (!room) return Promise.resolve();
     this.rooms.delete(roomId);
+    const closed = room
+      .close()
+      .catch((error: unknown) => this.options.logger.error({ err: error, room: roomId }, 'finishing the recording failed'));
+    this.closing.add(closed);
+    return closed.finally(() => this.closing.delete(closed));
   }
 
   legAdded(leg: MediaLeg): void {
@@ -123,12 +162,7 @@ export class MediaEngine implements RoomHost {
       if (ports?.get(leg.port) === leg) ports.delete(leg.port);
       if (ports?.size === 0) this.bySender.delete(leg.address);
     }
-    const s = leg.jitter.stats;
-    this.closedLegs.lost += s.lost;
-    this.closedLegs.late += s.late;
-    this.closedLegs.reordered += s.reordered;
-    this.closedLegs.duplicate += s.duplicate;
-    this.closedLegs.concealed += s.concealed;
+    addJitterTotals(this.closedLegs, leg.jitter.stats);
   }
 
   send(leg: MediaLeg, packet: Buffer): void {
@@ -155,21 +189,15 @@ export class MediaEngine implements RoomHost {
     const totals = { ...this.closedLegs };
     let legs = 0;
     for (const room of this.rooms.values()) {
-      for (const leg of room.legsList()) {
-        legs++;
-        const s = leg.jitter.stats;
-        totals.lost += s.lost;
-        totals.late += s.late;
-        totals.reordered += s.reordered;
-        totals.duplicate += s.duplicate;
-        totals.concealed += s.concealed;
-      }
+      legs += room.size;
+      room.addLegStats(totals);
     }
     return { ...this.counters, ...totals, rooms: this.rooms.size, legs };
   }
 
   async close(): Promise<void> {
-    for (const id of [...this.rooms.keys()]) this.closeRoom(id);
+    for (const id of [...this.rooms.keys()]) void this.closeRoom(id);
+    await Promise.all(this.closing);
     const socket = this.socket;
     this.socket = undefined;
     if (socket) await new Promise<void>((resolve) => socket.close(() => resolve()));

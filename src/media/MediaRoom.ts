@@ -1,9 +1,10 @@
+import { addJitterTotals, type JitterTotals } from './JitterBuffer';
 import { roomErrors } from './roomErrors';
-import { addInto, minusInto } from './mixFrame';
+import { mix, newMixScratch } from './mixFrame';
 import { FRAME, MediaLeg, type Codec } from './MediaLeg';
 import { rms } from './TalkDetector';
 import { Player, type SoundLibrary } from './sounds';
-import { ulawDecodeInto, ulawEncodeInto } from './ulaw';
+import { ulawDecodeInto } from './ulaw';
 import { writeRtpHeader } from './rtp';
 import { WavRecorder } from './wav';
 
@@ -22,14 +23,15 @@ export class MediaRoom {
   private readonly legs = new Map<string, MediaLeg>();
   /** The same legs as an array: iterating a Map allocates an iterator every tick. */
   private order: MediaLeg[] = [];
-  private readonly sum = new Int32Array(FRAME);
-  private readonly out = new Int32Array(FRAME);
+  private readonly mixScratch = newMixScratch(FRAME);
+  /** This tick's frame of the announcement. */
   private readonly scratch = new Int16Array(FRAME);
-  private readonly shared = new Uint8Array(FRAME);
   private announcement: Player | undefined;
   private readonly queue: { player: Player; resolve: (r: 'done' | 'failed') => void }[] = [];
   private recorder: WavRecorder | undefined;
   private recordingPaused = false;
+  private recordingOpens = false;
+  private loading: Promise<void> = Promise.resolve();
   private closed = false;
 
   constructor(
@@ -69,62 +71,22 @@ export class MediaRoom {
     this.host.legRemoved(leg);
   }
 
-  /** One period: pull, mix, record, send. Called by the engine on the conference timer. */
+  /** One period: pull what each leg said, mix (the pure core), record, send. Called on the conference timer. */
   tick(): void {
-    const sum = this.sum;
-    sum.fill(0);
     const legs = this.order;
-    for (let l = 0; l < legs.length; l++) {
-      const leg = legs[l] as MediaLeg;
-      const result = leg.jitter.pop(leg.payload);
-      if (result === 'frame') {
-        ulawDecodeInto(leg.payload, 0, leg.input, FRAME);
-        leg.hasInput = true;
-      } else if (result === 'conceal' && leg.hasInput) {
-        for (let i = 0; i < FRAME; i++) leg.input[i] = Math.round((leg.input[i] as number) * CONCEAL_GAIN);
-      } else {
-        leg.input.fill(0);
-        leg.hasInput = false;
-      }
-      const change = leg.hasInput ? leg.detector.feed(rms(leg.input, FRAME)) : leg.detector.silence();
-      if (change !== null) leg.events.safeEmit('talking', change);
-      if (leg.talk && leg.hasInput) addInto(sum, leg.input, leg.talkGain);
-    }
+    for (let l = 0; l < legs.length; l++) this.pull(legs[l] as MediaLeg);
+    let extra: Int16Array | null = null;
     if (this.announcement) {
       this.announcement.next(this.scratch);
-      addInto(sum, this.scratch, 1);
+      extra = this.scratch;
       if (this.announcement.done) this.nextAnnouncement();
     }
+    const sum = mix(legs, extra, this.mixScratch);
     if (!this.recordingPaused) this.recorder?.write(sum, FRAME);
-    let sharedReady = false;
     for (let l = 0; l < legs.length; l++) {
       const leg = legs[l] as MediaLeg;
       if (leg.address === undefined) continue;
       const packet = leg.packets[leg.packetIndex] as Buffer;
-      leg.packetIndex ^= 1;
-      const own = leg.private ?? leg.music;
-      if (own) {
-        own.next(this.scratch);
-        ulawEncodeInto(this.scratch, packet, 12, FRAME);
-        if (leg.private?.done) {
-          const finished = leg.private.finished;
-          leg.private = undefined;
-          finished?.();
-        }
-      } else if (!leg.listen) {
-        this.scratch.fill(0);
-        ulawEncodeInto(this.scratch, packet, 12, FRAME);
-      } else if ((!leg.talk || !leg.hasInput) && leg.listenGain === 1) {
-        // Everyone who adds nothing to the mix hears the same frame: encode it once.
-        if (!sharedReady) {
-          ulawEncodeInto(sum, this.shared, 0, FRAME);
-          sharedReady = true;
-        }
-        packet.set(this.shared, 12);
-      } else {
-        minusInto(this.out, sum, leg.talk && leg.hasInput ? leg.input : null, leg.talkGain, leg.listenGain);
-        ulawEncodeInto(this.out, packet, 12, FRAME);
-      }
       writeRtpHeader(packet, 0, leg.sequence, leg.timestamp, leg.ssrc);
       leg.sequence = (leg.sequence + 1) & 0xffff;
       // Kept as a signed 32-bit value (the header writer takes the same bits): never a boxed number.
@@ -134,16 +96,54 @@ export class MediaRoom {
     }
   }
 
+  /** The leg's input for this tick (a frame, concealment or nothing), its talk state, and its own audio. */
+  private pull(leg: MediaLeg): void {
+    const result = leg.jitter.pop(leg.payload);
+    if (result === 'frame') {
+      ulawDecodeInto(leg.payload, 0, leg.input, FRAME);
+      leg.hasInput = true;
+    } else if (result === 'conceal' && leg.hasInput) {
+      for (let i = 0; i < FRAME; i++) leg.input[i] = Math.round((leg.input[i] as number) * CONCEAL_GAIN);
+    } else {
+      leg.input.fill(0);
+      leg.hasInput = false;
+    }
+    const change = leg.hasInput ? leg.detector.feed(rms(leg.input, FRAME)) : leg.detector.silence();
+    if (change !== null) leg.events.safeEmit('talking', change);
+    leg.packetIndex ^= 1;
+    leg.out = leg.payloads[leg.packetIndex] as Uint8Array;
+    const own = leg.private ?? leg.music;
+    if (own) {
+      own.next(leg.ownFrame);
+      leg.own = leg.ownFrame;
+      if (leg.private?.done) {
+        const finished = leg.private.finished;
+        leg.private = undefined;
+        finished?.();
+      }
+    } else leg.own = null;
+  }
+
   private nextAnnouncement(): void {
     const current = this.queue.shift();
     current?.resolve('done');
     this.announcement = this.queue[0]?.player;
   }
 
+  /** The audio of `media`, read in call order: a prompt read from disk never overtakes one asked for after it. */
+  private load(media: string[]): Promise<Int16Array[]> {
+    const parts = this.loading.then(() => this.host.sounds.resolve(media)).then((r) => r.parts);
+    this.loading = parts.then(
+      () => undefined,
+      () => undefined,
+    );
+    return parts;
+  }
+
   /** Into the mix for everyone; resolves when it finished. */
-  playToAll(media: string[]): Promise<'done' | 'failed'> {
-    const { parts } = this.host.sounds.resolve(media);
-    if (parts.length === 0 || this.closed) return Promise.resolve('failed');
+  async playToAll(media: string[]): Promise<'done' | 'failed'> {
+    const parts = await this.load(media);
+    if (parts.length === 0 || this.closed) return 'failed';
     return new Promise((resolve) => {
       const player = new Player(parts, false);
       this.queue.push({ player, resolve });
@@ -154,11 +154,12 @@ export class MediaRoom {
   /** To one participant instead of the conference; resolves when it finished. */
   playTo(participantId: string, media: string[]): Promise<'done' | 'failed'> {
     const leg = this.leg(participantId);
-    const { parts } = this.host.sounds.resolve(media);
-    if (parts.length === 0) return Promise.resolve('failed');
-    return new Promise((resolve) => {
-      leg.private?.finished?.();
-      leg.private = new Player(parts, false, () => resolve(this.legs.get(participantId) === leg ? 'done' : 'failed'));
+    return this.load(media).then((parts) => {
+      if (parts.length === 0 || this.legs.get(participantId) !== leg) return 'failed';
+      return new Promise((resolve) => {
+        leg.private?.finished?.();
+        leg.private = new Player(parts, false, () => resolve(this.legs.get(participantId) === leg ? 'done' : 'failed'));
+      });
     });
   }
 
@@ -173,9 +174,17 @@ export class MediaRoom {
   }
 
   async startRecording(path: string): Promise<void> {
-    if (this.recorder) throw roomErrors.alreadyRecording();
-    this.recorder = new WavRecorder(path);
-    this.recordingPaused = false;
+    if (this.recorder || this.recordingOpens) throw roomErrors.alreadyRecording();
+    this.recordingOpens = true;
+    try {
+      const recorder = await WavRecorder.open(path);
+      // Closed while the file was being created: it stays an empty, valid WAV.
+      if (this.closed) return await recorder.close();
+      this.recorder = recorder;
+      this.recordingPaused = false;
+    } finally {
+      this.recordingOpens = false;
+    }
   }
 
   pauseRecording(paused: boolean): void {
@@ -186,22 +195,24 @@ export class MediaRoom {
     const recorder = this.recorder;
     if (!recorder) throw roomErrors.notRecording();
     this.recorder = undefined;
-    recorder.close();
+    await recorder.close();
     return { path: recorder.path, seconds: recorder.seconds };
   }
 
-  close(): void {
+  /** Ends the room at once; resolves when a recording in progress is complete on disk. */
+  async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.recorder?.close();
+    const recorder = this.recorder;
     this.recorder = undefined;
     for (const item of this.queue.splice(0)) item.resolve('failed');
     this.announcement = undefined;
     for (const id of [...this.legs.keys()]) this.removeLeg(id);
+    await recorder?.close();
   }
 
-  /** Test and metrics view. */
-  legsList(): readonly MediaLeg[] {
-    return this.order;
+  /** Adds each leg's jitter counters into `totals` (the engine's figures). */
+  addLegStats(totals: JitterTotals): void {
+    for (const leg of this.order) addJitterTotals(totals, leg.jitter.stats);
   }
 }

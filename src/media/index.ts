@@ -1,5 +1,5 @@
 export { MediaEngine, type EngineStats, type MediaEngineOptions } from './MediaEngine';
-export { MediaLeg, type LegStats } from './MediaLeg';
+export { MediaLeg, type LegGain, type LegStats } from './MediaLeg';
 export { MediaRoom } from './MediaRoom';
 export { MediaThreads, MAX_DEFAULT_THREADS, defaultThreadCount, type MediaThreadsOptions, type ThreadReport } from './threads/MediaThreads';
 export { RemoteRoom, RemoteLeg } from './threads/RemoteRoom';

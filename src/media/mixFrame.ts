@@ -1,4 +1,8 @@
-/** The N-1 mix as pure functions over typed arrays: sums in Int32, clamped once on the way out. */
+/**
+ * The N-1 mix as pure functions over typed arrays: sums in Int32, clamped once on the way out. The tick's
+ * core, `mix(parties, extra, scratch)`, does no I/O and keeps no state of its own, so it is tested directly.
+ */
+import { ulawEncodeInto } from './ulaw';
 
 /** sum += input x gain */
 export function addInto(sum: Int32Array, input: Int16Array, gain: number): void {
@@ -13,4 +17,73 @@ export function minusInto(out: Int32Array, sum: Int32Array, own: Int16Array | nu
     const v = (sum[i] as number) - mine;
     out[i] = listenGain === 1 ? v : Math.round(v * listenGain);
   }
+}
+
+/** One participant's side of a tick, as the mix sees it. */
+export interface MixParty {
+  /** What they said this tick, 16-bit PCM (meaningful when `hasInput`). */
+  readonly input: Int16Array;
+  hasInput: boolean;
+  /** Heard by the others (not muted, not listen-only). */
+  talk: boolean;
+  /** Hears the conference (not talk-only). */
+  listen: boolean;
+  /** Linear amplitude factors. */
+  talkGain: number;
+  listenGain: number;
+  /** Audio only they hear this tick, instead of the conference (a prompt, music), or null. */
+  own: Int16Array | null;
+  /** Where the u-law frame they hear is written. */
+  out: Uint8Array;
+}
+
+/** Buffers the mix reuses every tick, so a tick allocates nothing. */
+export interface MixScratch {
+  readonly sum: Int32Array;
+  readonly minus: Int32Array;
+  readonly silence: Int16Array;
+  readonly shared: Uint8Array;
+}
+
+export function newMixScratch(samples: number): MixScratch {
+  return {
+    sum: new Int32Array(samples),
+    minus: new Int32Array(samples),
+    silence: new Int16Array(samples),
+    shared: new Uint8Array(samples),
+  };
+}
+
+/**
+ * One tick of a conference: every talker summed (with `extra`, an announcement everyone hears), and each
+ * party's `out` filled with what they hear: the sum minus their own voice, with their listen gain; their
+ * own audio instead when they have some; silence when they do not listen. Parties who add nothing to the
+ * sum share one encoded frame. Returns the sum, what a recording of the conference holds.
+ */
+export function mix(parties: readonly MixParty[], extra: Int16Array | null, scratch: MixScratch): Int32Array {
+  const { sum, minus, silence, shared } = scratch;
+  const n = sum.length;
+  sum.fill(0);
+  for (let p = 0; p < parties.length; p++) {
+    const party = parties[p] as MixParty;
+    if (party.talk && party.hasInput) addInto(sum, party.input, party.talkGain);
+  }
+  if (extra) addInto(sum, extra, 1);
+  let sharedReady = false;
+  for (let p = 0; p < parties.length; p++) {
+    const party = parties[p] as MixParty;
+    if (party.own) ulawEncodeInto(party.own, party.out, 0, n);
+    else if (!party.listen) ulawEncodeInto(silence, party.out, 0, n);
+    else if ((!party.talk || !party.hasInput) && party.listenGain === 1) {
+      if (!sharedReady) {
+        ulawEncodeInto(sum, shared, 0, n);
+        sharedReady = true;
+      }
+      party.out.set(shared);
+    } else {
+      minusInto(minus, sum, party.talk && party.hasInput ? party.input : null, party.talkGain, party.listenGain);
+      ulawEncodeInto(minus, party.out, 0, n);
+    }
+  }
+  return sum;
 }

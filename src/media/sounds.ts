@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readWav, to8k } from './wav';
 
@@ -32,33 +32,51 @@ function tone(spec: string): Int16Array | undefined {
   return samples;
 }
 
-/** Asterisk's sounds and music as 8 kHz PCM, read once and cached. */
+/** How old the music directory's listing may get before startMusic has it read again (in the background). */
+const MUSIC_REFRESH_MS = 60_000;
+
+/**
+ * Asterisk's sounds and music as 8 kHz PCM, cached. Nothing here reads the disk synchronously: the music
+ * directory is read at start (`load`) and again in the background once its listing is a minute old, and a
+ * prompt is read asynchronously on its first use, so the event loop that runs the tick never waits on a file.
+ */
 export class SoundLibrary {
-  private readonly cache = new Map<string, Int16Array | null>();
+  private readonly cache = new Map<string, Promise<Int16Array | null>>();
+  private musicParts: Int16Array[] = [];
+  private musicReadAt = -Infinity;
+  private musicReading: Promise<void> | undefined;
 
   constructor(
     private readonly soundsDir: string,
     private readonly musicDir: string,
+    private readonly now: () => number = Date.now,
   ) {}
 
-  private file(name: string): Int16Array | undefined {
+  /** Reads the music directory; the engine waits for it before it takes rooms. */
+  load(): Promise<void> {
+    this.musicReading ??= this.readMusic().finally(() => (this.musicReading = undefined));
+    return this.musicReading;
+  }
+
+  private pcm(path: string): Promise<Int16Array | null> {
+    let pcm = this.cache.get(path);
+    if (!pcm) {
+      pcm = readWav(path).then(to8k, () => null);
+      this.cache.set(path, pcm);
+    }
+    return pcm;
+  }
+
+  private async file(name: string): Promise<Int16Array | undefined> {
     for (const path of [join(this.soundsDir, `${name}.wav`), join(this.soundsDir, 'en', `${name}.wav`)]) {
-      let pcm = this.cache.get(path);
-      if (pcm === undefined) {
-        try {
-          pcm = existsSync(path) ? to8k(readWav(path)) : null;
-        } catch {
-          pcm = null;
-        }
-        this.cache.set(path, pcm);
-      }
+      const pcm = await this.pcm(path);
       if (pcm) return pcm;
     }
     return undefined;
   }
 
   /** The audio of a media list; missing items are skipped as Asterisk skips them inside a list. */
-  resolve(media: readonly string[]): { parts: Int16Array[]; missing: string[] } {
+  async resolve(media: readonly string[]): Promise<{ parts: Int16Array[]; missing: string[] }> {
     const parts: Int16Array[] = [];
     const missing: string[] = [];
     for (const uri of media) {
@@ -81,7 +99,7 @@ export class SoundLibrary {
       }
       if (names.length === 0) missing.push(uri);
       for (const name of names) {
-        const pcm = this.file(name);
+        const pcm = await this.file(name);
         if (pcm) parts.push(pcm);
         else missing.push(uri);
       }
@@ -89,31 +107,22 @@ export class SoundLibrary {
     return { parts, missing };
   }
 
-  /** Every WAV file of the music directory, in name order. */
+  /** Every WAV file of the music directory, in name order, as last read; a stale listing is read again meanwhile. */
   music(): Int16Array[] {
+    if (this.now() - this.musicReadAt > MUSIC_REFRESH_MS) void this.load();
+    return this.musicParts;
+  }
+
+  private async readMusic(): Promise<void> {
     let names: string[];
     try {
-      names = readdirSync(this.musicDir)
-        .filter((n) => n.endsWith('.wav'))
-        .sort();
+      names = (await readdir(this.musicDir)).filter((n) => n.endsWith('.wav')).sort();
     } catch {
-      return [];
+      names = [];
     }
-    const out: Int16Array[] = [];
-    for (const name of names) {
-      const key = join(this.musicDir, name);
-      let pcm = this.cache.get(key);
-      if (pcm === undefined) {
-        try {
-          pcm = to8k(readWav(key));
-        } catch {
-          pcm = null;
-        }
-        this.cache.set(key, pcm);
-      }
-      if (pcm) out.push(pcm);
-    }
-    return out;
+    const parts = await Promise.all(names.map((name) => this.pcm(join(this.musicDir, name))));
+    this.musicParts = parts.filter((p): p is Int16Array => p !== null);
+    this.musicReadAt = this.now();
   }
 }
 

@@ -1,4 +1,4 @@
-import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { open, readFile, type FileHandle } from 'node:fs/promises';
 
 export interface Pcm {
   sampleRate: number;
@@ -6,8 +6,8 @@ export interface Pcm {
 }
 
 /** Reads a mono PCM16 WAV (8 or 16 kHz, as Debian's asterisk-core-sounds-en-wav ships them). */
-export function readWav(path: string): Pcm {
-  const buf = readFileSync(path);
+export async function readWav(path: string): Promise<Pcm> {
+  const buf = await readFile(path);
   if (buf.length < 44 || buf.toString('ascii', 0, 4) !== 'RIFF' || buf.toString('ascii', 8, 12) !== 'WAVE')
     throw new Error(`${path}: not a WAV file`);
   let offset = 12;
@@ -70,53 +70,106 @@ export function wavHeader(dataBytes: number, sampleRate: number): Buffer {
   return h;
 }
 
+/** One second of samples (at most) waiting for the disk. */
+interface Chunk {
+  readonly bytes: Buffer;
+  used: number;
+}
+
 /**
- * Streams a recording to disk in bounded memory. The header is rewritten with every flush, so the
- * file is a valid WAV up to the last flush even if the process dies.
+ * Streams a recording to disk with no disk I/O in the tick: `write` fills one-second chunks in memory, and
+ * each full chunk is written asynchronously (libuv's thread pool) while the tick goes on; the chunks form
+ * a ring reused in turn, and a slow disk gets more of them rather than losing audio. The header is
+ * rewritten after every chunk, so the file is a valid WAV up to the last second written, even after a crash.
  */
 export class WavRecorder {
-  private readonly fd: number;
-  private readonly pending: Buffer;
-  private used = 0;
+  private readonly free: Chunk[] = [];
+  private readonly full: Chunk[] = [];
+  private current: Chunk;
   private dataBytes = 0;
+  private draining: Promise<void> | undefined;
+  private failure: Error | undefined;
   private closed = false;
 
-  constructor(
+  private constructor(
     readonly path: string,
-    private readonly sampleRate = 8000,
-    flushSeconds = 1,
+    private readonly file: FileHandle,
+    private readonly sampleRate: number,
+    private readonly chunkBytes: number,
   ) {
-    this.fd = openSync(path, 'w');
-    this.pending = Buffer.alloc(sampleRate * 2 * flushSeconds);
-    writeSync(this.fd, wavHeader(0, sampleRate), 0, 44, 0);
+    for (let i = 0; i < 3; i++) this.free.push({ bytes: Buffer.alloc(chunkBytes), used: 0 });
+    this.current = this.free.pop() as Chunk;
   }
 
+  /** Creates the file with an empty WAV's header. */
+  static async open(path: string, sampleRate = 8000, chunkSeconds = 1): Promise<WavRecorder> {
+    const file = await open(path, 'w');
+    try {
+      await file.write(wavHeader(0, sampleRate), 0, 44, 0);
+    } catch (error) {
+      await file.close();
+      throw error;
+    }
+    return new WavRecorder(path, file, sampleRate, Math.round(sampleRate * chunkSeconds) * 2);
+  }
+
+  /** From the tick: samples into memory, clamped to 16 bits. */
   write(samples: Int16Array | Int32Array, length: number): void {
     if (this.closed) return;
     for (let i = 0; i < length; i++) {
-      if (this.used + 2 > this.pending.length) this.flush();
+      let chunk = this.current;
+      if (chunk.used + 2 > this.chunkBytes) chunk = this.queueCurrent();
       const v = samples[i] as number;
-      this.pending.writeInt16LE(v > 32767 ? 32767 : v < -32768 ? -32768 : v, this.used);
-      this.used += 2;
+      chunk.bytes.writeInt16LE(v > 32767 ? 32767 : v < -32768 ? -32768 : v, chunk.used);
+      chunk.used += 2;
     }
   }
 
-  flush(): void {
-    if (this.closed || this.used === 0) return;
-    writeSync(this.fd, this.pending, 0, this.used, 44 + this.dataBytes);
-    this.dataBytes += this.used;
-    this.used = 0;
-    writeSync(this.fd, wavHeader(this.dataBytes, this.sampleRate), 0, 44, 0);
+  private queueCurrent(): Chunk {
+    this.full.push(this.current);
+    // The disk is behind by more than the ring holds: one more chunk, so nothing is lost.
+    this.current = this.free.pop() ?? { bytes: Buffer.alloc(this.chunkBytes), used: 0 };
+    this.draining ??= this.drain().finally(() => (this.draining = undefined));
+    return this.current;
   }
 
+  private async drain(): Promise<void> {
+    for (let chunk = this.full[0]; chunk !== undefined && this.failure === undefined; chunk = this.full[0]) {
+      try {
+        await this.file.write(chunk.bytes, 0, chunk.used, 44 + this.dataBytes);
+        this.dataBytes += chunk.used;
+        await this.file.write(wavHeader(this.dataBytes, this.sampleRate), 0, 44, 0);
+      } catch (error) {
+        this.failure = error instanceof Error ? error : new Error(String(error));
+      }
+      this.full.shift();
+      chunk.used = 0;
+      this.free.push(chunk);
+    }
+  }
+
+  /** Recorded so far, written or not. */
   get seconds(): number {
-    return (this.dataBytes + this.used) / 2 / this.sampleRate;
+    let bytes = this.dataBytes + this.current.used;
+    for (const chunk of this.full) bytes += chunk.used;
+    return bytes / 2 / this.sampleRate;
   }
 
-  close(): void {
+  /** Resolves once everything recorded is on disk (rejects with the disk's error, if one happened). */
+  async flushed(): Promise<void> {
+    while (this.draining) await this.draining;
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  /** Writes what is left and the final header, and closes the file. */
+  async close(): Promise<void> {
     if (this.closed) return;
-    this.flush();
     this.closed = true;
-    closeSync(this.fd);
+    if (this.current.used > 0) this.queueCurrent();
+    try {
+      await this.flushed();
+    } finally {
+      await this.file.close();
+    }
   }
 }

@@ -209,6 +209,8 @@ export class Asterisk {
     const bridge = c.bridge ? this.bridges.get(c.bridge) : undefined;
     // A two-member mixing bridge goes native_rtp and ARI then sees no DTMF (FINDINGS "Bridges").
     if (bridge?.technology === 'native_rtp') return;
+    const peer = this.peerOf(c);
+    peer?.media?.digit(durationMs);
     this.emitChannel(c, 'ChannelDtmfReceived', { digit, duration_ms: durationMs });
   }
 

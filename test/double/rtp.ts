@@ -7,15 +7,20 @@ import type { DChannel } from './model';
 /**
  * chan_rtp as externalMedia shows it: RTP from UNICASTRTP_LOCAL_ADDRESS:PORT to external_host every
  * 20 ms once bridged with another channel, PT 0 with 160-byte u-law payloads (or PT 118, 640-byte
- * big-endian slin16), random sequence and SSRC, never the marker bit. What comes back goes to the peer.
+ * big-endian slin16), random sequence and SSRC, the first timestamp one frame in (160 or 320, as
+ * recorded), never the marker bit. While the peer's DTMF digit plays no audio comes and the sequence
+ * number skips (FINDINGS: a 100 ms digit skips 5). What comes back goes to the peer.
  */
 export class ExternalMediaLeg {
   readonly socket: Socket;
   port = 0;
   private timer: NodeJS.Timeout | undefined;
   private seq = randomInt(0, 65536);
-  private ts = randomInt(0, 2 ** 31);
-  private readonly ssrc = randomInt(0, 2 ** 31);
+  private ts: number;
+  private ssrc = randomInt(0, 2 ** 32);
+  /** Frames not sent (a DTMF digit on the peer) while the sequence number goes on. */
+  private skip = 0;
+  private marker = false;
   private next = 0;
   packetsSent = 0;
   packetsReceived = 0;
@@ -26,6 +31,7 @@ export class ExternalMediaLeg {
     private readonly remote: { address: string; port: number },
     readonly format: 'ulaw' | 'slin16',
   ) {
+    this.ts = format === 'slin16' ? 320 : 160;
     this.socket = createSocket('udp4');
     this.socket.on('message', (msg) => this.receive(msg));
     this.socket.on('error', () => undefined);
@@ -52,6 +58,20 @@ export class ExternalMediaLeg {
     }
   }
 
+  /** The peer's DTMF digit: chan_rtp sends nothing while it plays, and the sequence number skips. */
+  digit(durationMs: number): void {
+    this.skip += Math.round(durationMs / 20);
+  }
+
+  /**
+   * The media source changed (a re-INVITE, a transfer): Asterisk's RTP engine picks a new SSRC and
+   * sets the marker bit on the next packet; the sequence number goes on.
+   */
+  changeSource(): void {
+    this.ssrc = randomInt(0, 2 ** 32);
+    this.marker = true;
+  }
+
   private tick(): void {
     const peer = this.asterisk.peerOf(this.channel);
     if (!peer) {
@@ -60,7 +80,10 @@ export class ExternalMediaLeg {
     }
     // While a prompt plays to the caller, or it is muted inbound, its audio does not reach us (FINDINGS).
     const silent = peer.playbacks.size > 0 || peer.mute.in || peer.moh;
-    if (!silent) this.send(peer.sim?.speak(160) ?? new Int16Array(160));
+    if (this.skip > 0) {
+      this.skip--;
+      this.advance();
+    } else if (!silent) this.send(peer.sim?.speak(160) ?? new Int16Array(160));
     this.next += 20;
     this.timer = setTimeout(() => this.tick(), Math.max(0, this.next - Date.now()));
   }
@@ -70,7 +93,8 @@ export class ExternalMediaLeg {
     const payloadLength = slin ? 640 : 160;
     const packet = Buffer.alloc(12 + payloadLength);
     packet[0] = 0x80;
-    packet[1] = slin ? 118 : 0;
+    packet[1] = (slin ? 118 : 0) | (this.marker ? 0x80 : 0);
+    this.marker = false;
     packet.writeUInt16BE(this.seq, 2);
     packet.writeUInt32BE(this.ts >>> 0, 4);
     packet.writeUInt32BE(this.ssrc, 8);
@@ -81,10 +105,14 @@ export class ExternalMediaLeg {
         packet.writeInt16BE(sample, 12 + i * 4 + 2);
       } else packet[12 + i] = ulawEncode(sample);
     }
-    this.seq = (this.seq + 1) & 0xffff;
-    this.ts = (this.ts + (slin ? 320 : 160)) >>> 0;
+    this.advance();
     this.packetsSent++;
     this.socket.send(packet, this.remote.port, this.remote.address);
+  }
+
+  private advance(): void {
+    this.seq = (this.seq + 1) & 0xffff;
+    this.ts = (this.ts + (this.format === 'slin16' ? 320 : 160)) >>> 0;
   }
 
   private receive(msg: Buffer): void {

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { SSRC_PROBATION } from '../../src/media/RtpSource';
 import type { SimCaller } from '../double';
 import { goertzelDb } from '../support/audio';
 import { startApp, waitFor, type Running } from '../support/appHarness';
@@ -79,6 +80,19 @@ describe('conferences mixed by the app itself, against the ARI double with no ti
       'room and legs gone from the media thread',
     );
     expect(r.ast.bridges()).to.have.length(0);
+  });
+
+  it('keeps hearing a caller whose media source changes (a re-INVITE: a new SSRC), after its probation', async () => {
+    const callers = await threeCallers();
+    const bridge = legBridge(r, callers[0]!)!;
+    const media = r.ast.channel(bridge.channels.find((id) => id !== callers[0]!.channelId)!)!.media!;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    media.changeSource();
+    await waitFor(() => r.app.engine.stats().foreign >= SSRC_PROBATION - 1, 3000, 'the new SSRC on probation');
+    callers[1]!.clearHeard();
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    expect(levels(callers[1]!)[440], 'caller 0 heard with the new SSRC').to.be.greaterThan(-40);
+    expect(r.app.engine.stats().foreign, 'only the probation was dropped').to.equal(SSRC_PROBATION - 1);
   });
 
   it('counts and drops packets from foreign senders and garbage, and the mix goes on', async () => {

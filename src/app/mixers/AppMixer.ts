@@ -19,6 +19,7 @@ import { TypedEmitter } from '../../lib/TypedEmitter';
 import type { MediaThreads, RemoteLeg, RemoteRoom } from '../../media';
 import { join } from 'node:path';
 import type { RecordingSink } from './AsteriskBridgeMixer';
+import { gainFactor } from './gain';
 import { LEG_BRIDGE_PREFIX, MEDIA_CHANNEL_PREFIX } from '../names';
 
 export interface AppMixerDeps {
@@ -207,7 +208,11 @@ class AppConferenceMedia implements ConferenceMedia {
   }
 
   async setGain(participantId: string, gain: { talk?: GainStep; listen?: GainStep }): Promise<void> {
-    this.get(participantId).leg.setGain(gain);
+    const leg = this.get(participantId).leg;
+    leg.setGain({
+      ...(gain.talk !== undefined && { talk: gainFactor(gain.talk) }),
+      ...(gain.listen !== undefined && { listen: gainFactor(gain.listen) }),
+    });
   }
 
   async playToAll(media: MediaUri[]): Promise<void> {

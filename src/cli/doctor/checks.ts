@@ -3,6 +3,7 @@ import type { AriClient } from '../../ari';
 import { isAriError } from '../../ari';
 import type { Config } from '../../config/schema';
 import { errorMessage } from '../../lib/errors';
+import { RTP_SOCKET_BUFFER } from '../../media/MediaEngine';
 
 export type Status = 'pass' | 'warn' | 'fail';
 
@@ -142,7 +143,7 @@ export async function prompts(ari: AriClient): Promise<Check> {
 }
 
 /** What the app mixer asks for as its UDP receive buffer; Linux caps it at net.core.rmem_max. */
-export const RTP_RECEIVE_BUFFER = 4 * 1024 * 1024;
+export const RTP_RECEIVE_BUFFER = RTP_SOCKET_BUFFER;
 
 /** A small receive buffer drops RTP in bursts when the event loop stalls (seen in the engine benchmark). */
 export function receiveBuffer(rmemMax: number | undefined): Check {

@@ -11,6 +11,12 @@ const HEARTBEAT_MS = 500;
 /** A thread that has not reported for this long is not ready (its event loop is wedged or it died). */
 const SILENCE_LIMIT_MS = 1500;
 const RESTART_DELAYS_MS = [100, 1000, 5000];
+/**
+ * A thread that has not reported for this long is wedged (an endless loop, a stuck call): it is ended and
+ * started again. Long enough that a thread merely starved of CPU on an overloaded machine (heartbeats
+ * seconds late) is left alone: a restart ends its recordings.
+ */
+const WEDGED_MS = 30_000;
 
 type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void };
 type RequestBody = Request extends infer R ? (R extends Request ? Omit<R, 'id'> : never) : never;
@@ -52,6 +58,7 @@ export class MediaThread {
   >;
   private closing = false;
   private crashes = 0;
+  private watchdog: NodeJS.Timeout | undefined;
   restarts = 0;
 
   constructor(
@@ -82,6 +89,7 @@ export class MediaThread {
           this.live = worker;
           this.boundPort = report.port;
           this.lastReportAt = performance.now();
+          this.watch();
           resolve(report.port);
         } else this.onReport(report);
       });
@@ -98,6 +106,31 @@ export class MediaThread {
         else if (!this.closing) this.restartAfterCrash(code);
       });
     });
+  }
+
+  /** Ends a thread that stopped reporting, unless it is this thread that was held up (its check ran late). */
+  private watch(): void {
+    if (this.watchdog) return;
+    let checkedAt = performance.now();
+    this.watchdog = setInterval(() => {
+      const now = performance.now();
+      const late = now - checkedAt > 2 * HEARTBEAT_MS;
+      checkedAt = now;
+      if (!late && this.live && now - this.lastReportAt > WEDGED_MS) void this.kill(`no report for ${WEDGED_MS} ms`);
+    }, HEARTBEAT_MS);
+    this.watchdog.unref();
+  }
+
+  /**
+   * Ends the worker abruptly, as a crash would: it is started again on the same port and its rooms are set
+   * up as they were. The watchdog does it to a wedged thread; it is also the operator's (and a test's) way
+   * to see a thread recover.
+   */
+  async kill(reason: string): Promise<void> {
+    const worker = this.live;
+    if (!worker) return;
+    this.logger.error({ reason }, 'ending the media thread');
+    await worker.terminate();
   }
 
   private onReport(report: Exclude<Report, { type: 'ready' }>): void {
@@ -200,6 +233,7 @@ export class MediaThread {
 
   async close(): Promise<void> {
     this.closing = true;
+    clearInterval(this.watchdog);
     const worker = this.worker;
     if (!worker) return;
     // A second at most for the worker to finish its files; then it is ended regardless.
@@ -208,10 +242,5 @@ export class MediaThread {
     this.live = undefined;
     this.failPending();
     await worker.terminate();
-  }
-
-  /** For tests: ends the worker as a crash would. */
-  async crashForTest(): Promise<void> {
-    await this.worker?.terminate();
   }
 }

@@ -166,9 +166,9 @@ export class MediaThreads {
     for (const thread of this.threads) thread.send({ op: 'resetStats' });
   }
 
-  /** For tests: ends one thread as a crash would; it is restarted and its rooms set up again. */
-  crashThreadForTest(index: number): Promise<void> {
-    return this.threads[index]?.crashForTest() ?? Promise.resolve();
+  /** Diagnostics: ends one thread abruptly, as a crash (or the watchdog) would; it is restarted and its rooms set up again. */
+  kill(index: number, reason: string): Promise<void> {
+    return this.threads[index]?.kill(reason) ?? Promise.resolve();
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,7 @@
-import type { GainStep } from '../../conference/ports';
 import { roomErrors } from '../roomErrors';
 import type { Logger } from '../../lib/logger';
 import { TypedEmitter } from '../../lib/TypedEmitter';
+import type { LegGain } from '../MediaLeg';
 import type { MediaThread } from './MediaThread';
 import type { Command } from './protocol';
 
@@ -15,7 +15,7 @@ export class RemoteLeg {
   port = 0;
   talk = true;
   listen = true;
-  gain: { talk?: GainStep; listen?: GainStep } = {};
+  gain: LegGain = {};
   music = false;
   talking = false;
 
@@ -40,7 +40,7 @@ export class RemoteLeg {
     this.room.command({ op: 'setLeg', leg: this.participantId, listen: enabled });
   }
 
-  setGain(gain: { talk?: GainStep; listen?: GainStep }): void {
+  setGain(gain: LegGain): void {
     this.gain = { ...this.gain, ...gain };
     this.room.command({ op: 'setLeg', leg: this.participantId, gain });
   }

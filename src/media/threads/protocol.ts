@@ -1,7 +1,7 @@
-import type { GainStep } from '../../conference/ports';
 import type { ErrorCode } from '../../lib/errors';
 import type { TimerStats } from '../../timing/ConferenceTimer';
 import type { EngineStats } from '../MediaEngine';
+import type { LegGain } from '../MediaLeg';
 
 /** What a media thread is started with (workerData). */
 export interface ThreadOptions {
@@ -26,7 +26,7 @@ export type Command =
   | { op: 'addLeg'; room: string; leg: string }
   | { op: 'removeLeg'; room: string; leg: string }
   | { op: 'setRemote'; room: string; leg: string; address: string; port: number }
-  | { op: 'setLeg'; room: string; leg: string; talk?: boolean; listen?: boolean; gain?: { talk?: GainStep; listen?: GainStep } }
+  | { op: 'setLeg'; room: string; leg: string; talk?: boolean; listen?: boolean; gain?: LegGain }
   | { op: 'music'; room: string; leg: string; on: boolean }
   | { op: 'pauseRecording'; room: string; paused: boolean }
   | { op: 'resetStats' }

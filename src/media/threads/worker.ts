@@ -117,7 +117,7 @@ function handle(command: Command): void {
       engine.createRoom(command.room);
       return;
     case 'closeRoom':
-      engine.closeRoom(command.room);
+      void engine.closeRoom(command.room);
       return;
     case 'addLeg': {
       const leg = room(command.room).addLeg({ participantId: command.leg, codec: 'ulaw' });

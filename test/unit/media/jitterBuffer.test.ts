@@ -108,4 +108,19 @@ describe('JitterBuffer under a jittery sender', () => {
     expect(jb.stats.late).to.equal(1);
     expect(jb.stats.stretched).to.equal(1);
   });
+
+  it('waits longer after a packet just too late, not after a straggler no depth would have saved', () => {
+    const jb = new JitterBuffer(160);
+    const out = new Uint8Array(160);
+    for (let seq = 100; seq < 120; seq++) {
+      jb.push(seq, frame(seq), 0, 160);
+      jb.pop(out);
+    }
+    jb.push(90, frame(90), 0, 160);
+    expect(jb.stats).to.include({ late: 1, stretched: 0 });
+    expect(jb.pop(out)).to.not.equal('conceal');
+    jb.push(116, frame(116), 0, 160);
+    jb.pop(out);
+    expect(jb.stats.stretched, 'one frame late: the queue grows').to.equal(1);
+  });
 });

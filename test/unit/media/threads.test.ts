@@ -127,7 +127,7 @@ describe('MediaThreads: the app mixer on worker threads', function () {
     const port = room.port;
     const before = threads.stats().packetsIn;
     const index = threads.report().findIndex((t) => t.port === port);
-    await threads.crashThreadForTest(index);
+    await threads.kill(index, 'a crash, for the test');
     await waitFor(() => threads.report()[index]!.restarts === 1 && threads.healthy(), 5000, 'thread restarted');
     expect(room.port).to.equal(port);
     for (const list of c.heard) list.length = 0;
