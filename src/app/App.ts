@@ -1,4 +1,4 @@
-import { AriClient, type StasisStart } from '../ari';
+import { AriClient, type Channel, type StasisStart } from '../ari';
 import type { Config } from '../config/schema';
 import { ConferenceManager } from '../conference/ConferenceManager';
 import { DEFAULT_MENUS } from '../conference/menus';
@@ -219,6 +219,11 @@ export class MeetmeApp {
       this.early.push(event);
       return;
     }
+    const session = this.openSession(channel);
+    this.closeSessionAfter(session, this.manager.handleCaller(session, event.args));
+  }
+
+  private openSession(channel: Channel): CallSession {
     const session = new CallSession(
       this.ari,
       channel.id,
@@ -228,9 +233,14 @@ export class MeetmeApp {
       this.log.child({ channel: channel.id }),
     );
     this.sessions.set(channel.id, session);
-    void this.manager.handleCaller(session, event.args).finally(() => {
+    return session;
+  }
+
+  /** Every session, new or adopted, is released when the caller's visit ends. */
+  private closeSessionAfter(session: CallSession, visit: Promise<void>): void {
+    void visit.finally(() => {
       session.dispose();
-      this.sessions.delete(channel.id);
+      if (this.sessions.get(session.channelId) === session) this.sessions.delete(session.channelId);
     });
   }
 
@@ -262,15 +272,7 @@ export class MeetmeApp {
     const orphans = plan.hangup;
     await clearStale(this.ari, { ...plan, hangup: [] }, this.log);
     for (const { channel, conferenceNumber } of plan.adopt) {
-      const session = new CallSession(
-        this.ari,
-        channel.id,
-        channel.caller.name,
-        channel.caller.number,
-        this.clock,
-        this.log.child({ channel: channel.id }),
-      );
-      this.sessions.set(channel.id, session);
+      const session = this.openSession(channel);
       const state = await readParticipantState(this.ari, channel.id).catch((error: unknown) => {
         this.log.warn(
           { channel: channel.id, err: errorMessage(error) },
@@ -278,7 +280,11 @@ export class MeetmeApp {
         );
         return {};
       });
-      await this.manager.adopt(conferenceNumber, session, state);
+      const adopted = await this.manager.adopt(conferenceNumber, session, state).catch((error: unknown) => {
+        this.log.error({ channel: channel.id, err: errorMessage(error) }, 'adopting the caller failed: hung up');
+        return { visit: session.hangup() };
+      });
+      this.closeSessionAfter(session, adopted.visit);
     }
     if (orphans.length > 0) {
       this.clock.setTimeout(() => {
@@ -296,7 +302,7 @@ export class MeetmeApp {
     const live = new Set(channels.map((c) => c.id));
     let gone = 0;
     for (const [id, session] of this.sessions) {
-      if (!live.has(id)) {
+      if (!session.gone && !live.has(id)) {
         session.markGone();
         gone++;
       }

@@ -102,8 +102,15 @@ export class ConferenceManager implements ConferenceControl {
     return this.handleCaller(caller, dialOutArgs(number, link.admin ? 'a' : '', token)).finally(() => this.dialOuts.delete(token));
   }
 
-  /** After an app restart: puts a caller found in one of our old bridges back, without prompts. */
-  async adopt(number: string, caller: CallerPort, state: { role?: Role; marked?: boolean; muted?: boolean } = {}): Promise<void> {
+  /**
+   * After an app restart: puts a caller found in one of our old bridges back, without prompts. Resolves once the
+   * caller is in; `visit` resolves when they have left, as `handleCaller` does.
+   */
+  async adopt(
+    number: string,
+    caller: CallerPort,
+    state: { role?: Role; marked?: boolean; muted?: boolean } = {},
+  ): Promise<{ visit: Promise<void> }> {
     const definition = this.definition(number, NO_OPTIONS) ?? { number, name: number, options: '' };
     const options = { ...this.definitionOptions(definition), quiet: true, marked: state.marked ?? false, muted: state.muted ?? false };
     const conference = await this.open(definition);
@@ -120,6 +127,7 @@ export class ConferenceManager implements ConferenceControl {
     const log = this.log.child({ channel: caller.channelId });
     const flow = join(caller, conference, participant, [], this.flowContext(), log, release).finally(() => this.flows.delete(flow));
     this.flows.add(flow);
+    return { visit: flow };
   }
 
   private flowContext(): FlowContext {
