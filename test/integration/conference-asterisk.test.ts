@@ -38,7 +38,8 @@ describe('conferences in an Asterisk mixing bridge, against the ARI double', fun
     expect(r.ast.channel(alice.channelId)!.state).to.equal('Up');
     await alice.sendDtmf('42#');
     await waitFor(() => conferenceBridge(r, '1234')?.channels.length === 1, 5000, 'alice in bridge');
-    expect(alice.playbacks()).to.include('sound:conf-onlyperson');
+    // Told once she is in: the count and the membership are decided together.
+    await waitFor(() => alice.playbacks().includes('sound:conf-onlyperson'), 5000, 'only person');
     const bridge = conferenceBridge(r, '1234')!;
     expect(bridge.flags).to.include('dtmf_events');
     const bob = r.ast.dial({ exten: '1234', callerId: 'Bob <1002>' });
