@@ -80,6 +80,8 @@ interface Member {
   added: boolean;
   /** In the bridge as far as we know: false once it left (an event, or missing after a reconnect). */
   inBridge: boolean;
+  /** Asterisk said the channel is hanging up. */
+  hangingUp: boolean;
   dispose: () => void;
 }
 
@@ -124,8 +126,8 @@ class AsteriskConferenceMedia implements ConferenceMedia {
       const member = participantId !== undefined ? this.members.get(participantId) : undefined;
       if (participantId !== undefined && member?.inBridge) {
         // Out of the bridge already: its removal asks nothing.
-        this.forget(participantId);
-        this.events.safeEmit('lost', participantId, 'the channel left the conference bridge');
+        member.inBridge = false;
+        if (!member.hangingUp) this.events.safeEmit('lost', participantId, 'the channel left the conference bridge');
       }
     }
   }
@@ -190,8 +192,10 @@ class AsteriskConferenceMedia implements ConferenceMedia {
     const dispose = this.deps.ari.onChannel(channelId, (event) => {
       if (event.type === 'ChannelTalkingStarted') this.events.safeEmit('talking', participant.participantId, true);
       else if (event.type === 'ChannelTalkingFinished') this.events.safeEmit('talking', participant.participantId, false);
+      // A hangup sends ChannelLeftBridge before StasisEnd: leaving the bridge is then the hangup, not a lost channel.
+      else if (event.type === 'ChannelHangupRequest') member.hangingUp = true;
     });
-    const member: Member = { participant, talk: true, listen: true, added: false, inBridge: false, dispose };
+    const member: Member = { participant, talk: true, listen: true, added: false, inBridge: false, hangingUp: false, dispose };
     this.members.set(participant.participantId, member);
     this.byChannel.set(channelId, participant.participantId);
     try {
