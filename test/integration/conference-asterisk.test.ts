@@ -92,14 +92,25 @@ describe('conferences in an Asterisk mixing bridge, against the ARI double', fun
 
   it('leaves nothing behind when a caller hangs up during the PIN prompt', async () => {
     r = await startApp(config);
-    const routes = r.app.ari.routeCount;
     const caller = r.ast.dial({ exten: '1234' });
     await waitFor(() => caller.playbacks().includes('sound:conf-getpin'));
+    expect(r.app.diagnostics()).to.deep.equal({ callers: 1, arriving: 1 });
     await caller.hangup();
-    await waitFor(() => r.app.ari.routeCount === routes, 3000, 'routes released');
+    await waitFor(() => r.app.diagnostics().callers === 0, 3000, 'the caller let go');
+    expect(r.app.diagnostics()).to.deep.equal({ callers: 0, arriving: 0 });
     expect(r.ast.bridges()).to.have.length(0);
     expect(r.app.manager.list()).to.deep.equal([]);
     expect(r.ast.requests.filter((q) => q.status >= 500)).to.deep.equal([]);
+  });
+
+  it('releases every listener it registered when it stops', async () => {
+    r = await startApp(config);
+    const app = r.app;
+    expect(app.manager.events.listenerCount('event')).to.be.greaterThan(0);
+    await app.stop();
+    expect(app.manager.events.listenerCount('event')).to.equal(0);
+    expect(app.engine.events.listenerCount('ticks')).to.equal(0);
+    expect(app.ari.events.listenerCount('connected')).to.equal(0);
   });
 
   it('ends a conference cleanly when the last caller hangs up: bridge destroyed', async () => {
