@@ -8,7 +8,7 @@ import { startApp, waitFor, type Running } from '../test/support/appHarness';
 
 const CALLERS = Number(process.env.BENCH_CALLERS ?? 20);
 
-const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(3)} s`;
 
 /** Polls every 5 ms and returns, per channel, when `done` first held, measured from `t0`. */
 async function whenEach(ids: string[], done: (id: string) => boolean, t0: number, timeoutMs: number): Promise<number[]> {
