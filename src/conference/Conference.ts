@@ -8,6 +8,7 @@ import { participantNotFound } from './errors';
 import type { MenuConfig } from './menus';
 import type { ConferenceEvent, ConferenceSnapshot, Role } from './model';
 import type { ConferenceOptions } from './options';
+import { Member, type Exit } from './Member';
 import { Participant } from './Participant';
 import { attachParticipantMenu } from './participantMenu';
 import { admission, joinAnnouncement, type Admission } from './policies';
@@ -53,27 +54,6 @@ export type JoinResult =
       left: Promise<void>;
     }
   | { kind: 'refused'; reason: Exclude<Admission, 'ok'> };
-
-interface Exit {
-  /** Out of the mix (what a moderator's kick waits for). */
-  outOfMix: Promise<void>;
-  /** Everything done: the goodbye prompt played and the caller hung up. */
-  done: Promise<void>;
-}
-
-/** A participant as the conference holds them: their state, subscriptions and own sounds. */
-interface Member {
-  participant: Participant;
-  /** The participant's own prompts and music, one after another (a prompt stops music on a channel). */
-  queue: Promise<void>;
-  /** Releases the caller's `gone` subscription and the menus. */
-  dispose: () => void;
-  /** Whether `participant.joined` was said (so `participant.left` is said too). */
-  announced: boolean;
-  exit: Exit | undefined;
-  settled: () => void;
-  left: Promise<void>;
-}
 
 interface LeaveOptions {
   hangup?: boolean;
@@ -171,11 +151,9 @@ export class Conference {
     }
   }
 
-  /** Queues one of the participant's own sounds; skipped once they have left. */
+  /** Queues one of the participant's own sounds (after the ones before it; skipped once they have left). */
   private privately(member: Member, what: string, action: () => Promise<unknown>): Promise<void> {
-    const run = member.queue.then(() => (member.participant.left ? undefined : this.quietly(what, action)));
-    member.queue = run;
-    return run;
+    return member.privately(() => this.quietly(what, action));
   }
 
   private tone(media: MediaUri): void {
@@ -228,23 +206,13 @@ export class Conference {
     );
     const others = this.members.size;
     participant.waiting = options.waitMarked && !options.marked && !this.hasMarked();
-    let inMix: () => void = () => undefined;
-    let settled: () => void = () => undefined;
-    const member: Member = {
-      participant,
-      queue: new Promise<void>((resolve) => (inMix = resolve)),
-      dispose: () => undefined,
-      announced: false,
-      exit: undefined,
-      settled: () => settled(),
-      left: new Promise<void>((resolve) => (settled = resolve)),
-    };
+    const member = new Member(participant);
     this.members.set(participant.id, member);
     const joined: JoinResult = { kind: 'joined', participant, left: member.left };
     try {
       await this.media.add({ participantId: participant.id, caller });
     } catch (error) {
-      inMix();
+      member.inMix();
       if (participant.left) return joined;
       this.members.delete(participant.id);
       participant.left = true;
@@ -255,11 +223,11 @@ export class Conference {
     if (participant.left) {
       // Let go while the media was being set up (a hangup, a kick, the end): that setup is undone too.
       await this.quietly('leave', () => this.media.remove(participant.id));
-      inMix();
+      member.inMix();
       return joined;
     }
     if (caller.gone) {
-      inMix();
+      member.inMix();
       this.leave(member, 'hangup');
       return joined;
     }
@@ -271,7 +239,7 @@ export class Conference {
     };
     if (!participant.talks) await this.quietly('mute', () => this.media.setTalk(participant.id, false));
     if (!participant.listens) await this.quietly('talk-only', () => this.media.setListen(participant.id, false));
-    inMix();
+    member.inMix();
     if (participant.left) return joined;
     member.announced = true;
     this.log.info({ channel: caller.channelId, participant: participant.id, role, marked: participant.marked }, 'participant joined');

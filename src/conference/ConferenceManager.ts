@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Children } from '../lib/children';
-import type { Clock, TimerHandle } from '../lib/clock';
+import type { Clock } from '../lib/clock';
+import { Bookings } from './Bookings';
 import { AppError, errorMessage } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { TypedEmitter } from '../lib/TypedEmitter';
@@ -50,8 +51,7 @@ export class ConferenceManager implements ConferenceControl, ConferencePort {
   private readonly conferences = new Children<string, Conference>();
   private readonly opening = new Map<string, Promise<Conference>>();
   private readonly dialOuts = new Map<string, DialOutTicket>();
-  private readonly endTimers = new Map<string, TimerHandle[]>();
-  private readonly extendedEnds = new Map<string, number>();
+  private readonly bookings: Bookings;
   private readonly dynamicPins = new Map<string, string>();
   private readonly visits = new Set<Promise<void>>();
   private readonly idleWaiters = new Set<() => void>();
@@ -63,6 +63,7 @@ export class ConferenceManager implements ConferenceControl, ConferencePort {
 
   constructor(private readonly options: ConferenceManagerOptions) {
     this.settings = { prompts: { ...DEFAULT_PROMPTS, ...options.prompts }, menus: options.menus ?? DEFAULT_MENUS, clock: options.clock };
+    this.bookings = new Bookings(options.clock, this.settings.prompts.endWarning);
     this.flow = new CallerFlow(this, { prompts: this.settings.prompts, limits: options.limits });
     this.log = options.logger;
   }
@@ -141,7 +142,7 @@ export class ConferenceManager implements ConferenceControl, ConferencePort {
     return {
       definition,
       options: this.definitionOptions(definition),
-      schedule: scheduleState(definition.schedule, this.options.clock.now(), this.extendedEnds.get(number)),
+      schedule: scheduleState(definition.schedule, this.options.clock.now(), this.bookings.extendedEnd(number)),
       unclaimed: this.options.directory.lookup(number) === undefined && !this.conferences.has(number),
     };
   }
@@ -226,36 +227,12 @@ export class ConferenceManager implements ConferenceControl, ConferencePort {
     conference.events.on('event', (event) => this.events.safeEmit('event', event));
     this.conferences.add(definition.number, conference, () => {
       this.dynamicPins.delete(definition.number);
-      this.clearSchedule(definition.number);
+      this.bookings.clear(definition.number);
       if (this.conferences.size === 0) for (const wake of [...this.idleWaiters]) wake();
     });
-    this.armSchedule(conference, definition);
+    this.bookings.arm(conference, definition.schedule);
     this.events.safeEmit('event', { type: 'conference.started', conference: conference.snapshot() });
     return conference;
-  }
-
-  /** Booked conferences: warnings before the end, and the end itself, on the injected clock. */
-  private armSchedule(conference: Conference, definition: ConferenceDefinition): void {
-    const schedule = definition.schedule;
-    if (!schedule) return;
-    this.clearSchedule(definition.number);
-    const { clock } = this.options;
-    const end = this.extendedEnds.get(definition.number) ?? Date.parse(schedule.end);
-    const timers: TimerHandle[] = [];
-    for (const minutes of schedule.endWarningsMinutes) {
-      const at = end - minutes * 60000;
-      if (at > clock.now())
-        timers.push(
-          clock.setTimeout(() => void conference.play([this.settings.prompts.endWarning]).catch(() => undefined), at - clock.now()),
-        );
-    }
-    timers.push(clock.setTimeout(() => void conference.end('scheduled end'), Math.max(0, end - clock.now())));
-    this.endTimers.set(definition.number, timers);
-  }
-
-  private clearSchedule(number: string): void {
-    for (const timer of this.endTimers.get(number) ?? []) this.options.clock.clearTimeout(timer);
-    this.endTimers.delete(number);
   }
 
   /** Moves a booked conference's end later. */
@@ -263,9 +240,7 @@ export class ConferenceManager implements ConferenceControl, ConferencePort {
     const conference = this.conference(number);
     const definition = this.options.directory.lookup(number);
     if (!definition?.schedule) throw new AppError('not_scheduled', `conference ${number} has no schedule`);
-    const current = this.extendedEnds.get(number) ?? Date.parse(definition.schedule.end);
-    this.extendedEnds.set(number, current + minutes * 60000);
-    this.armSchedule(conference, definition);
+    this.bookings.extend(conference, definition.schedule, minutes);
   }
 
   private conference(number: string): Conference {
