@@ -82,6 +82,8 @@ interface Member {
   inBridge: boolean;
   /** Asterisk said the channel is hanging up. */
   hangingUp: boolean;
+  /** Asterisk said the channel left the bridge (ChannelLeftBridge). */
+  leftBridge: boolean;
   dispose: () => void;
 }
 
@@ -124,10 +126,11 @@ class AsteriskConferenceMedia implements ConferenceMedia {
       // Without a timer softmix drops every channel at three members (no-timing-module.jsonl).
       const participantId = this.byChannel.get(event.channel.id);
       const member = participantId !== undefined ? this.members.get(participantId) : undefined;
-      if (participantId !== undefined && member?.inBridge) {
-        // Out of the bridge already: its removal asks nothing.
+      if (participantId !== undefined && member && !member.leftBridge) {
+        // Out of the bridge already: its removal asks nothing. While it is being added, add() reports it.
+        member.leftBridge = true;
         member.inBridge = false;
-        if (!member.hangingUp) this.events.safeEmit('lost', participantId, 'the channel left the conference bridge');
+        if (member.added && !member.hangingUp) this.events.safeEmit('lost', participantId, 'the channel left the conference bridge');
       }
     }
   }
@@ -195,7 +198,16 @@ class AsteriskConferenceMedia implements ConferenceMedia {
       // A hangup sends ChannelLeftBridge before StasisEnd: leaving the bridge is then the hangup, not a lost channel.
       else if (event.type === 'ChannelHangupRequest') member.hangingUp = true;
     });
-    const member: Member = { participant, talk: true, listen: true, added: false, inBridge: false, hangingUp: false, dispose };
+    const member: Member = {
+      participant,
+      talk: true,
+      listen: true,
+      added: false,
+      inBridge: false,
+      hangingUp: false,
+      leftBridge: false,
+      dispose,
+    };
     this.members.set(participant.participantId, member);
     this.byChannel.set(channelId, participant.participantId);
     try {
@@ -206,7 +218,10 @@ class AsteriskConferenceMedia implements ConferenceMedia {
       throw error;
     }
     member.added = true;
-    member.inBridge = true;
+    // The event can come before the answer to addChannel (the bridge destroyed right after the add).
+    member.inBridge = !member.leftBridge;
+    if (member.leftBridge && !member.hangingUp && this.members.get(participant.participantId) === member)
+      this.events.safeEmit('lost', participant.participantId, 'the channel left the conference bridge');
     // Removed while it was being added: the add is undone (the removal found nothing to remove yet).
     if (this.members.get(participant.participantId) !== member && !this.closed && !participant.caller.gone)
       await ignoreGone(this.deps.ari.rest.bridges.removeChannel({ bridgeId: this.bridgeId, channel: [channelId] }));
