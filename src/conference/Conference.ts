@@ -303,12 +303,28 @@ export class Conference {
     p.left = true;
     this.members.delete(p.id);
     member.dispose();
-    const outOfMix = how.mediaGone ? Promise.resolve() : this.quietly('leave', () => this.media.remove(p.id));
-    const done = (async () => {
-      await outOfMix;
-      if (how.prompt && !p.caller.gone) await this.quietly('prompt', () => p.caller.play([how.prompt as MediaUri]));
-      if (how.hangup) await this.quietly('hangup', () => p.caller.hangup());
-    })();
+    const prompt = how.prompt && !p.caller.gone ? how.prompt : undefined;
+    const remove = (): Promise<void> => (how.mediaGone ? Promise.resolve() : this.quietly('leave', () => this.media.remove(p.id)));
+    let outOfMix: Promise<void>;
+    let done: Promise<void>;
+    if (prompt && p.caller.media && !how.mediaGone) {
+      // A caller with direct media (a browser) has no channel to hear a prompt on: their voice leaves the mix at
+      // once and the goodbye plays through their leg, which replaces the conference for them; then they go.
+      outOfMix = this.quietly('mute', () => this.media.setTalk(p.id, false));
+      done = (async () => {
+        await outOfMix;
+        await this.quietly('prompt', () => this.media.playTo(p.id, [prompt]));
+        await remove();
+        if (how.hangup) await this.quietly('hangup', () => p.caller.hangup());
+      })();
+    } else {
+      outOfMix = remove();
+      done = (async () => {
+        await outOfMix;
+        if (prompt) await this.quietly('prompt', () => p.caller.play([prompt]));
+        if (how.hangup) await this.quietly('hangup', () => p.caller.hangup());
+      })();
+    }
     member.exit = { outOfMix, done };
     this.exits.add(done);
     void done.finally(() => {
@@ -468,8 +484,9 @@ export class Conference {
     this.disposeMedia();
     if (this.recording) await this.quietly('stop recording', () => this.stopRecording(mediaGone));
     for (const m of [...this.members.values()]) this.leave(m, reason, { hangup: true, mediaGone });
-    if (!mediaGone) await this.quietly('close media', () => this.media.close());
+    // Everyone out first: a goodbye to a caller with direct media plays through the mix.
     await Promise.all([...this.exits]);
+    if (!mediaGone) await this.quietly('close media', () => this.media.close());
     this.emit({ type: 'conference.ended', conferenceId: this.spec.id, number: this.number, reason });
     this.events.safeEmit('@close');
     this.events.removeAllListeners();

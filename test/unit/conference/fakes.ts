@@ -11,6 +11,7 @@ import type {
   ConferenceDefinition,
   ConferenceMedia,
   ConferenceMediaEvents,
+  DirectMedia,
   GainStep,
   MediaParticipant,
   MediaUri,
@@ -51,6 +52,8 @@ export class FakeCaller implements CallerPort {
   hungUp = false;
   /** Hang up as soon as this prompt starts. */
   hangupOn: MediaUri | undefined;
+  /** Set for a caller with direct media (a browser): no channel of its own. */
+  media?: DirectMedia;
 
   constructor(
     readonly channelId: string,

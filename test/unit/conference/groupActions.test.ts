@@ -81,6 +81,28 @@ describe('group actions with 20 participants, prompts at their real length', () 
     expect(b!.hungUp).to.equal(false);
   });
 
+  it('a kicked caller with direct media (a browser) is out of the mix at once and hears conf-kicked through its leg', async () => {
+    const h = harness({}, [], { timedPrompts: true });
+    const [other] = await dialIn(h, '9', 'q', 1, 'o');
+    const browser = callerFor(h, 'browser-1');
+    browser.media = { attach: async () => ({ address: '127.0.0.1', port: 1 }), detach: () => undefined };
+    void h.manager.handleCaller(browser, ['9', 'q']);
+    await h.clock.advance(1000);
+    const media = h.app.last;
+    const id = idOf(h, '9', 'browser-1');
+    let answered = false;
+    void h.manager.kick('9', id).then(() => (answered = true));
+    await settle();
+    expect(answered).to.equal(true);
+    expect(media.talk.get(id), 'its voice is out of the mix').to.equal(false);
+    expect(media.promptsTo(id)).to.deep.equal(['sound:conf-kicked']);
+    expect(browser.played).to.deep.equal([]);
+    await h.clock.advance(1500);
+    expect(media.members.has(id)).to.equal(false);
+    expect(browser.hungUp).to.equal(true);
+    expect(other!.hungUp).to.equal(false);
+  });
+
   it('when the leader leaves, 20 x callers are let go together: the last within 3 s', async () => {
     const h = harness({}, [], { timedPrompts: true });
     const [leader] = await dialIn(h, '9', 'Aq', 1, 'lead');
