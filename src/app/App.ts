@@ -1,4 +1,4 @@
-import { AriClient, type StasisStart } from '../ari';
+import { AriClient, type Channel, type StasisStart } from '../ari';
 import type { Config } from '../config/schema';
 import { ConferenceManager } from '../conference/ConferenceManager';
 import { DEFAULT_MENUS } from '../conference/menus';
@@ -9,6 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import { MediaThreads, defaultThreadCount } from '../media';
 import { AriDialer } from './AriDialer';
 import { AppMixer } from './mixers/AppMixer';
+import { readInventory } from './inventory';
 import { Metrics } from './metrics';
 import { readiness, type Readiness } from './readiness';
 import { CallSession } from './CallSession';
@@ -50,6 +51,7 @@ export class MeetmeApp {
   readonly manager: ConferenceManager;
   readonly probe: TimingProbe;
   private readonly asteriskMixer: AsteriskBridgeMixer;
+  private readonly appMixer: AppMixer;
   readonly engine: MediaThreads;
   readonly metrics: Metrics;
   readonly store: Store;
@@ -59,6 +61,10 @@ export class MeetmeApp {
   /** Browsers joining with a link; undefined when `webrtc.enabled` is false. */
   readonly browsers: { links: JoinLinks; gateway: BrowserGateway } | undefined;
   private readonly sessions = new Map<string, CallSession>();
+  /** When each caller's StasisStart came, until they are in the mix (meetme_join_seconds). */
+  private readonly arrivals = new Map<string, number>();
+  /** Every subscription the app made, released on stop. */
+  private readonly disposers: (() => void)[] = [];
   private readonly log: Logger;
   private readonly clock: Clock;
   private stopped = false;
@@ -111,13 +117,10 @@ export class MeetmeApp {
       tickLeadMs: config.media.tickLeadMs,
       logger: this.log,
     });
-    // Each media thread sends its ticks' figures twice a second; observed here, where the metrics live.
-    this.engine.events.on('ticks', (lateness, micros) => {
-      for (let i = 0; i < lateness.length; i++) this.metrics.tick(lateness[i] as number, micros[i] as number);
-    });
-    const appMixer = new AppMixer({
+    this.appMixer = new AppMixer({
       ari: this.ari,
       engine: this.engine,
+      clock: this.clock,
       externalHost: (port) => `${config.media.advertiseAddress ?? config.media.bindAddress}:${port}`,
       recordingsDir: config.recordings.dir,
       recordings,
@@ -127,7 +130,7 @@ export class MeetmeApp {
     this.manager = new ConferenceManager({
       nodeId: config.ari.nodeId,
       directory: this.definitions,
-      backends: { asterisk: this.asteriskMixer, app: appMixer },
+      backends: { asterisk: this.asteriskMixer, app: this.appMixer },
       defaultMixer: config.mixer.default,
       dynamic: config.dynamic,
       dialer: new AriDialer(this.ari),
@@ -180,9 +183,21 @@ export class MeetmeApp {
           }),
         }
       : undefined;
-    persistParticipantState(this.ari, this.manager, this.log);
-    this.ari.onStasisStart((event) => this.onStasisStart(event));
-    this.ari.events.on('connected', ({ reconnect }) => void this.onConnected(reconnect));
+    this.disposers.push(
+      // Each media thread sends its ticks' figures twice a second; observed here, where the metrics live.
+      this.engine.events.subscribe('ticks', (lateness, micros) => {
+        for (let i = 0; i < lateness.length; i++) this.metrics.tick(lateness[i] as number, micros[i] as number);
+      }),
+      this.manager.events.subscribe('event', (event) => {
+        if (event.type !== 'participant.joined') return;
+        const arrived = this.arrivals.get(event.participant.channelId);
+        this.arrivals.delete(event.participant.channelId);
+        if (arrived !== undefined) this.metrics.joined((this.clock.now() - arrived) / 1000);
+      }),
+      persistParticipantState(this.ari, this.manager, this.log),
+      this.ari.onStasisStart((event) => this.onStasisStart(event)),
+      this.ari.events.subscribe('connected', ({ reconnect }) => void this.onConnected(reconnect)),
+    );
   }
 
   /** Connects to Asterisk (retrying in the background until it answers). */
@@ -215,10 +230,16 @@ export class MeetmeApp {
     const channel = event.channel;
     // Our own channels (externalMedia) are routed to whoever created them.
     if (channel.id.startsWith(MEDIA_CHANNEL_PREFIX) || this.sessions.has(channel.id) || this.stopped) return;
+    if (!this.arrivals.has(channel.id)) this.arrivals.set(channel.id, this.clock.now());
     if (!this.recovered) {
       this.early.push(event);
       return;
     }
+    const session = this.openSession(channel);
+    this.closeSessionAfter(session, this.manager.handleCaller(session, event.args));
+  }
+
+  private openSession(channel: Channel): CallSession {
     const session = new CallSession(
       this.ari,
       channel.id,
@@ -228,9 +249,15 @@ export class MeetmeApp {
       this.log.child({ channel: channel.id }),
     );
     this.sessions.set(channel.id, session);
-    void this.manager.handleCaller(session, event.args).finally(() => {
+    return session;
+  }
+
+  /** Every session, new or adopted, is released when the caller's visit ends. */
+  private closeSessionAfter(session: CallSession, visit: Promise<void>): void {
+    void visit.finally(() => {
       session.dispose();
-      this.sessions.delete(channel.id);
+      this.arrivals.delete(session.channelId);
+      if (this.sessions.get(session.channelId) === session) this.sessions.delete(session.channelId);
     });
   }
 
@@ -262,15 +289,7 @@ export class MeetmeApp {
     const orphans = plan.hangup;
     await clearStale(this.ari, { ...plan, hangup: [] }, this.log);
     for (const { channel, conferenceNumber } of plan.adopt) {
-      const session = new CallSession(
-        this.ari,
-        channel.id,
-        channel.caller.name,
-        channel.caller.number,
-        this.clock,
-        this.log.child({ channel: channel.id }),
-      );
-      this.sessions.set(channel.id, session);
+      const session = this.openSession(channel);
       const state = await readParticipantState(this.ari, channel.id).catch((error: unknown) => {
         this.log.warn(
           { channel: channel.id, err: errorMessage(error) },
@@ -278,7 +297,11 @@ export class MeetmeApp {
         );
         return {};
       });
-      await this.manager.adopt(conferenceNumber, session, state);
+      const adopted = await this.manager.adopt(conferenceNumber, session, state).catch((error: unknown) => {
+        this.log.error({ channel: channel.id, err: errorMessage(error) }, 'adopting the caller failed: hung up');
+        return { visit: session.hangup() };
+      });
+      this.closeSessionAfter(session, adopted.visit);
     }
     if (orphans.length > 0) {
       this.clock.setTimeout(() => {
@@ -290,19 +313,33 @@ export class MeetmeApp {
     }
   }
 
-  /** Events were lost while the socket was down: callers who left meanwhile are let go, dead bridges end their conferences. */
+  /**
+   * Events were lost while the socket was down: state is read back and repaired. First every mixer learns what
+   * Asterisk no longer has, so that no teardown below asks about it (after an Asterisk restart: nothing at all);
+   * then callers who left are let go; then conferences whose bridge is gone end and broken legs are reported lost.
+   */
   private async reconcile(): Promise<void> {
-    const [channels, bridges] = await Promise.all([this.ari.rest.channels.list(), this.ari.rest.bridges.list()]);
-    const live = new Set(channels.map((c) => c.id));
+    const inventory = await readInventory(this.ari);
+    this.appMixer.forgetGone(inventory);
+    this.asteriskMixer.forgetGone(inventory);
     let gone = 0;
     for (const [id, session] of this.sessions) {
-      if (!live.has(id)) {
+      if (!session.gone && !inventory.channels.has(id)) {
         session.markGone();
         gone++;
       }
     }
-    this.asteriskMixer.reconcile(new Set(bridges.map((b) => b.id)));
-    this.log.info({ channels: channels.length, bridges: bridges.length, callersGone: gone }, 'reconciled with Asterisk after reconnect');
+    this.appMixer.reconcile(inventory);
+    this.asteriskMixer.reconcile(inventory);
+    this.log.info(
+      { channels: inventory.channels.size, bridges: inventory.bridges.size, callersGone: gone },
+      'reconciled with Asterisk after reconnect',
+    );
+  }
+
+  /** What the app holds now, for probes and tests: callers with a session, and callers still on their way in. */
+  diagnostics(): { callers: number; arriving: number } {
+    return { callers: this.sessions.size, arriving: this.arrivals.size };
   }
 
   /** Stops taking callers; conferences go on. */
@@ -313,6 +350,7 @@ export class MeetmeApp {
   async stop(reason = 'shutdown'): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    for (const dispose of this.disposers.splice(0)) dispose();
     this.browsers?.gateway.close();
     await this.manager.shutdown(reason);
     await this.ari.close();

@@ -18,6 +18,7 @@ export class Metrics {
   readonly registry = new Registry();
   private readonly tickLateness: Histogram;
   private readonly tickCpu: Histogram;
+  private readonly joinLatency: Histogram;
 
   constructor(sources: MetricSources) {
     const registry = this.registry;
@@ -118,6 +119,17 @@ export class Metrics {
       buckets: [0.0001, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02],
       registers: [registry],
     });
+    this.joinLatency = new Histogram({
+      name: 'meetme_join_seconds',
+      help: "From a caller's StasisStart to their being in the mix (prompts and PIN entry included)",
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60],
+      registers: [registry],
+    });
+  }
+
+  /** A caller reached the mix, this long after their StasisStart (prompts and PIN entry included). */
+  joined(seconds: number): void {
+    this.joinLatency.observe(Math.max(0, seconds));
   }
 
   tick(latenessMs: number, mixMicros: number): void {

@@ -1,18 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import type { Clock, TimerHandle } from '../lib/clock';
+import { Children } from '../lib/children';
+import type { Clock } from '../lib/clock';
+import { Bookings } from './Bookings';
 import { AppError, errorMessage } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { TypedEmitter } from '../lib/TypedEmitter';
-import { runCallerFlow, join, type FlowContext, type FlowLimits } from './CallerFlow';
-import { Conference } from './Conference';
+import { CallerFlow, turnAway, type ConferencePort, type DialOutTicket, type FlowLimits, type FoundConference } from './CallerFlow';
+import { Conference, type ConferenceSettings } from './Conference';
 import { CONFERENCE_NUMBER } from './definition';
 import type { ConferenceControl, DialOutRequest } from './control';
 import { conferenceNotFound } from './errors';
 import { DEFAULT_MENUS, type MenuConfig } from './menus';
 import type { ConferenceEvent, ConferenceSnapshot, Role } from './model';
 import { NO_OPTIONS, parseOptions, type ConferenceOptions } from './options';
-import { Participant } from './Participant';
-import { attachParticipantMenu } from './participantMenu';
+import { scheduleState } from './policies';
 import type {
   CallerPort,
   ConferenceDefinition,
@@ -41,25 +42,29 @@ export interface ConferenceManagerOptions {
   menus?: MenuConfig;
 }
 
-/** Owns the live conferences of one node; the surface moderators use (ConferenceControl). */
-export class ConferenceManager implements ConferenceControl {
+/**
+ * Owns the live conferences of one node (a conference leaves on its own `@close`); the surface moderators use
+ * (ConferenceControl) and the one the caller flow uses (ConferencePort).
+ */
+export class ConferenceManager implements ConferenceControl, ConferencePort {
   readonly events = new TypedEmitter<{ event: [ConferenceEvent] }>();
-  private readonly live = new Map<string, Conference>();
+  private readonly conferences = new Children<string, Conference>();
   private readonly opening = new Map<string, Promise<Conference>>();
-  private readonly dialOuts = new Map<string, { number: string; admin: boolean }>();
-  private readonly endTimers = new Map<string, TimerHandle[]>();
-  private readonly extendedEnds = new Map<string, number>();
+  private readonly dialOuts = new Map<string, DialOutTicket>();
+  private readonly bookings: Bookings;
   private readonly dynamicPins = new Map<string, string>();
-  private readonly flows = new Set<Promise<void>>();
-  private readonly prompts: PromptSet;
-  private readonly menus: MenuConfig;
+  private readonly visits = new Set<Promise<void>>();
+  private readonly idleWaiters = new Set<() => void>();
+  private readonly settings: ConferenceSettings;
+  private readonly flow: CallerFlow;
   private isDraining = false;
   private nextId = 1;
   private readonly log: Logger;
 
   constructor(private readonly options: ConferenceManagerOptions) {
-    this.prompts = { ...DEFAULT_PROMPTS, ...options.prompts };
-    this.menus = options.menus ?? DEFAULT_MENUS;
+    this.settings = { prompts: { ...DEFAULT_PROMPTS, ...options.prompts }, menus: options.menus ?? DEFAULT_MENUS, clock: options.clock };
+    this.bookings = new Bookings(options.clock, this.settings.prompts.endWarning);
+    this.flow = new CallerFlow(this, { prompts: this.settings.prompts, limits: options.limits });
     this.log = options.logger;
   }
 
@@ -74,21 +79,26 @@ export class ConferenceManager implements ConferenceControl {
 
   get participantCount(): number {
     let n = 0;
-    for (const c of this.live.values()) n += c.size;
+    for (const c of this.conferences.values()) n += c.size;
     return n;
+  }
+
+  private track(visit: Promise<void>): Promise<void> {
+    this.visits.add(visit);
+    void visit.finally(() => this.visits.delete(visit));
+    return visit;
   }
 
   /** Runs one caller's whole visit; resolves when they are done and never rejects. */
   handleCaller(caller: CallerPort, stasisArgs: readonly string[]): Promise<void> {
     const log = this.log.child({ channel: caller.channelId });
-    const flow = runCallerFlow(caller, stasisArgs, this.flowContext(), log)
-      .catch(async (error: unknown) => {
+    const visit = this.isDraining ? turnAway(caller, this.settings.prompts.unavailable) : this.flow.run(caller, stasisArgs, log);
+    return this.track(
+      visit.catch(async (error: unknown) => {
         log.error({ err: errorMessage(error) }, 'caller flow failed');
         await caller.hangup().catch(() => undefined);
-      })
-      .finally(() => this.flows.delete(flow));
-    this.flows.add(flow);
-    return flow;
+      }),
+    );
   }
 
   /**
@@ -102,54 +112,49 @@ export class ConferenceManager implements ConferenceControl {
     return this.handleCaller(caller, dialOutArgs(number, link.admin ? 'a' : '', token)).finally(() => this.dialOuts.delete(token));
   }
 
-  /** After an app restart: puts a caller found in one of our old bridges back, without prompts. */
-  async adopt(number: string, caller: CallerPort, state: { role?: Role; marked?: boolean; muted?: boolean } = {}): Promise<void> {
-    const definition = this.definition(number, NO_OPTIONS) ?? { number, name: number, options: '' };
-    const options = { ...this.definitionOptions(definition), quiet: true, marked: state.marked ?? false, muted: state.muted ?? false };
-    const conference = await this.open(definition);
-    const release = conference.reserve();
-    const participant = new Participant(
-      this.newParticipantId(),
-      conference.spec.id,
-      caller,
-      state.role ?? 'user',
-      options,
-      this.options.nodeId,
-      this.options.clock.now(),
-    );
-    const log = this.log.child({ channel: caller.channelId });
-    const flow = join(caller, conference, participant, [], this.flowContext(), log, release).finally(() => this.flows.delete(flow));
-    this.flows.add(flow);
+  /**
+   * After an app restart: puts a caller found in one of our old bridges back, without prompts. Resolves once the
+   * caller is in; `visit` resolves when they have left, as `handleCaller` does.
+   */
+  async adopt(
+    number: string,
+    caller: CallerPort,
+    state: { role?: Role; marked?: boolean; muted?: boolean } = {},
+  ): Promise<{ visit: Promise<void> }> {
+    const found = this.lookup({ number, callerOptions: NO_OPTIONS }) ?? this.found({ number, name: number, options: '' });
+    const options = { ...found.options, quiet: true, marked: state.marked ?? false, muted: state.muted ?? false };
+    const conference = await this.open(found);
+    const result = await conference.join({ caller, role: state.role ?? 'user', options, rejoining: true });
+    if (result.kind === 'refused') throw new AppError('conference_ended', `conference ${number} refused a caller it had`);
+    return { visit: this.track(result.left) };
   }
 
-  private flowContext(): FlowContext {
+  lookup(query: { number: string; callerOptions: ConferenceOptions } | { firstEmpty: true }): FoundConference | undefined {
+    const definition =
+      'firstEmpty' in query
+        ? this.options.directory.list().find((d) => (this.conferences.get(d.number)?.size ?? 0) === 0)
+        : this.definition(query.number, query.callerOptions);
+    return definition ? this.found(definition) : undefined;
+  }
+
+  private found(definition: ConferenceDefinition): FoundConference {
+    const { number } = definition;
     return {
-      prompts: this.prompts,
-      limits: this.options.limits,
-      nodeId: this.options.nodeId,
-      now: () => this.options.clock.now(),
-      draining: () => this.isDraining,
-      definition: (number, callerOptions) => this.definition(number, callerOptions),
-      definitionOptions: (definition) => this.definitionOptions(definition),
-      scheduledEnd: (number) => this.extendedEnds.get(number),
-      open: (definition) => this.open(definition),
-      takeDialOut: (token) => {
-        const entry = this.dialOuts.get(token);
-        this.dialOuts.delete(token);
-        return entry;
-      },
-      newParticipantId: () => this.newParticipantId(),
-      emptyConference: () => this.options.directory.list().find((d) => (this.live.get(d.number)?.size ?? 0) === 0),
-      isLive: (number) => this.live.has(number),
-      isDefined: (number) => this.options.directory.lookup(number) !== undefined,
-      setDynamicPin: (number, pin) => this.dynamicPins.set(number, pin),
-      attachMenus: (conference, participant) =>
-        attachParticipantMenu(conference, participant, this.menus, this.prompts, this.options.clock),
+      definition,
+      options: this.definitionOptions(definition),
+      schedule: scheduleState(definition.schedule, this.options.clock.now(), this.bookings.extendedEnd(number)),
+      unclaimed: this.options.directory.lookup(number) === undefined && !this.conferences.has(number),
     };
   }
 
-  private newParticipantId(): string {
-    return `p-${randomUUID()}`;
+  takeDialOut(token: string): DialOutTicket | undefined {
+    const ticket = this.dialOuts.get(token);
+    this.dialOuts.delete(token);
+    return ticket;
+  }
+
+  setDynamicPin(number: string, pin: string): void {
+    this.dynamicPins.set(number, pin);
   }
 
   private definition(number: string, callerOptions: ConferenceOptions): ConferenceDefinition | undefined {
@@ -158,7 +163,7 @@ export class ConferenceManager implements ConferenceControl {
     if (found) return found;
     const pin = this.dynamicPins.get(number);
     const dynamic = { number, name: number, options: this.options.dynamic.options, ...(pin !== undefined ? { pin } : {}) };
-    const live = this.live.get(number);
+    const live = this.conferences.get(number);
     if (live) return { ...dynamic, name: live.spec.name };
     if (this.options.dynamic.enabled || callerOptions.dynamic || callerOptions.dynamicPin) return dynamic;
     return undefined;
@@ -189,21 +194,22 @@ export class ConferenceManager implements ConferenceControl {
     throw new AppError('mixer_unavailable', `conference ${definition.number} cannot be mixed: ${reason}`);
   }
 
-  private open(definition: ConferenceDefinition): Promise<Conference> {
-    const live = this.live.get(definition.number);
+  open(found: FoundConference): Promise<Conference> {
+    const { definition } = found;
+    const live = this.conferences.get(definition.number);
     if (live && !live.ended) return Promise.resolve(live);
     const pending = this.opening.get(definition.number);
     if (pending) return pending;
-    const opening = this.create(definition).finally(() => this.opening.delete(definition.number));
+    const opening = this.create(found).finally(() => this.opening.delete(definition.number));
     this.opening.set(definition.number, opening);
     return opening;
   }
 
-  private async create(definition: ConferenceDefinition): Promise<Conference> {
+  private async create(found: FoundConference): Promise<Conference> {
+    const { definition } = found;
     const backend = this.pickBackend(definition);
     const id = `${this.options.nodeId}:${definition.number}:${this.nextId++}`;
     const media: ConferenceMedia = await backend.open({ conferenceId: id, number: definition.number, nodeId: this.options.nodeId });
-    const options = this.definitionOptions(definition);
     const conference = new Conference(
       {
         id,
@@ -212,45 +218,21 @@ export class ConferenceManager implements ConferenceControl {
         nodeId: this.options.nodeId,
         maxMembers: definition.maxMembers ?? this.options.limits.maxMembersDefault ?? null,
         recording: definition.recording ?? 'on-demand',
-        recordFromStart: options.record,
+        recordFromStart: found.options.record,
       },
       media,
-      this.prompts,
-      this.options.clock,
+      this.settings,
       this.log.child({ conference: definition.number }),
     );
-    this.live.set(definition.number, conference);
     conference.events.on('event', (event) => this.events.safeEmit('event', event));
-    conference.events.once('closed', () => {
-      if (this.live.get(definition.number) === conference) this.live.delete(definition.number);
+    this.conferences.add(definition.number, conference, () => {
       this.dynamicPins.delete(definition.number);
-      this.clearSchedule(definition.number);
+      this.bookings.clear(definition.number);
+      if (this.conferences.size === 0) for (const wake of [...this.idleWaiters]) wake();
     });
-    this.armSchedule(conference, definition);
+    this.bookings.arm(conference, definition.schedule);
     this.events.safeEmit('event', { type: 'conference.started', conference: conference.snapshot() });
     return conference;
-  }
-
-  /** Booked conferences: warnings before the end, and the end itself, on the injected clock. */
-  private armSchedule(conference: Conference, definition: ConferenceDefinition): void {
-    const schedule = definition.schedule;
-    if (!schedule) return;
-    this.clearSchedule(definition.number);
-    const { clock } = this.options;
-    const end = this.extendedEnds.get(definition.number) ?? Date.parse(schedule.end);
-    const timers: TimerHandle[] = [];
-    for (const minutes of schedule.endWarningsMinutes) {
-      const at = end - minutes * 60000;
-      if (at > clock.now())
-        timers.push(clock.setTimeout(() => void conference.play([this.prompts.endWarning]).catch(() => undefined), at - clock.now()));
-    }
-    timers.push(clock.setTimeout(() => void conference.end('scheduled end'), Math.max(0, end - clock.now())));
-    this.endTimers.set(definition.number, timers);
-  }
-
-  private clearSchedule(number: string): void {
-    for (const timer of this.endTimers.get(number) ?? []) this.options.clock.clearTimeout(timer);
-    this.endTimers.delete(number);
   }
 
   /** Moves a booked conference's end later. */
@@ -258,19 +240,20 @@ export class ConferenceManager implements ConferenceControl {
     const conference = this.conference(number);
     const definition = this.options.directory.lookup(number);
     if (!definition?.schedule) throw new AppError('not_scheduled', `conference ${number} has no schedule`);
-    const current = this.extendedEnds.get(number) ?? Date.parse(definition.schedule.end);
-    this.extendedEnds.set(number, current + minutes * 60000);
-    this.armSchedule(conference, definition);
+    this.bookings.extend(conference, definition.schedule, minutes);
   }
 
   private conference(number: string): Conference {
-    const conference = this.live.get(number);
+    const conference = this.conferences.get(number);
     if (!conference || conference.ended) throw conferenceNotFound(number);
     return conference;
   }
 
   list(): ConferenceSnapshot[] {
-    return [...this.live.values()].filter((c) => !c.ended).map((c) => c.snapshot());
+    return this.conferences
+      .values()
+      .filter((c) => !c.ended)
+      .map((c) => c.snapshot());
   }
 
   get(number: string): ConferenceSnapshot {
@@ -332,7 +315,7 @@ export class ConferenceManager implements ConferenceControl {
 
   /** Calls an endpoint; when it answers it joins `number` without the PIN. */
   async dialOut(number: string, request: DialOutRequest): Promise<{ channelId: string }> {
-    if (!this.live.has(number) && !this.options.directory.lookup(number)) throw conferenceNotFound(number);
+    if (!this.conferences.has(number) && !this.options.directory.lookup(number)) throw conferenceNotFound(number);
     const token = randomUUID();
     this.dialOuts.set(token, { number, admin: request.admin ?? false });
     try {
@@ -348,17 +331,26 @@ export class ConferenceManager implements ConferenceControl {
     }
   }
 
-  /** Ends every conference and waits for every caller flow to finish. */
+  /** Ends every conference and waits for every caller's visit to finish. */
   async shutdown(reason: string): Promise<void> {
     this.isDraining = true;
-    await Promise.all([...this.live.values()].map((c) => c.end(reason)));
-    await Promise.all([...this.flows]);
+    await Promise.all(this.conferences.values().map((c) => c.end(reason)));
+    await Promise.all([...this.visits]);
   }
 
-  /** Resolves when no conference is live, or after `timeoutMs`. */
-  async idle(timeoutMs: number): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.live.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-    return this.live.size === 0;
+  /** Resolves true once no conference is live, or false after `timeoutMs` on the injected clock. */
+  idle(timeoutMs: number): Promise<boolean> {
+    if (this.conferences.size === 0) return Promise.resolve(true);
+    const { clock } = this.options;
+    return new Promise<boolean>((resolve) => {
+      const finish = (idle: boolean): void => {
+        clock.clearTimeout(timer);
+        this.idleWaiters.delete(wake);
+        resolve(idle);
+      };
+      const wake = (): void => finish(true);
+      const timer = clock.setTimeout(() => finish(false), timeoutMs);
+      this.idleWaiters.add(wake);
+    });
   }
 }

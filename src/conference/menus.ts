@@ -1,17 +1,21 @@
 import type { Clock, TimerHandle } from '../lib/clock';
 
-export type MenuAction =
-  | 'toggleMute'
-  | 'listenDown'
-  | 'listenUp'
-  | 'talkDown'
-  | 'talkUp'
-  | 'leave'
-  | 'toggleLock'
-  | 'kickLast'
-  | 'kickAll'
-  | 'muteAll'
-  | 'toggleRecording';
+/** Every action a menu digit sequence can run; the config schema takes its names from here. */
+export const MENU_ACTIONS = [
+  'toggleMute',
+  'listenDown',
+  'listenUp',
+  'talkDown',
+  'talkUp',
+  'leave',
+  'toggleLock',
+  'kickLast',
+  'kickAll',
+  'muteAll',
+  'toggleRecording',
+] as const;
+
+export type MenuAction = (typeof MENU_ACTIONS)[number];
 
 /** Digit sequences typed after `*`, per role. */
 export interface MenuConfig {

@@ -31,8 +31,7 @@ export function attachParticipantMenu(
         return conference.remove(participant.id, 'left', { hangup: true });
       case 'toggleLock':
         conference.setLocked(!conference.locked);
-        await conference.media.playTo(participant.id, [conference.locked ? prompts.lockedNow : prompts.unlockedNow]);
-        return;
+        return conference.prompt(participant.id, [conference.locked ? prompts.lockedNow : prompts.unlockedNow]);
       case 'kickLast':
         return conference.kickLast();
       case 'kickAll':
@@ -53,7 +52,7 @@ export function attachParticipantMenu(
     }
     const outcome = reader.feed(digit);
     if (outcome.kind === 'open' && participant.options.menu) {
-      void conference.media.playTo(participant.id, [participant.admin ? prompts.adminMenu : prompts.userMenu]).catch(() => undefined);
+      void conference.prompt(participant.id, [participant.admin ? prompts.adminMenu : prompts.userMenu]).catch(() => undefined);
     } else if (outcome.kind === 'action') {
       log.info({ action: outcome.action }, 'menu action');
       run(outcome.action).catch((error: unknown) => log.warn({ action: outcome.action, err: errorMessage(error) }, 'menu action failed'));

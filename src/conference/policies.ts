@@ -1,4 +1,6 @@
-import type { ConferenceSchedule } from './ports';
+import type { ConferenceOptions } from './options';
+import type { ConferenceSchedule, MediaUri } from './ports';
+import type { PromptSet } from './prompts';
 
 export type ScheduleState = { kind: 'open' } | { kind: 'early'; opensAt: number } | { kind: 'over' };
 
@@ -25,4 +27,18 @@ export function admission(state: { locked: boolean; full: boolean }, admin: bool
 /** Gain steps stay within MeetMe's -4..4. */
 export function stepGain(current: number, delta: 1 | -1): -4 | -3 | -2 | -1 | 0 | 1 | 2 | 3 | 4 {
   return Math.max(-4, Math.min(4, current + delta)) as -4 | -3 | -2 | -1 | 0 | 1 | 2 | 3 | 4;
+}
+
+/**
+ * What a joining caller is told, from the membership at the moment they join (app_meetme's conf_run: the user is
+ * counted first, then hears `conf-onlyperson`, or `conf-waitforleader` instead while no marked user is there, and
+ * with `c` the count of the others).
+ */
+export function joinAnnouncement(prompts: PromptSet, state: { others: number; waiting: boolean; options: ConferenceOptions }): MediaUri[] {
+  const { options, others } = state;
+  if (options.quiet) return [];
+  if (state.waiting) return [prompts.waitForLeader];
+  const said: MediaUri[] = others === 0 && !options.noOnlyPerson ? [prompts.onlyPerson] : [];
+  if (options.announceCount && others > 0) said.push(prompts.thereAre, `number:${others}`, prompts.otherInParty);
+  return said;
 }

@@ -81,7 +81,7 @@ export interface ConferenceMediaEvents {
   talking: [participantId: string, talking: boolean];
   /** The backend lost a participant's media (its channel or its media leg died). */
   lost: [participantId: string, reason: string];
-  /** The backend cannot mix any more (bridge destroyed, Asterisk gone). */
+  /** The backend cannot mix any more (bridge destroyed, Asterisk gone); it has let go of everything and is asked nothing more. */
   failed: [reason: string];
 }
 

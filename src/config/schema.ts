@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { conferenceNumber, definitionProblems, definitionSchema, MIXER_KINDS } from '../conference/definition';
+import { MENU_ACTIONS } from '../conference/menus';
 import { PROMPT_NAMES } from '../conference/prompts';
 
 /** Config-file conferences: the API's definition, with the name defaulting to the number. */
@@ -16,19 +17,7 @@ const apiKeySchema = z.strictObject({
   conferences: z.array(conferenceNumber).optional(),
 });
 
-const menuAction = z.enum([
-  'toggleMute',
-  'listenDown',
-  'listenUp',
-  'talkDown',
-  'talkUp',
-  'leave',
-  'toggleLock',
-  'kickLast',
-  'kickAll',
-  'muteAll',
-  'toggleRecording',
-]);
+const menuAction = z.enum(MENU_ACTIONS);
 /**
  * `prompts:` prompt name -> sound, as ConfBridge's `sound_*` options: a sound name as Asterisk plays it
  * (`custom/welcome`, no extension), found in `media.soundsDir` for the app mixer. Unknown prompt names are errors.

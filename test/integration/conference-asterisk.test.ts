@@ -38,7 +38,8 @@ describe('conferences in an Asterisk mixing bridge, against the ARI double', fun
     expect(r.ast.channel(alice.channelId)!.state).to.equal('Up');
     await alice.sendDtmf('42#');
     await waitFor(() => conferenceBridge(r, '1234')?.channels.length === 1, 5000, 'alice in bridge');
-    expect(alice.playbacks()).to.include('sound:conf-onlyperson');
+    // Told once she is in: the count and the membership are decided together.
+    await waitFor(() => alice.playbacks().includes('sound:conf-onlyperson'), 5000, 'only person');
     const bridge = conferenceBridge(r, '1234')!;
     expect(bridge.flags).to.include('dtmf_events');
     const bob = r.ast.dial({ exten: '1234', callerId: 'Bob <1002>' });
@@ -91,14 +92,25 @@ describe('conferences in an Asterisk mixing bridge, against the ARI double', fun
 
   it('leaves nothing behind when a caller hangs up during the PIN prompt', async () => {
     r = await startApp(config);
-    const routes = r.app.ari.routeCount;
     const caller = r.ast.dial({ exten: '1234' });
     await waitFor(() => caller.playbacks().includes('sound:conf-getpin'));
+    expect(r.app.diagnostics()).to.deep.equal({ callers: 1, arriving: 1 });
     await caller.hangup();
-    await waitFor(() => r.app.ari.routeCount === routes, 3000, 'routes released');
+    await waitFor(() => r.app.diagnostics().callers === 0, 3000, 'the caller let go');
+    expect(r.app.diagnostics()).to.deep.equal({ callers: 0, arriving: 0 });
     expect(r.ast.bridges()).to.have.length(0);
     expect(r.app.manager.list()).to.deep.equal([]);
     expect(r.ast.requests.filter((q) => q.status >= 500)).to.deep.equal([]);
+  });
+
+  it('releases every listener it registered when it stops', async () => {
+    r = await startApp(config);
+    const app = r.app;
+    expect(app.manager.events.listenerCount('event')).to.be.greaterThan(0);
+    await app.stop();
+    expect(app.manager.events.listenerCount('event')).to.equal(0);
+    expect(app.engine.events.listenerCount('ticks')).to.equal(0);
+    expect(app.ari.events.listenerCount('connected')).to.equal(0);
   });
 
   it('ends a conference cleanly when the last caller hangs up: bridge destroyed', async () => {

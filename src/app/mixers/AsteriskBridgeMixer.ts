@@ -12,10 +12,12 @@ import type {
   PromptEnd,
   RecordingTarget,
 } from '../../conference/ports';
+import { Children, type ClosingEvents } from '../../lib/children';
 import type { Clock } from '../../lib/clock';
 import { AppError } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 import { TypedEmitter } from '../../lib/TypedEmitter';
+import type { AsteriskInventory } from '../inventory';
 import { CONFERENCE_BRIDGE_PREFIX } from '../names';
 import { startPlayback, type RunningPlayback } from '../playback';
 import { volumeValue } from './gain';
@@ -26,10 +28,10 @@ export interface RecordingSink {
   stopped(name: string): void;
 }
 
-/** Mixing in an ARI mixing bridge; needs a res_timing_* module on the Asterisk side. */
+/** Mixing in an ARI mixing bridge; needs a res_timing_* module on the Asterisk side. Owns its conferences' media. */
 export class AsteriskBridgeMixer implements MixerBackend {
   readonly kind = 'asterisk' as const;
-  private readonly open_ = new Set<AsteriskConferenceMedia>();
+  private readonly medias = new Children<string, AsteriskConferenceMedia>();
 
   constructor(private readonly deps: { ari: AriClient; probe: TimingProbe; clock: Clock; logger: Logger; recordings: RecordingSink }) {}
 
@@ -49,9 +51,7 @@ export class AsteriskBridgeMixer implements MixerBackend {
   async open(spec: ConferenceMediaSpec): Promise<ConferenceMedia> {
     const availability = this.availability();
     if (!availability.ok) throw new AppError('mixer_unavailable', availability.reason ?? 'Asterisk mixer unavailable');
-    const media = new AsteriskConferenceMedia(this.deps, spec);
-    this.open_.add(media);
-    media.onClose = () => this.open_.delete(media);
+    const media = this.medias.add(spec.conferenceId, new AsteriskConferenceMedia(this.deps, spec));
     try {
       await media.create();
     } catch (error) {
@@ -61,9 +61,14 @@ export class AsteriskBridgeMixer implements MixerBackend {
     return media;
   }
 
-  /** After a reconnect: a conference whose bridge Asterisk no longer has cannot mix any more. */
-  reconcile(liveBridges: ReadonlySet<string>): void {
-    for (const media of [...this.open_]) media.reconcile(liveBridges);
+  /** After a reconnect, first: what Asterisk no longer has is marked gone, so no teardown asks about it. */
+  forgetGone(inventory: AsteriskInventory): void {
+    for (const media of this.medias.values()) media.forgetGone(inventory);
+  }
+
+  /** Then: a conference whose bridge Asterisk no longer has cannot mix any more; members that fell out are lost. */
+  reconcile(inventory: AsteriskInventory): void {
+    for (const media of this.medias.values()) media.reconcile(inventory);
   }
 }
 
@@ -71,21 +76,30 @@ interface Member {
   participant: MediaParticipant;
   talk: boolean;
   listen: boolean;
+  /** Added to the bridge once (so a reconcile can tell it fell out). */
+  added: boolean;
+  /** In the bridge as far as we know: false once it left (an event, or missing after a reconnect). */
+  inBridge: boolean;
+  /** Asterisk said the channel is hanging up. */
+  hangingUp: boolean;
+  /** Asterisk said the channel left the bridge (ChannelLeftBridge). */
+  leftBridge: boolean;
   dispose: () => void;
 }
 
 class AsteriskConferenceMedia implements ConferenceMedia {
   readonly kind = 'asterisk' as const;
-  readonly events = new TypedEmitter<ConferenceMediaEvents>();
+  readonly events = new TypedEmitter<ConferenceMediaEvents & ClosingEvents>();
   private readonly bridgeId: string;
   private readonly members = new Map<string, Member>();
   private readonly byChannel = new Map<string, string>();
   private recording: string | undefined;
   private readonly playing = new Set<RunningPlayback>();
   private closed = false;
+  /** Asterisk no longer has the bridge (read back after a reconnect). */
+  private bridgeGone = false;
   private disposeBridge: () => void = () => undefined;
   private readonly log: Logger;
-  onClose: () => void = () => undefined;
 
   constructor(
     private readonly deps: { ari: AriClient; clock: Clock; logger: Logger; recordings: RecordingSink },
@@ -106,19 +120,65 @@ class AsteriskConferenceMedia implements ConferenceMedia {
   }
 
   private onBridgeEvent(event: AriEvent): void {
-    if (event.type === 'BridgeDestroyed' && !this.closed) {
-      this.events.safeEmit('failed', 'the conference bridge was destroyed');
+    if (event.type === 'BridgeDestroyed') {
+      this.backendGone('the conference bridge was destroyed');
     } else if (event.type === 'ChannelLeftBridge') {
       // Without a timer softmix drops every channel at three members (no-timing-module.jsonl).
       const participantId = this.byChannel.get(event.channel.id);
-      if (participantId !== undefined && this.members.has(participantId)) {
-        this.events.safeEmit('lost', participantId, 'the channel left the conference bridge');
+      const member = participantId !== undefined ? this.members.get(participantId) : undefined;
+      if (participantId !== undefined && member && !member.leftBridge) {
+        // Out of the bridge already: its removal asks nothing. While it is being added, add() reports it.
+        member.leftBridge = true;
+        member.inBridge = false;
+        if (member.added && !member.hangingUp) this.events.safeEmit('lost', participantId, 'the channel left the conference bridge');
       }
     }
   }
 
-  reconcile(liveBridges: ReadonlySet<string>): void {
-    if (!this.closed && !liveBridges.has(this.bridgeId)) this.events.safeEmit('failed', 'the conference bridge is gone');
+  /** After a reconnect, before anyone reacts: what Asterisk no longer has is never asked about (see App.reconcile). */
+  forgetGone(inventory: AsteriskInventory): void {
+    const inBridge = inventory.bridges.get(this.bridgeId);
+    if (!inBridge) this.bridgeGone = true;
+    for (const member of this.members.values()) if (!inBridge?.has(member.participant.caller.channelId)) member.inBridge = false;
+  }
+
+  /** Then: a bridge that is gone ends the conference; a caller still there but out of the bridge is lost. */
+  reconcile(inventory: AsteriskInventory): void {
+    if (this.closed) return;
+    if (this.bridgeGone) {
+      this.backendGone('the conference bridge is gone');
+      return;
+    }
+    for (const [participantId, member] of [...this.members]) {
+      const channelId = member.participant.caller.channelId;
+      // A caller who hung up meanwhile was let go by their own session.
+      if (!member.inBridge && member.added && inventory.channels.has(channelId)) {
+        this.forget(participantId);
+        this.events.safeEmit('lost', participantId, 'the channel left the conference bridge while the events socket was down');
+      }
+    }
+  }
+
+  /**
+   * The bridge is gone (destroyed, or missing after a reconnect): everything is forgotten without asking Asterisk
+   * anything more, and the conference is told it cannot mix.
+   */
+  private backendGone(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.forgetAll();
+    const name = this.recording;
+    this.recording = undefined;
+    if (name) this.deps.recordings.stopped(name);
+    this.events.safeEmit('failed', reason);
+    this.events.safeEmit('@close');
+    this.events.removeAllListeners();
+  }
+
+  private forgetAll(): void {
+    for (const participantId of [...this.members.keys()]) this.forget(participantId);
+    for (const playback of this.playing) playback.abandon();
+    this.disposeBridge();
   }
 
   private member(participantId: string): Member {
@@ -135,8 +195,20 @@ class AsteriskConferenceMedia implements ConferenceMedia {
     const dispose = this.deps.ari.onChannel(channelId, (event) => {
       if (event.type === 'ChannelTalkingStarted') this.events.safeEmit('talking', participant.participantId, true);
       else if (event.type === 'ChannelTalkingFinished') this.events.safeEmit('talking', participant.participantId, false);
+      // A hangup sends ChannelLeftBridge before StasisEnd: leaving the bridge is then the hangup, not a lost channel.
+      else if (event.type === 'ChannelHangupRequest') member.hangingUp = true;
     });
-    this.members.set(participant.participantId, { participant, talk: true, listen: true, dispose });
+    const member: Member = {
+      participant,
+      talk: true,
+      listen: true,
+      added: false,
+      inBridge: false,
+      hangingUp: false,
+      leftBridge: false,
+      dispose,
+    };
+    this.members.set(participant.participantId, member);
     this.byChannel.set(channelId, participant.participantId);
     try {
       await this.deps.ari.rest.channels.setChannelVar({ channelId, variable: 'TALK_DETECT(set)', value: '' });
@@ -145,6 +217,14 @@ class AsteriskConferenceMedia implements ConferenceMedia {
       this.forget(participant.participantId);
       throw error;
     }
+    member.added = true;
+    // The event can come before the answer to addChannel (the bridge destroyed right after the add).
+    member.inBridge = !member.leftBridge;
+    if (member.leftBridge && !member.hangingUp && this.members.get(participant.participantId) === member)
+      this.events.safeEmit('lost', participant.participantId, 'the channel left the conference bridge');
+    // Removed while it was being added: the add is undone (the removal found nothing to remove yet).
+    if (this.members.get(participant.participantId) !== member && !this.closed && !participant.caller.gone)
+      await ignoreGone(this.deps.ari.rest.bridges.removeChannel({ bridgeId: this.bridgeId, channel: [channelId] }));
   }
 
   private forget(participantId: string): Member | undefined {
@@ -158,7 +238,7 @@ class AsteriskConferenceMedia implements ConferenceMedia {
 
   async remove(participantId: string): Promise<void> {
     const member = this.forget(participantId);
-    if (!member || member.participant.caller.gone) return;
+    if (!member || member.participant.caller.gone || (member.added && !member.inBridge)) return;
     await ignoreGone(this.deps.ari.rest.bridges.removeChannel({ bridgeId: this.bridgeId, channel: [member.participant.caller.channelId] }));
   }
 
@@ -244,7 +324,7 @@ class AsteriskConferenceMedia implements ConferenceMedia {
     const name = this.recording;
     if (!name) return;
     this.recording = undefined;
-    await ignoreGone(this.deps.ari.rest.recordings.stop({ recordingName: name }));
+    if (!this.bridgeGone) await ignoreGone(this.deps.ari.rest.recordings.stop({ recordingName: name }));
     this.deps.recordings.stopped(name);
   }
 
@@ -252,11 +332,9 @@ class AsteriskConferenceMedia implements ConferenceMedia {
     if (this.closed) return;
     this.closed = true;
     await this.stopRecording().catch((error: unknown) => this.log.warn({ err: error }, 'stopping the recording'));
-    for (const participantId of [...this.members.keys()]) this.forget(participantId);
-    for (const playback of this.playing) playback.abandon();
-    await ignoreGone(this.deps.ari.rest.bridges.destroy({ bridgeId: this.bridgeId }));
-    this.disposeBridge();
+    this.forgetAll();
+    if (!this.bridgeGone) await ignoreGone(this.deps.ari.rest.bridges.destroy({ bridgeId: this.bridgeId }));
+    this.events.safeEmit('@close');
     this.events.removeAllListeners();
-    this.onClose();
   }
 }

@@ -9,7 +9,7 @@ describe('caller flow', () => {
     await settle();
     expect(caller.answered).to.equal(true);
     expect(caller.prompted).to.deep.equal(['sound:conf-getconfno', 'sound:conf-getconfno']);
-    expect(caller.played).to.deep.equal(['sound:conf-invalid', 'sound:conf-onlyperson']);
+    expect(caller.heard).to.deep.equal(['sound:conf-invalid', 'sound:conf-onlyperson']);
     expect(h.manager.get('1234').participants).to.have.length(1);
     caller.leave();
     await done;
@@ -97,13 +97,13 @@ describe('caller flow', () => {
       const first = new FakeCaller('a');
       void h.manager.handleCaller(first, ['7']);
       await settle();
-      expect(first.played).to.deep.equal(['sound:conf-onlyperson']);
+      expect(first.heard).to.deep.equal(['sound:conf-onlyperson']);
       void h.manager.handleCaller(new FakeCaller('b'), ['7']);
       await settle();
       const third = new FakeCaller('c');
       void h.manager.handleCaller(third, ['7']);
       await settle();
-      expect(third.played).to.deep.equal(['sound:conf-thereare', 'number:2', 'sound:conf-otherinparty']);
+      expect(third.heard).to.deep.equal(['sound:conf-thereare', 'number:2', 'sound:conf-otherinparty']);
     });
 
     it('skips conf-onlyperson with option 1, and plays nothing with q', async () => {
@@ -113,8 +113,8 @@ describe('caller flow', () => {
       const quiet = new FakeCaller('b');
       void h.manager.handleCaller(quiet, ['8', 'q']);
       await settle();
-      expect(one.played).to.deep.equal([]);
-      expect(quiet.played).to.deep.equal([]);
+      expect(one.heard).to.deep.equal([]);
+      expect(quiet.heard).to.deep.equal([]);
     });
 
     it('beeps to the conference on join and leave unless quiet', async () => {
@@ -183,7 +183,9 @@ describe('caller flow', () => {
     leader.leave();
     await settle();
     expect(follower.hungUp).to.equal(true);
-    expect(media.promptsTo(fId)).to.deep.equal(['sound:conf-leaderhasleft']);
+    // Out of the mix first, then the prompt on the follower's own channel.
+    expect(media.members.has(fId)).to.equal(false);
+    expect(follower.played).to.deep.equal(['sound:conf-leaderhasleft']);
     expect(h.manager.get('9').participants.map((p) => p.channelId)).to.deep.equal(['s']);
   });
 

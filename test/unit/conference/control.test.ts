@@ -40,12 +40,16 @@ describe('moderator control', () => {
     const [adm, u1, u2, u3] = await room(h, '1', ['adm', 'a'], ['u1', ''], ['u2', ''], ['u3', '']);
     const u1Id = idOf(h, '1', 'u1');
     await h.manager.kick('1', u1Id);
+    expect(h.app.last.members.has(u1Id), 'out of the mix when the kick answers').to.equal(false);
+    await settle();
     expect(u1!.hungUp).to.equal(true);
-    expect(h.app.last.promptsTo(u1Id)).to.deep.equal(['sound:conf-kicked']);
+    expect(u1!.played).to.deep.equal(['sound:conf-kicked']);
     await h.clock.advance(10);
     await h.manager.kickLast('1');
+    await settle();
     expect(u3!.hungUp || u2!.hungUp).to.equal(true);
     await h.manager.kickAll('1');
+    await settle();
     expect(adm!.hungUp).to.equal(false);
     expect(h.manager.get('1').participants.map((p) => p.channelId)).to.deep.equal(['adm']);
   });
@@ -109,13 +113,39 @@ describe('moderator control', () => {
     ]);
   });
 
-  it('ends the conference when its media fails', async () => {
+  it('ends the conference when its media fails, asking the dead media nothing more', async () => {
+    const h = harness();
+    const [a, b] = await room(h, '1', ['a', ''], ['b', '']);
+    await h.manager.startRecording('1');
+    const media = h.app.last;
+    const before = media.calls.length;
+    h.events.length = 0;
+    media.events.safeEmit('failed', 'bridge destroyed');
+    await settle();
+    expect(media.calls.slice(before), 'media calls after it failed').to.deep.equal([]);
+    expect(media.closed).to.equal(0);
+    expect(media.recording, 'the recording was not stopped through the dead media').to.be.a('string');
+    expect([a!.hungUp, b!.hungUp]).to.deep.equal([true, true]);
+    expect(h.manager.list()).to.deep.equal([]);
+    expect(h.events.map((e) => e.type)).to.deep.equal(['recording.stopped', 'participant.left', 'participant.left', 'conference.ended']);
+  });
+
+  it('waits for the last conference to end when idle() is asked, on the injected clock', async () => {
     const h = harness();
     const [a] = await room(h, '1', ['a', '']);
-    h.app.last.events.safeEmit('failed', 'bridge destroyed');
+    let idle: boolean | undefined;
+    void h.manager.idle(30_000).then((v) => (idle = v));
+    await h.clock.advance(10_000);
+    expect(idle).to.equal(undefined);
+    a!.leave();
     await settle();
-    expect(a!.hungUp).to.equal(true);
-    expect(h.manager.list()).to.deep.equal([]);
+    expect(idle).to.equal(true);
+    const [b] = await room(h, '2', ['b', '']);
+    void h.manager.idle(5_000).then((v) => (idle = v));
+    await h.clock.advance(5_000);
+    expect(idle).to.equal(false);
+    expect(b!.hungUp).to.equal(false);
+    expect(h.clock.pending()).to.equal(0);
   });
 });
 
@@ -127,7 +157,7 @@ describe('DTMF menus', () => {
     u!.press('*1');
     await settle();
     expect(h.manager.get('1').participants[0]!.muted).to.equal(true);
-    expect(h.app.last.promptsTo(id)).to.deep.equal(['sound:conf-muted']);
+    expect(h.app.last.promptsTo(id)).to.deep.equal(['sound:conf-onlyperson', 'sound:conf-muted']);
     u!.press('*6*6*7');
     await settle();
     expect(h.manager.get('1').participants[0]).to.include({ listenGain: 2, talkGain: -1 });
@@ -188,7 +218,7 @@ describe('DTMF menus', () => {
     const [u] = await room(h, '1', ['u', 's']);
     u!.press('*');
     await settle();
-    expect(h.app.last.promptsTo(idOf(h, '1', 'u'))).to.deep.equal(['sound:conf-usermenu']);
+    expect(h.app.last.promptsTo(idOf(h, '1', 'u'))).to.deep.equal(['sound:conf-onlyperson', 'sound:conf-usermenu']);
   });
 });
 

@@ -11,6 +11,7 @@ import type {
   ConferenceDefinition,
   ConferenceMedia,
   ConferenceMediaEvents,
+  DirectMedia,
   GainStep,
   MediaParticipant,
   MediaUri,
@@ -20,16 +21,39 @@ import type {
   PromptEnd,
 } from '../../../src/conference/ports';
 
+/** Prompt lengths as the recorded Asterisk plays them (ms), for harnesses whose prompts take time. */
+export const PROMPT_MS: Readonly<Record<string, number>> = {
+  'sound:conf-onlyperson': 3160,
+  'sound:conf-kicked': 1500,
+  'sound:conf-placeintoconf': 1900,
+  'sound:conf-leaderhasleft': 1800,
+  'sound:conf-waitforleader': 2400,
+  'sound:beep': 420,
+};
+
+/** How long a list of media takes on `clock`; resolves at once without a clock. */
+function playing(clock: FakeClock | undefined, media: MediaUri[]): Promise<void> {
+  const ms = media.reduce((n, m) => n + (PROMPT_MS[m] ?? 1000), 0);
+  return clock ? new Promise((resolve) => clock.setTimeout(resolve, ms)) : Promise.resolve();
+}
+
 /** A caller whose key presses are scripted: one answer per `collect`. */
 export class FakeCaller implements CallerPort {
   readonly events = new TypedEmitter<CallerEvents>();
+  /** Played on the caller's own channel. */
   readonly played: MediaUri[] = [];
+  /** Everything the caller heard: on its channel and, once in a conference, as prompts from the mix. */
+  readonly heard: MediaUri[] = [];
+  /** Set by timed harnesses: prompts then take their real length on this clock. */
+  clock: FakeClock | undefined;
   readonly prompted: MediaUri[] = [];
   gone = false;
   answered = false;
   hungUp = false;
   /** Hang up as soon as this prompt starts. */
   hangupOn: MediaUri | undefined;
+  /** Set for a caller with direct media (a browser): no channel of its own. */
+  media?: DirectMedia;
 
   constructor(
     readonly channelId: string,
@@ -45,11 +69,13 @@ export class FakeCaller implements CallerPort {
   async play(media: MediaUri[]): Promise<PromptEnd> {
     if (this.gone) return 'hangup';
     this.played.push(...media);
+    this.heard.push(...media);
     if (this.hangupOn && media.includes(this.hangupOn)) {
       this.leave();
       return 'hangup';
     }
-    return 'done';
+    await playing(this.clock, media);
+    return this.gone ? 'hangup' : 'done';
   }
 
   async collect(options: CollectOptions): Promise<CollectResult> {
@@ -88,6 +114,8 @@ export interface MediaCall {
   op: string;
   participantId?: string;
   value?: unknown;
+  /** The clock's time when the call was made (0 without a clock). */
+  at: number;
 }
 
 /** Records what the domain asks of the mix. */
@@ -103,41 +131,70 @@ export class FakeMedia implements ConferenceMedia {
   recording: string | undefined;
   closed = 0;
   failAdd = false;
+  private readonly callers = new Map<string, CallerPort>();
 
-  constructor(readonly kind: MixerKind) {}
+  constructor(
+    readonly kind: MixerKind,
+    /** With a clock, prompts take their real length (PROMPT_MS). */
+    private readonly clock?: FakeClock,
+  ) {}
+
+  private call(op: string, participantId?: string, value?: unknown): void {
+    this.calls.push({
+      op,
+      at: this.clock?.now() ?? 0,
+      ...(participantId !== undefined ? { participantId } : {}),
+      ...(value !== undefined ? { value } : {}),
+    });
+  }
 
   async add(p: MediaParticipant): Promise<void> {
-    this.calls.push({ op: 'add', participantId: p.participantId });
+    this.call('add', p.participantId);
     if (this.failAdd) throw new Error('cannot add');
     this.members.add(p.participantId);
+    this.callers.set(p.participantId, p.caller);
   }
   async remove(id: string): Promise<void> {
-    this.calls.push({ op: 'remove', participantId: id });
+    this.call('remove', id);
     this.members.delete(id);
     this.music.delete(id);
   }
   async setTalk(id: string, enabled: boolean): Promise<void> {
-    this.calls.push({ op: 'setTalk', participantId: id, value: enabled });
+    this.call('setTalk', id, enabled);
     this.talk.set(id, enabled);
   }
   async setListen(id: string, enabled: boolean): Promise<void> {
-    this.calls.push({ op: 'setListen', participantId: id, value: enabled });
+    this.call('setListen', id, enabled);
     this.listen.set(id, enabled);
   }
   async setGain(id: string, gain: { talk?: GainStep; listen?: GainStep }): Promise<void> {
-    this.calls.push({ op: 'setGain', participantId: id, value: gain });
+    this.call('setGain', id, gain);
   }
   async playToAll(media: MediaUri[]): Promise<void> {
+    this.call('playToAll', undefined, media);
     this.toAll.push(media);
+    await playing(this.clock, media);
   }
   async playTo(id: string, media: MediaUri[]): Promise<PromptEnd> {
+    this.call('playTo', id, media);
     this.toParticipant.push({ participantId: id, media });
+    const caller = this.callers.get(id);
+    if (caller instanceof FakeCaller) {
+      caller.heard.push(...media);
+      if (caller.hangupOn && media.includes(caller.hangupOn)) {
+        caller.leave();
+        return 'hangup';
+      }
+    }
+    await playing(this.clock, media);
     return 'done';
   }
   async startMusic(id: string): Promise<void> {
+    this.call('startMusic', id);
     this.music.add(id);
   }
   async stopMusic(id: string): Promise<void> {
+    this.call('stopMusic', id);
     this.music.delete(id);
   }
   async startRecording(target: { name: string }): Promise<void> {
@@ -163,13 +220,16 @@ export class FakeBackend implements MixerBackend {
   reason: string | undefined;
   failAdd = false;
 
-  constructor(readonly kind: MixerKind) {}
+  constructor(
+    readonly kind: MixerKind,
+    private readonly clock?: FakeClock,
+  ) {}
 
   availability() {
     return this.reason ? { ok: false, reason: this.reason } : { ok: true };
   }
   async open(): Promise<ConferenceMedia> {
-    const media = new FakeMedia(this.kind);
+    const media = new FakeMedia(this.kind, this.clock);
     media.failAdd = this.failAdd;
     this.opened.push(media);
     return media;
@@ -189,12 +249,19 @@ export interface Harness {
   events: ConferenceEvent[];
   dialed: OriginateRequest[];
   definitions: Map<string, ConferenceDefinition>;
+  /** The clock prompts take time on, in a timed harness. */
+  timed: FakeClock | undefined;
 }
 
-export function harness(overrides: Partial<ConferenceManagerOptions> = {}, definitions: ConferenceDefinition[] = []): Harness {
+export function harness(
+  overrides: Partial<ConferenceManagerOptions> = {},
+  definitions: ConferenceDefinition[] = [],
+  options: { timedPrompts?: boolean } = {},
+): Harness {
   const clock = new FakeClock(Date.parse('2026-11-23T10:00:00Z'));
-  const app = new FakeBackend('app');
-  const asterisk = new FakeBackend('asterisk');
+  const promptClock = options.timedPrompts ? clock : undefined;
+  const app = new FakeBackend('app', promptClock);
+  const asterisk = new FakeBackend('asterisk', promptClock);
   const defs = new Map(definitions.map((d) => [d.number, d]));
   const dialed: OriginateRequest[] = [];
   const manager = new ConferenceManager({
@@ -216,7 +283,14 @@ export function harness(overrides: Partial<ConferenceManagerOptions> = {}, defin
   });
   const events: ConferenceEvent[] = [];
   manager.events.on('event', (e) => events.push(e));
-  return { manager, clock, app, asterisk, events, dialed, definitions: defs };
+  return { manager, clock, app, asterisk, events, dialed, definitions: defs, timed: promptClock };
+}
+
+/** A caller for `h`: its prompts take their real length when the harness is timed. */
+export function callerFor(h: Harness, channelId: string, answers: string[] = []): FakeCaller {
+  const caller = new FakeCaller(channelId, answers);
+  caller.clock = h.timed;
+  return caller;
 }
 
 /** Lets pending promise chains run. */

@@ -1,0 +1,157 @@
+import { join } from 'node:path';
+import type {
+  ConferenceMedia,
+  ConferenceMediaEvents,
+  ConferenceMediaSpec,
+  GainStep,
+  MediaParticipant,
+  MediaUri,
+  PromptEnd,
+  RecordingTarget,
+} from '../../conference/ports';
+import { Children, type ClosingEvents } from '../../lib/children';
+import { AppError } from '../../lib/errors';
+import type { Logger } from '../../lib/logger';
+import { TypedEmitter } from '../../lib/TypedEmitter';
+import type { RemoteRoom } from '../../media';
+import type { AsteriskInventory } from '../inventory';
+import { AppLeg, type AppLegDeps } from './AppLeg';
+import { DirectLeg } from './DirectLeg';
+import type { RecordingSink } from './AsteriskBridgeMixer';
+
+export interface AppConferenceMediaDeps extends AppLegDeps {
+  /** host:port Asterisk sends a room's RTP to (externalMedia `external_host`), given the room's media thread port. */
+  externalHost: (port: number) => string;
+  recordingsDir: string;
+  recordings: RecordingSink;
+  logger: Logger;
+  /** Where callers with direct media (browsers) send a room's RTP, on this host. */
+  directHost?: string;
+}
+
+/** A participant's way into the room: through Asterisk (AppLeg) or straight from the caller (DirectLeg). */
+type Leg = AppLeg | DirectLeg;
+
+/** One conference on the app mixer: a room on a media thread, and a leg per participant (dropped on its `@close`). */
+export class AppConferenceMedia implements ConferenceMedia {
+  readonly kind = 'app' as const;
+  readonly events = new TypedEmitter<ConferenceMediaEvents & ClosingEvents>();
+  private readonly legs = new Children<string, Leg>();
+  private recording: string | undefined;
+  private closed = false;
+  private readonly log: Logger;
+
+  constructor(
+    private readonly deps: AppConferenceMediaDeps,
+    private readonly spec: ConferenceMediaSpec,
+    private readonly room: RemoteRoom,
+  ) {
+    this.log = deps.logger.child({ conference: spec.number });
+  }
+
+  private get(participantId: string): Leg {
+    const leg = this.legs.get(participantId);
+    if (!leg) throw new AppError('participant_not_found', `participant ${participantId} is not in the mix`);
+    return leg;
+  }
+
+  async add(participant: MediaParticipant): Promise<void> {
+    if (this.closed) throw new AppError('conference_ended', `conference ${this.spec.number} has ended`);
+    const { participantId } = participant;
+    const remote = this.room.addLeg({ participantId, codec: 'ulaw' });
+    const direct = participant.caller.media;
+    const leg = direct ? new DirectLeg(participant, remote, direct) : new AppLeg(this.deps, participant, remote, this.spec.number);
+    // Out of the room the moment the leg closes, before Asterisk is asked anything.
+    this.legs.add(participantId, leg, () => this.room.removeLeg(participantId));
+    remote.events.subscribe('talking', (talking) => this.events.safeEmit('talking', participantId, talking));
+    leg.events.subscribe('lost', (reason) => this.events.safeEmit('lost', participantId, reason));
+    try {
+      if (leg instanceof DirectLeg) await leg.setup(this.deps.directHost ?? '127.0.0.1', this.room.port);
+      else await leg.setup(this.deps.externalHost(this.room.port));
+    } catch (error) {
+      await leg.close();
+      throw error;
+    }
+  }
+
+  async remove(participantId: string): Promise<void> {
+    await this.legs.get(participantId)?.close();
+  }
+
+  /** After a reconnect, first: pieces of legs Asterisk no longer has are marked gone (see AppLeg). */
+  forgetGone(inventory: AsteriskInventory): void {
+    for (const leg of this.legs.values()) leg.forgetGone(inventory);
+  }
+
+  /** Then: legs broken meanwhile are reported lost. */
+  reconcile(inventory: AsteriskInventory): void {
+    for (const leg of this.legs.values()) leg.reconcile(inventory);
+  }
+
+  async setTalk(participantId: string, enabled: boolean): Promise<void> {
+    this.get(participantId).remote.setTalk(enabled);
+  }
+
+  async setListen(participantId: string, enabled: boolean): Promise<void> {
+    this.get(participantId).remote.setListen(enabled);
+  }
+
+  async setGain(participantId: string, gain: { talk?: GainStep; listen?: GainStep }): Promise<void> {
+    this.get(participantId).remote.setGain(gain);
+  }
+
+  async playToAll(media: MediaUri[]): Promise<void> {
+    if (this.closed) return;
+    const result = await this.room.playToAll(media);
+    // Cut short because the conference ended (its last callers hung up together): nothing went wrong.
+    if (result === 'failed' && !this.closed) this.log.warn({ media }, 'announcement could not be played');
+  }
+
+  async playTo(participantId: string, media: MediaUri[]): Promise<PromptEnd> {
+    const leg = this.get(participantId);
+    if (leg.participant.caller.gone) return 'hangup';
+    const result = await this.room.playTo(participantId, media);
+    const stillHere = this.legs.get(participantId) === leg && !leg.participant.caller.gone;
+    // A prompt cut short because the participant left the mix (hung up, kicked) is no failure.
+    if (result === 'failed' && stillHere) this.log.warn({ media, participantId }, 'prompt could not be played');
+    return stillHere ? 'done' : 'hangup';
+  }
+
+  async startMusic(participantId: string): Promise<void> {
+    this.get(participantId);
+    this.room.startMusic(participantId);
+  }
+
+  async stopMusic(participantId: string): Promise<void> {
+    if (this.legs.has(participantId)) this.room.stopMusic(participantId);
+  }
+
+  async startRecording(target: RecordingTarget): Promise<void> {
+    if (this.recording) throw new AppError('already_recording', 'the conference is already being recorded');
+    const path = join(this.deps.recordingsDir, `${target.name}.wav`);
+    await this.room.startRecording(path);
+    this.recording = target.name;
+    this.deps.recordings.started({ name: target.name, conferenceNumber: this.spec.number, location: 'local', path });
+  }
+
+  async pauseRecording(paused: boolean): Promise<void> {
+    this.room.pauseRecording(paused);
+  }
+
+  async stopRecording(): Promise<void> {
+    const name = this.recording;
+    if (!name) return;
+    this.recording = undefined;
+    await this.room.stopRecording();
+    this.deps.recordings.stopped(name);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.stopRecording().catch((error: unknown) => this.log.warn({ err: error }, 'stopping the recording'));
+    await Promise.all(this.legs.values().map((leg) => leg.close()));
+    this.events.safeEmit('@close');
+    this.events.removeAllListeners();
+  }
+}

@@ -1,0 +1,191 @@
+import type { AriClient } from '../../ari';
+import { ignoreGone } from '../../ari';
+import type { MediaParticipant } from '../../conference/ports';
+import type { ClosingEvents } from '../../lib/children';
+import type { Clock } from '../../lib/clock';
+import { AppError } from '../../lib/errors';
+import { TypedEmitter } from '../../lib/TypedEmitter';
+import type { RemoteLeg } from '../../media';
+import type { AsteriskInventory } from '../inventory';
+import { LEG_BRIDGE_PREFIX, MEDIA_CHANNEL_PREFIX } from '../names';
+
+export interface AppLegEvents extends ClosingEvents {
+  /** A piece of the leg died (its externalMedia channel or its bridge): the participant can no longer be mixed. */
+  lost: [reason: string];
+}
+
+export interface AppLegDeps {
+  ari: AriClient;
+  clock: Clock;
+  /** How long to wait for the externalMedia channel's StasisStart. */
+  stasisTimeoutMs: number;
+}
+
+/** `made` from the moment its create request is sent (a teardown must ask for it); `gone` once Asterisk says so. */
+type Piece = 'none' | 'made' | 'gone';
+
+/**
+ * One caller's path to the app mixer: an externalMedia (chan_rtp) channel and a two-channel bridge in Asterisk,
+ * and a leg on the media thread. `close()` (asked) is idempotent and tears down what Asterisk still has; a piece
+ * Asterisk reported gone (by an event, or missing when the state is read back) is never asked about again.
+ */
+export class AppLeg {
+  readonly events = new TypedEmitter<AppLegEvents>();
+  readonly mediaChannelId: string;
+  readonly bridgeId: string;
+  private channel: Piece = 'none';
+  private bridge: Piece = 'none';
+  private ready = false;
+  private lostSaid = false;
+  private closed = false;
+  private closing: Promise<void> | undefined;
+  private readonly disposers: (() => void)[] = [];
+
+  constructor(
+    private readonly deps: AppLegDeps,
+    readonly participant: MediaParticipant,
+    readonly remote: RemoteLeg,
+    private readonly conferenceNumber: string,
+  ) {
+    // Stage, then execute: ids are ours and routed before anything is created.
+    this.mediaChannelId = deps.ari.newId(MEDIA_CHANNEL_PREFIX);
+    this.bridgeId = deps.ari.newId('leg');
+  }
+
+  get participantId(): string {
+    return this.participant.participantId;
+  }
+
+  /** Creates the externalMedia channel and the bridge; on failure the caller closes the leg. */
+  async setup(externalHost: string): Promise<void> {
+    const { ari } = this.deps;
+    const inStasis = this.waitForStasis();
+    this.channel = 'made';
+    // externalMedia's StasisStart can arrive before its REST response (FINDINGS "externalMedia").
+    const channel = await ari.rest.channels.externalMedia({
+      channelId: this.mediaChannelId,
+      app: ari.app,
+      external_host: externalHost,
+      format: 'ulaw',
+      encapsulation: 'rtp',
+      transport: 'udp',
+      connection_type: 'client',
+      direction: 'both',
+    });
+    // Closed while the request ran: its DELETE may have come first.
+    if (this.closed) await this.hangUpMediaChannel();
+    this.stillOpen();
+    const vars = channel.channelvars ?? {};
+    const address = typeof vars.UNICASTRTP_LOCAL_ADDRESS === 'string' ? vars.UNICASTRTP_LOCAL_ADDRESS : '';
+    const port = Number(vars.UNICASTRTP_LOCAL_PORT);
+    if (!address || !Number.isInteger(port))
+      throw new AppError('media_setup_failed', 'externalMedia answered without UNICASTRTP_LOCAL_ADDRESS/PORT');
+    // Accept RTP only from where Asterisk sends it; anything else is foreign.
+    this.remote.setRemote(address, port);
+    // addChannel before StasisStart fails 422 "Channel not in Stasis application".
+    await inStasis;
+    this.stillOpen();
+    this.disposers.push(
+      ari.onBridge(this.bridgeId, (event) => {
+        if (event.type === 'BridgeDestroyed') this.pieceGone('bridge', 'the caller bridge was destroyed');
+      }),
+    );
+    this.bridge = 'made';
+    // dtmf_events keeps Asterisk from bridging the phone's RTP straight to us (native_rtp), which would
+    // change the sender address and lose DTMF events.
+    await ari.rest.bridges.createWithId({
+      bridgeId: this.bridgeId,
+      type: 'mixing,dtmf_events',
+      name: `${LEG_BRIDGE_PREFIX}${this.conferenceNumber}:${this.participantId}`,
+    });
+    if (this.closed) await ignoreGone(ari.rest.bridges.destroy({ bridgeId: this.bridgeId }));
+    this.stillOpen();
+    await ari.rest.bridges.addChannel({ bridgeId: this.bridgeId, channel: [this.participant.caller.channelId, this.mediaChannelId] });
+    this.stillOpen();
+    this.ready = true;
+  }
+
+  private stillOpen(): void {
+    if (this.closed) throw new AppError('media_setup_failed', 'the leg was closed while it was being set up');
+  }
+
+  private waitForStasis(): Promise<void> {
+    const { ari, clock } = this.deps;
+    return new Promise<void>((resolve, reject) => {
+      const timer = clock.setTimeout(() => {
+        dispose();
+        reject(new AppError('media_setup_timeout', 'the externalMedia channel never entered Stasis'));
+      }, this.deps.stasisTimeoutMs);
+      const dispose = ari.onChannel(this.mediaChannelId, (event) => {
+        if (event.type === 'StasisStart') {
+          clock.clearTimeout(timer);
+          resolve();
+        } else if (event.type === 'StasisEnd' || event.type === 'ChannelDestroyed') {
+          this.pieceGone('channel', 'the externalMedia channel ended');
+        }
+      });
+      this.disposers.push(() => {
+        clock.clearTimeout(timer);
+        dispose();
+      });
+    });
+  }
+
+  private pieceGone(piece: 'channel' | 'bridge', reason: string): void {
+    if (piece === 'channel') this.channel = 'gone';
+    else this.bridge = 'gone';
+    if (this.closed || this.lostSaid) return;
+    this.lostSaid = true;
+    this.events.safeEmit('lost', reason);
+  }
+
+  /** After a reconnect, before anyone reacts: pieces Asterisk no longer has are marked gone, so nothing asks about them. */
+  forgetGone(inventory: AsteriskInventory): void {
+    if (!this.ready || this.closed) return;
+    if (!inventory.channels.has(this.mediaChannelId)) this.channel = 'gone';
+    if (!inventory.bridges.has(this.bridgeId)) this.bridge = 'gone';
+  }
+
+  /**
+   * Then: a broken leg is reported lost while its caller is still there. A caller who left meanwhile was let go by
+   * their own session.
+   */
+  reconcile(inventory: AsteriskInventory): void {
+    if (!this.ready || this.closed || this.lostSaid) return;
+    const callerId = this.participant.caller.channelId;
+    if (!inventory.channels.has(callerId)) return;
+    const reasons: string[] = [];
+    if (this.channel === 'gone') reasons.push('the externalMedia channel ended while the events socket was down');
+    if (this.bridge === 'gone') reasons.push('the caller bridge went while the events socket was down');
+    else if (!inventory.bridges.get(this.bridgeId)?.has(callerId))
+      reasons.push('the caller left their bridge while the events socket was down');
+    if (reasons.length === 0) return;
+    this.lostSaid = true;
+    this.events.safeEmit('lost', reasons.join('; '));
+  }
+
+  private async hangUpMediaChannel(): Promise<void> {
+    await ignoreGone(this.deps.ari.rest.channels.hangup({ channelId: this.mediaChannelId }));
+    this.channel = 'gone';
+  }
+
+  /** Out of the mix at once (its owner drops it on `@close`), then whatever Asterisk still has is torn down. */
+  close(): Promise<void> {
+    if (!this.closing) {
+      this.closed = true;
+      this.closing = this.teardown();
+    }
+    return this.closing;
+  }
+
+  private async teardown(): Promise<void> {
+    this.events.safeEmit('@close');
+    for (const dispose of this.disposers.splice(0)) dispose();
+    const { rest } = this.deps.ari;
+    await Promise.all([
+      this.channel === 'made' ? this.hangUpMediaChannel() : undefined,
+      this.bridge === 'made' ? ignoreGone(rest.bridges.destroy({ bridgeId: this.bridgeId })) : undefined,
+    ]);
+    this.events.removeAllListeners();
+  }
+}
