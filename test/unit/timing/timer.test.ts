@@ -28,11 +28,15 @@ describe('ConferenceTimer', function () {
   it('ticks at its rate without drift', async () => {
     const timer = new ConferenceTimer({ intervalMs: 20 });
     const ticks: number[] = [];
-    timer.on('tick', (t) => ticks.push(t.tick));
-    const started = performance.now();
+    // Counted from the first tick: the worker's start-up (slow on a loaded machine) is not drift.
+    let started = 0;
+    timer.on('tick', (t) => {
+      if (ticks.length === 0) started = performance.now();
+      ticks.push(t.tick);
+    });
     timer.begin();
     await sleep(1000);
-    const expected = (performance.now() - started) / 20;
+    const expected = (performance.now() - started) / 20 + 1;
     await timer.stop();
     expect(ticks.length).to.be.within(expected - 3, expected + 1);
     expect(
@@ -50,6 +54,7 @@ describe('ConferenceTimer', function () {
     await sleep(53);
     const second = new ConferenceTimer({ intervalMs: 20, epochMs });
     second.on('tick', (t) => scheduled[1]!.push(t.scheduledAt));
+    const secondBegun = performance.timeOrigin + performance.now();
     second.begin();
     await sleep(300);
     await Promise.all([first.stop(), second.stop()]);
@@ -57,14 +62,16 @@ describe('ConferenceTimer', function () {
       expect(list.length).to.be.at.least(10);
       for (const at of list) expect(Math.abs((at - epochMs) / 20 - Math.round((at - epochMs) / 20)), 'on the grid').to.be.below(1e-3);
     }
-    expect(second.stats().lateness.max, 'the second clock starts with its next deadline, not a late one').to.be.below(5);
+    expect(scheduled[1]![0], 'the second clock starts with its next deadline, not a past one').to.be.above(secondBegun);
   });
 
   it('after a stall runs at most maxCatchUp overdue ticks and counts the rest as skipped', async () => {
     const timer = new ConferenceTimer({ intervalMs: 20, maxCatchUp: 3 });
     let handled = 0;
-    timer.on('tick', () => handled++);
-    const started = performance.now();
+    let started = 0;
+    timer.on('tick', () => {
+      if (handled++ === 0) started = performance.now();
+    });
     timer.begin();
     await sleep(200);
     const before = handled;
@@ -74,7 +81,7 @@ describe('ConferenceTimer', function () {
     }
     await sleep(100);
     expect(timer.healthy(), 'late ticks alone do not make the clock unhealthy').to.equal(true);
-    const expected = (performance.now() - started) / 20;
+    const expected = (performance.now() - started) / 20 + 1;
     await timer.stop();
     expect(timer.healthy()).to.equal(false);
     const stats = timer.stats();
