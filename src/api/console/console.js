@@ -140,7 +140,8 @@
         if (c) c.recording = event.type === 'recording.started' ? event.name : null;
         break;
       case 'participant.joined':
-        if (c) c.participants.push(event.participant);
+        // A conference's first caller is in its conference.started snapshot too: replace, never add twice.
+        if (c) c.participants = [...c.participants.filter((p) => p.id !== event.participant.id), event.participant];
         break;
       case 'participant.left':
         if (c) c.participants = c.participants.filter((p) => p.id !== event.participantId);
