@@ -30,6 +30,11 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 5);
 const ENDPOINT = process.env.BENCH_ENDPOINT ?? 'meetme-media';
 const FIRST_ROOM = Number(process.env.BENCH_FIRST_ROOM ?? 9100);
+/**
+ * Calls set up per second. Callers arriving all at once push the app past Asterisk's HTTP session limit (100,
+ * FINDINGS "HTTP session limit") and joins fail; a paced ramp measures the mixing, not the ramp.
+ */
+const JOIN_RATE = Number(process.env.BENCH_JOIN_RATE ?? 25);
 /** Extra environment for the app, e.g. `MEDIA_THREADS=2` (space-separated NAME=value). */
 const APP_ENV = Object.fromEntries(
   (process.env.BENCH_APP_ENV ?? '')
@@ -50,9 +55,17 @@ async function ari<T = unknown>(method: string, path: string): Promise<{ status:
   if (inFlight >= ARI_CONCURRENCY) await new Promise<void>((resolve) => queue.push(resolve));
   inFlight++;
   try {
-    const response = await fetch(`${ARI_URL}/ari${path}`, { method, headers: { authorization: auth } });
-    const text = await response.text();
-    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+    // Asterisk closes connections beyond its session limit while the app floods it (a mass hangup): retry.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const response = await fetch(`${ARI_URL}/ari${path}`, { method, headers: { authorization: auth } });
+        const text = await response.text();
+        return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+      } catch (error) {
+        if (attempt >= 10) throw error;
+        await sleep(300);
+      }
+    }
   } finally {
     inFlight--;
     queue.shift()?.();
@@ -113,6 +126,9 @@ async function startApp(mixer: string, port: number): Promise<ChildProcess> {
       STORE_PATH: ':memory:',
       RECORDINGS_DIR: mkdtempSync(join(tmpdir(), 'meetme-bench-rec-')),
       LOG_LEVEL: 'error',
+      // Free ports: the machine may run other apps.
+      MEDIA_PORT: '0',
+      MEDIA_SIP_PORT: '0',
       ...APP_ENV,
     },
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -145,7 +161,7 @@ async function hangupAll(): Promise<void> {
   for (let round = 0; round < 20; round++) {
     const left = await benchChannels();
     if (left.length === 0) return;
-    await Promise.all(left.map((id) => ari('DELETE', `/channels/${id}`)));
+    await Promise.all(left.map((id) => ari('DELETE', `/channels/${id}`).catch(() => undefined)));
     await sleep(500);
   }
 }
@@ -184,15 +200,15 @@ async function run(mixer: string, participants: number, loadgen: string, appPort
   });
   const sipPort = await uas.start();
   try {
-    // Join: as fast as ARI takes it, as a busy hour would.
     const started = Date.now();
-    await Promise.all(
-      Array.from({ length: participants }, (_, i) => {
-        const room = FIRST_ROOM + Math.floor(i / PER_ROOM);
-        const endpoint = encodeURIComponent(`PJSIP/${ENDPOINT}/sip:p${i}@127.0.0.1:${sipPort}`);
-        return ari('POST', `/channels?channelId=bench-p${i}&endpoint=${endpoint}&app=${APP}&appArgs=${room},q&timeout=30`);
-      }),
-    );
+    const calls: Promise<unknown>[] = [];
+    for (let i = 0; i < participants; i++) {
+      const room = FIRST_ROOM + Math.floor(i / PER_ROOM);
+      const endpoint = encodeURIComponent(`PJSIP/${ENDPOINT}/sip:p${i}@127.0.0.1:${sipPort}`);
+      calls.push(ari('POST', `/channels?channelId=bench-p${i}&endpoint=${endpoint}&app=${APP}&appArgs=${room},q&timeout=30`));
+      await sleep(Math.max(0, started + ((i + 1) * 1000) / JOIN_RATE - Date.now()));
+    }
+    await Promise.all(calls);
     let joined = 0;
     const deadline = Date.now() + 30000 + participants * 20;
     while (Date.now() < deadline) {

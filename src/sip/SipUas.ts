@@ -10,6 +10,8 @@ export type AnswerMedia = (user: string, offer: MediaAddress) => MediaAddress | 
 export interface SipUasEvents {
   /** A call was answered: `user` is the request URI's user part, `remote` where Asterisk takes RTP. */
   call: [user: string, remote: MediaAddress];
+  /** A re-INVITE moved the far end's RTP (direct media, hold, a transfer): where it takes RTP now. */
+  moved: [user: string, remote: MediaAddress];
   /** The far end hung up (BYE or CANCEL). */
   ended: [user: string];
 }
@@ -146,6 +148,7 @@ export class SipUas {
     this.send(dialog.ok, from);
     this.resend(dialog, T1_MS);
     if (!existing) this.events.safeEmit('call', user, offer);
+    else this.events.safeEmit('moved', existing.user, offer);
   }
 
   private resend(dialog: Dialog, afterMs: number): void {

@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import type { RecordingSink } from './AsteriskBridgeMixer';
 import { gainFactor } from './gain';
 import { LEG_BRIDGE_PREFIX, MEDIA_CHANNEL_PREFIX } from '../names';
+import type { SipLegs } from './SipLegs';
 
 export interface AppMixerDeps {
   ari: AriClient;
@@ -30,15 +31,18 @@ export interface AppMixerDeps {
   recordingsDir: string;
   recordings: RecordingSink;
   logger: Logger;
-  /** How long to wait for the externalMedia channel's StasisStart. */
+  /** SIP media legs, when Asterisk has the endpoint for them (see App); otherwise externalMedia legs. */
+  sipLegs?: () => SipLegs | undefined;
+  /** How long to wait for the media channel's StasisStart. */
   stasisTimeoutMs?: number;
   /** Where callers with direct media (browsers) send a room's RTP, on this host. */
   directHost?: string;
 }
 
 /**
- * The app's own mixer: each caller shares a two-channel bridge with an externalMedia (chan_rtp) channel,
- * and the media engine mixes on our clock. Neither needs an Asterisk timing module (FINDINGS
+ * The app's own mixer: each caller shares a two-channel bridge with a media leg, and the media engine mixes on
+ * our clock. A PJSIP caller's leg is a SIP call to us (native_rtp: Asterisk relays RTP without decoding it);
+ * any other caller's is an externalMedia (chan_rtp) channel (simple_bridge). Neither needs an Asterisk timing module (FINDINGS
  * "Caller paired with externalMedia": all three bridge types ran as simple_bridge with no timer).
  */
 export class AppMixer implements MixerBackend {
@@ -100,39 +104,73 @@ class AppConferenceMedia implements ConferenceMedia {
     entry.disposers.push(leg.events.subscribe('talking', (talking) => this.events.safeEmit('talking', participantId, talking)));
     const inStasis = this.waitForStasis(mediaChannelId, entry);
     try {
-      // externalMedia's StasisStart can arrive before its REST response (FINDINGS "externalMedia").
-      const channel = await ari.rest.channels.externalMedia({
-        channelId: mediaChannelId,
-        app: ari.app,
-        external_host: this.deps.externalHost(this.room.port),
-        format: 'ulaw',
-        encapsulation: 'rtp',
-        transport: 'udp',
-        connection_type: 'client',
-        direction: 'both',
-      });
-      const vars = channel.channelvars ?? {};
-      const address = typeof vars.UNICASTRTP_LOCAL_ADDRESS === 'string' ? vars.UNICASTRTP_LOCAL_ADDRESS : '';
-      const port = Number(vars.UNICASTRTP_LOCAL_PORT);
-      if (!address || !Number.isInteger(port))
-        throw new AppError('media_setup_failed', 'externalMedia answered without UNICASTRTP_LOCAL_ADDRESS/PORT');
-      // Accept RTP only from where Asterisk sends it; anything else is foreign.
-      leg.setRemote(address, port);
-      // addChannel before StasisStart fails 422 "Channel not in Stasis application".
-      await inStasis;
+      const available = this.deps.sipLegs?.();
+      const sipLegs = available && (await this.isSipCaller(participant.caller.channelId)) ? available : undefined;
+      if (sipLegs) await this.dialSipLeg(sipLegs, entry, mediaChannelId, inStasis);
+      else await this.createExternalMediaLeg(entry, mediaChannelId, inStasis);
       entry.disposers.push(ari.onBridge(bridgeId, (event) => this.onLegBridgeEvent(entry, event)));
-      // dtmf_events keeps Asterisk from bridging the phone's RTP straight to us (native_rtp), which would
-      // change the sender address and lose DTMF events.
+      // A plain mixing bridge lets a PJSIP caller and a SIP leg go native_rtp. With an externalMedia leg
+      // native_rtp is never possible, and dtmf_events keeps it from being tried.
       await ari.rest.bridges.createWithId({
         bridgeId,
-        type: 'mixing,dtmf_events',
+        type: sipLegs ? 'mixing' : 'mixing,dtmf_events',
         name: `${LEG_BRIDGE_PREFIX}${this.spec.number}:${participantId}`,
       });
-      await ari.rest.bridges.addChannel({ bridgeId, channel: [participant.caller.channelId, mediaChannelId] });
+      if (sipLegs) {
+        // Digits reach ARI as ChannelDtmfReceived either way; absorbing them keeps Asterisk from sending them
+        // on to the leg, whose answer offered no telephone-event.
+        await ari.rest.bridges.addChannel({ bridgeId, channel: [participant.caller.channelId], absorbDTMF: true });
+        await ari.rest.bridges.addChannel({ bridgeId, channel: [mediaChannelId] });
+      } else {
+        await ari.rest.bridges.addChannel({ bridgeId, channel: [participant.caller.channelId, mediaChannelId] });
+      }
     } catch (error) {
       await this.teardown(entry);
       throw error;
     }
+  }
+
+  /** Only a PJSIP caller can share a native RTP bridge with a SIP leg (bridge_native_rtp's DTMF check). */
+  private async isSipCaller(channelId: string): Promise<boolean> {
+    const channel = await this.deps.ari.rest.channels.get({ channelId });
+    return channel.name.startsWith('PJSIP/');
+  }
+
+  private async dialSipLeg(sipLegs: SipLegs, entry: Leg, channelId: string, inStasis: Promise<void>): Promise<void> {
+    const { ari } = this.deps;
+    // With direct media Asterisk re-INVITEs the leg to the phone's own address: its RTP then comes from there.
+    const call = sipLegs.expect(channelId, this.room.port, (moved) => entry.leg.setRemote(moved.address, moved.port));
+    entry.disposers.push(call.cancel);
+    // The answered leg enters Stasis; its INVITE told us where Asterisk takes RTP (and sends it from).
+    await ari.rest.channels.originateWithId({ channelId, endpoint: call.endpoint, app: ari.app, formats: 'ulaw' });
+    // A leg that is never answered ends with inStasis's timeout.
+    const remote = await Promise.race([call.answered, inStasis.then(() => call.answered)]);
+    entry.leg.setRemote(remote.address, remote.port);
+    await inStasis;
+  }
+
+  private async createExternalMediaLeg(entry: Leg, channelId: string, inStasis: Promise<void>): Promise<void> {
+    const { ari } = this.deps;
+    // externalMedia's StasisStart can arrive before its REST response (FINDINGS "externalMedia").
+    const channel = await ari.rest.channels.externalMedia({
+      channelId,
+      app: ari.app,
+      external_host: this.deps.externalHost(this.room.port),
+      format: 'ulaw',
+      encapsulation: 'rtp',
+      transport: 'udp',
+      connection_type: 'client',
+      direction: 'both',
+    });
+    const vars = channel.channelvars ?? {};
+    const address = typeof vars.UNICASTRTP_LOCAL_ADDRESS === 'string' ? vars.UNICASTRTP_LOCAL_ADDRESS : '';
+    const port = Number(vars.UNICASTRTP_LOCAL_PORT);
+    if (!address || !Number.isInteger(port))
+      throw new AppError('media_setup_failed', 'externalMedia answered without UNICASTRTP_LOCAL_ADDRESS/PORT');
+    // Accept RTP only from where Asterisk sends it; anything else is foreign.
+    entry.leg.setRemote(address, port);
+    // addChannel before StasisStart fails 422 "Channel not in Stasis application".
+    await inStasis;
   }
 
   /** A browser: its relay is the leg's remote, as an externalMedia channel's address would be. */
