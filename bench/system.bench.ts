@@ -9,7 +9,7 @@
  *
  * Needs ARI_URL (skips without it), the app built (`npm run build`), and a PJSIP endpoint for the participants
  * (asterisk-conf/pjsip.conf `[meetme-media]`). Asterisk's pid: ASTERISK_PID, or the file ASTERISK_PIDFILE, or the
- * one process named `asterisk`. BENCH_APP_MAIN runs another build of the app (to compare two versions).
+ * one process named `asterisk`. BENCH_MIXERS (default `asterisk,app`) may name another build as `app:/path/main.js`.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
@@ -111,8 +111,10 @@ interface Result {
   technologies: Record<string, number>;
 }
 
-async function startApp(mixer: string, port: number): Promise<ChildProcess> {
-  const main = process.env.BENCH_APP_MAIN ?? join(__dirname, '..', 'dist', 'src', 'cli', 'main.js');
+/** `asterisk`, `app`, or `app:/path/to/main.js` (another build, to compare two versions in one run). */
+async function startApp(spec: string, port: number): Promise<ChildProcess> {
+  const [mixer, other] = spec.split(':') as [string, string | undefined];
+  const main = other ?? process.env.BENCH_APP_MAIN ?? join(__dirname, '..', 'dist', 'src', 'cli', 'main.js');
   if (!existsSync(main)) throw new Error(`build the app first (npm run build): ${main} is missing`);
   const child = spawn(process.execPath, [main, 'serve'], {
     env: {
@@ -133,6 +135,10 @@ async function startApp(mixer: string, port: number): Promise<ChildProcess> {
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
+  // A bench that dies must not leave an app holding the Stasis app for the next run.
+  const reap = () => child.kill('SIGKILL');
+  process.once('exit', reap);
+  child.once('exit', () => process.off('exit', reap));
   for (let i = 0; i < 100; i++) {
     await sleep(200);
     const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then(
@@ -154,7 +160,8 @@ async function stopApp(child: ChildProcess): Promise<void> {
 
 async function benchChannels(): Promise<string[]> {
   const { body } = await ari<{ id: string }[]>('GET', '/channels');
-  return body.filter((c) => c.id.startsWith('bench-')).map((c) => c.id);
+  // Ours, and media legs an app that died left behind (they would keep costing Asterisk threads).
+  return body.filter((c) => c.id.startsWith('bench-') || c.id.startsWith('meetme-media-')).map((c) => c.id);
 }
 
 async function hangupAll(): Promise<void> {
@@ -198,6 +205,8 @@ async function run(mixer: string, participants: number, loadgen: string, appPort
       return { address: '127.0.0.1', port };
     },
   });
+  // With direct media Asterisk re-INVITEs each participant to the app's RTP address.
+  uas.events.on('moved', (user, remote) => asteriskRtp.set(Number(user.slice(1)), remote));
   const sipPort = await uas.start();
   try {
     const started = Date.now();
@@ -239,7 +248,8 @@ async function run(mixer: string, participants: number, loadgen: string, appPort
     console.log(
       `  ${mixer.padEnd(8)} ${participants}: joined ${joined} in ${joinSeconds.toFixed(1)} s, bridges ${JSON.stringify(technologies)}`,
     );
-    return { mixer, participants, joined, asteriskCpu, appCpu, missing, silent, asteriskThreads, technologies };
+    const label = mixer.includes(':') ? `${mixer.split(':')[0]}-other` : mixer;
+    return { mixer: label, participants, joined, asteriskCpu, appCpu, missing, silent, asteriskThreads, technologies };
   } finally {
     child.kill();
     await hangupAll();
@@ -275,7 +285,7 @@ export async function main(): Promise<void> {
     for (const r of results) {
       const ratio = base && r !== base ? ` | ratio ${(total(r) / total(base)).toFixed(2)}` : '';
       rows.push(
-        `${String(participants).padStart(5)} ${r.mixer.padEnd(8)} | Asterisk ${percent(r.asteriskCpu)} + app ${percent(r.appCpu)} = ${percent(total(r))}` +
+        `${String(participants).padStart(5)} ${r.mixer.padEnd(9)} | Asterisk ${percent(r.asteriskCpu)} + app ${percent(r.appCpu)} = ${percent(total(r))}` +
           ` (${perTick(total(r), participants).toFixed(1)} us/participant/tick) | missing ${(r.missing * 100).toFixed(2)}%` +
           ` (${r.silent} heard nothing) | join failures ${participants - r.joined} | Asterisk threads ${r.asteriskThreads}${ratio}`,
       );
