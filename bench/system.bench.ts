@@ -168,7 +168,13 @@ async function hangupAll(): Promise<void> {
   for (let round = 0; round < 20; round++) {
     const left = await benchChannels();
     if (left.length === 0) return;
-    await Promise.all(left.map((id) => ari('DELETE', `/channels/${id}`).catch(() => undefined)));
+    // Paced like the joins: the app tears down each leg over ARI too, and a flood passes the session limit.
+    const hangups: Promise<unknown>[] = [];
+    for (const id of left) {
+      hangups.push(ari('DELETE', `/channels/${id}`).catch(() => undefined));
+      await sleep(1000 / JOIN_RATE);
+    }
+    await Promise.all(hangups);
     await sleep(500);
   }
 }
