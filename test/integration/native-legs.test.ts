@@ -25,9 +25,10 @@ describe('app mixer legs as SIP calls (native_rtp), against the ARI double', fun
     if (options.sipEndpoint === false) {
       r.ast.asterisk.sipEndpoints.clear();
       // The app reads the endpoint at connect: a reconnect makes it look again.
+      const reconnected = new Promise<void>((resolve) => r.app.ari.events.once('connected', () => resolve()));
       r.ast.dropEventSockets();
-      await waitFor(() => r.app.ari.connected, 5000, 'reconnected');
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await reconnected;
+      await new Promise((resolve) => setTimeout(resolve, 300));
     }
     const callers = [440, 880].map((hz, i) => r.ast.dial({ exten: '800', callerId: `C${i} <10${i}>`, toneHz: hz }));
     await waitFor(() => callers.every((c) => legBridge(r, c)?.channels.length === 2), 8000, 'all paired with a leg');
