@@ -14,10 +14,11 @@ export const MAY_IMPORT = {
   config: ['lib', 'conference'],
   store: ['lib', 'conference', 'capacity'],
   capacity: ['lib'],
+  sip: ['lib'],
   webrtc: ['lib', 'conference'],
   api: ['lib', 'conference', 'config', 'store', 'capacity', 'webrtc'],
-  app: ['lib', 'ari', 'timing', 'media', 'conference', 'config', 'store', 'api', 'capacity', 'webrtc'],
-  cli: ['lib', 'ari', 'timing', 'media', 'conference', 'config', 'store', 'api', 'capacity', 'webrtc', 'app'],
+  app: ['lib', 'ari', 'timing', 'media', 'conference', 'config', 'store', 'api', 'capacity', 'webrtc', 'sip'],
+  cli: ['lib', 'ari', 'timing', 'media', 'conference', 'config', 'store', 'api', 'capacity', 'webrtc', 'sip', 'app'],
 };
 
 /**

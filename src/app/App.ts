@@ -20,6 +20,8 @@ import { RecordingsIndex } from '../store/RecordingsIndex';
 import { stat } from 'node:fs/promises';
 import { AsteriskBridgeMixer, type RecordingSink } from './mixers/AsteriskBridgeMixer';
 import { TimingProbe } from './mixers/TimingProbe';
+import { SipLegs } from './mixers/SipLegs';
+import { isNotFound } from '../ari';
 import { MEDIA_CHANNEL_PREFIX } from './names';
 import { clearStale, readRecoveryPlan } from './Recovery';
 import { persistParticipantState, readParticipantState } from './participantState';
@@ -65,6 +67,9 @@ export class MeetmeApp {
   private readonly arrivals = new Map<string, number>();
   /** Every subscription the app made, released on stop. */
   private readonly disposers: (() => void)[] = [];
+  private readonly sipLegs: SipLegs | undefined;
+  /** Whether Asterisk has the PJSIP endpoint for SIP media legs; read at each connect. */
+  private sipLegsReady = false;
   private readonly log: Logger;
   private readonly clock: Clock;
   private stopped = false;
@@ -117,11 +122,21 @@ export class MeetmeApp {
       tickLeadMs: config.media.tickLeadMs,
       logger: this.log,
     });
+    const advertise = config.media.advertiseAddress ?? config.media.bindAddress;
+    this.sipLegs = config.media.sipEndpoint
+      ? new SipLegs({
+          endpoint: config.media.sipEndpoint,
+          bindAddress: config.media.bindAddress,
+          advertiseAddress: advertise,
+          port: config.media.sipPort,
+        })
+      : undefined;
     this.appMixer = new AppMixer({
       ari: this.ari,
+      sipLegs: () => (this.sipLegsReady ? this.sipLegs : undefined),
       engine: this.engine,
       clock: this.clock,
-      externalHost: (port) => `${config.media.advertiseAddress ?? config.media.bindAddress}:${port}`,
+      externalHost: (port) => `${advertise}:${port}`,
       recordingsDir: config.recordings.dir,
       recordings,
       logger: this.log,
@@ -206,6 +221,7 @@ export class MeetmeApp {
     const ports = await this.engine.start();
     this.log.info({ address: this.deps.config.media.bindAddress, ports }, 'RTP for the app mixer: one port per media thread');
     this.capacity.start();
+    if (this.sipLegs) this.log.info({ port: await this.sipLegs.start() }, 'SIP answerer for media legs');
     await this.ari.connect();
   }
 
@@ -264,6 +280,7 @@ export class MeetmeApp {
   private async onConnected(reconnect: boolean): Promise<void> {
     try {
       await this.probe.refresh();
+      await this.checkSipLegs();
       if (!this.recovered) {
         await this.recover();
         this.recovered = true;
@@ -276,6 +293,23 @@ export class MeetmeApp {
         this.recovered = true;
         for (const event of this.early.splice(0)) this.onStasisStart(event);
       }
+    }
+  }
+
+  /** SIP media legs need their PJSIP endpoint in Asterisk; without it legs are externalMedia (and cost more). */
+  private async checkSipLegs(): Promise<void> {
+    const endpoint = this.deps.config.media.sipEndpoint;
+    if (!this.sipLegs || !endpoint) return;
+    try {
+      await this.ari.rest.endpoints.get({ tech: 'PJSIP', resource: endpoint });
+      this.sipLegsReady = true;
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      this.sipLegsReady = false;
+      this.log.warn(
+        { endpoint },
+        'Asterisk has no PJSIP endpoint for SIP media legs: callers use externalMedia legs (simple_bridge, about 2.7x the CPU); add it from asterisk-conf/pjsip.conf',
+      );
     }
   }
 
@@ -356,6 +390,7 @@ export class MeetmeApp {
     await this.ari.close();
     await this.engine.close();
     this.capacity.stop();
+    this.sipLegs?.close();
     this.store.close();
   }
 }

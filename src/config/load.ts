@@ -33,6 +33,8 @@ const ENV_MAP: Record<string, [string, string, 'string' | 'number' | 'boolean']>
   MEDIA_PORT: ['media', 'port', 'number'],
   MEDIA_TICK_LEAD_MS: ['media', 'tickLeadMs', 'number'],
   MEDIA_THREADS: ['media', 'threads', 'number'],
+  MEDIA_SIP_ENDPOINT: ['media', 'sipEndpoint', 'string'],
+  MEDIA_SIP_PORT: ['media', 'sipPort', 'number'],
   SOUNDS_DIR: ['media', 'soundsDir', 'string'],
   MOH_DIR: ['media', 'musicDir', 'string'],
   WEBRTC_ENABLED: ['webrtc', 'enabled', 'boolean'],

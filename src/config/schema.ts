@@ -110,6 +110,16 @@ export const configSchema = z.strictObject({
       /** Media threads for the app mixer, each with its own RTP port and clock. Default: one per core, at most 8. */
       threads: z.number().int().min(1).max(32).optional(),
       /**
+       * The PJSIP endpoint Asterisk dials the app's SIP media legs with (asterisk-conf/pjsip.conf). When Asterisk
+       * has it, a PJSIP caller's leg is a SIP call to the app and its bridge runs native_rtp; '' keeps externalMedia.
+       */
+      sipEndpoint: z
+        .string()
+        .regex(/^[A-Za-z0-9_.-]*$/, 'sipEndpoint must be a plain endpoint name')
+        .default('meetme-media'),
+      /** UDP port of the app's SIP answerer for media legs (0: any free port). */
+      sipPort: z.number().int().min(0).max(65535).default(5070),
+      /**
        * How long before each tick a media thread stops taking other work and waits for it, so a burst of
        * packets or a GC pause does not make the mix late. 0 turns it off.
        */

@@ -63,6 +63,8 @@ export class Asterisk {
   deliver: Deliver = () => undefined;
   /** Apps registered by an events socket (any name registers on connect). */
   readonly registered = new Set<string>();
+  /** PJSIP endpoints in pjsip.conf that Asterisk can dial a SIP URI with (asterisk-conf ships meetme-media). */
+  readonly sipEndpoints = new Set<string>(['meetme-media']);
   /** Whether an originated PJSIP endpoint is reachable; none are registered by default, as in errors.jsonl. */
   answers: (endpoint: string) => boolean = () => false;
 
@@ -177,6 +179,7 @@ export class Asterisk {
     c.app = undefined;
     this.channels.delete(c.id);
     c.media?.close();
+    c.sip?.dialog.bye();
     if (c.sim) c.sim.markGone();
     // A channel that returns to the dialplan after Stasis gets no ChannelDestroyed (FINDINGS "Channels").
     if (!(byApp && c.fromDialplan) && (app || c.watchers.size > 0)) {
@@ -207,9 +210,11 @@ export class Asterisk {
 
   dtmf(c: DChannel, digit: string, durationMs: number): void {
     const bridge = c.bridge ? this.bridges.get(c.bridge) : undefined;
-    // A two-member mixing bridge goes native_rtp and ARI then sees no DTMF (FINDINGS "Bridges").
-    if (bridge?.technology === 'native_rtp') return;
+    // In native_rtp the RTP engine relays RFC 4733 to a peer that negotiated telephone-event, and ARI sees no
+    // DTMF; to a peer that did not, it feeds the packets to the core and ChannelDtmfReceived still comes
+    // (res_rtp_asterisk bridge_p2p_rtp_write; measured with baresip and a SIP leg answered without telephone-event).
     const peer = this.peerOf(c);
+    if (bridge?.technology === 'native_rtp' && (!peer?.sip || peer.sip.telephoneEvent)) return;
     peer?.media?.digit(durationMs);
     this.emitChannel(c, 'ChannelDtmfReceived', { digit, duration_ms: durationMs });
   }
@@ -291,8 +296,13 @@ export class Asterisk {
   private technologyFor(b: DBridge): string {
     if (b.type === 'holding') return 'holding_bridge';
     if (b.channels.length >= 3) return 'softmix';
-    const rtp = b.channels.every((id) => this.channels.get(id)?.sim !== undefined);
-    if (b.channels.length === 2 && rtp && !b.flags.includes('dtmf_events') && !b.flags.includes('proxy_media')) return 'native_rtp';
+    const members = b.channels.map((id) => this.channels.get(id));
+    // bridge_native_rtp: both PJSIP (a chan_rtp or Local channel fails its glue or DTMF check against PJSIP),
+    // no audiohook such as TALK_DETECT or VOLUME on either, and no dtmf_events or proxy_media on the bridge.
+    const native = members.every(
+      (c) => c !== undefined && c.name.startsWith('PJSIP/') && !c.talkDetect && ![...c.vars.keys()].some((v) => v.startsWith('VOLUME(')),
+    );
+    if (b.channels.length === 2 && native && !b.flags.includes('dtmf_events') && !b.flags.includes('proxy_media')) return 'native_rtp';
     return 'simple_bridge';
   }
 

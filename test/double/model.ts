@@ -1,5 +1,6 @@
 /** The double's own state: what Asterisk 22 keeps per channel, bridge, playback and recording. */
 import type { ExternalMediaLeg } from './rtp';
+import type { SipDialog } from './sipLeg';
 import type { SimCaller } from './SimCaller';
 
 export interface DChannel {
@@ -28,6 +29,8 @@ export interface DChannel {
   playbacks: Set<string>;
   sim: SimCaller | undefined;
   media: ExternalMediaLeg | undefined;
+  /** A PJSIP channel Asterisk dialled to a SIP URI: its dialog, and whether the answer offered telephone-event. */
+  sip?: { dialog: SipDialog; telephoneEvent: boolean };
   channelvars?: Record<string, string>;
 }
 

@@ -1,3 +1,4 @@
+import { SipDialog } from './sipLeg';
 import type { Asterisk } from './Asterisk';
 import { AriFault } from './errors';
 import { bridgeJson, channelJson, playbackJson, recordingJson } from './model';
@@ -43,6 +44,8 @@ async function originate(a: Asterisk, r: RestRequest, id: string | undefined): P
   const appArgs = r.query.get('appArgs');
   const args = appArgs ? appArgs.split(',') : [];
   const [tech, resource] = endpoint.split('/', 2);
+  const sipUri = /^PJSIP\/([^/]+)\/(sips?:[^@]+@([^:;>]+):(\d+))$/.exec(endpoint);
+  if (sipUri && app && a.sipEndpoints.has(sipUri[1]!)) return dialSipUri(a, r, channelId, app, args, sipUri);
   const pjsip = tech === 'PJSIP' && a.answers(endpoint);
   const local = tech === 'Local' && /@/.test(resource ?? '');
   if (!pjsip && !local) throw new AriFault(500, 'Allocation failed', 'error');
@@ -84,6 +87,40 @@ async function originate(a: Asterisk, r: RestRequest, id: string | undefined): P
       a.enterStasis(c, 'meetme', [exten]);
     }
   }, a.ms(2));
+  return ok(channelJson(c));
+}
+
+/** chan_pjsip calling a SIP URI: the channel is Down until the far end answers, then Up and in Stasis. */
+async function dialSipUri(
+  a: Asterisk,
+  r: RestRequest,
+  channelId: string,
+  app: string,
+  args: string[],
+  match: RegExpExecArray,
+): Promise<{ status: number; body: unknown }> {
+  const [, endpointName, uri, host, port] = match as unknown as [string, string, string, string, string];
+  const c = a.createChannel({ id: channelId, name: `PJSIP/${endpointName}-${channelId.slice(-8)}` });
+  const remote = { address: host, port: Number(port) };
+  const leg = new ExternalMediaLeg(a, c, remote, 'ulaw');
+  const rtpPort = await leg.bind();
+  const dialog = new SipDialog(uri, { address: host, port: Number(port) });
+  const timeoutSeconds = Number(r.query.get('timeout') ?? 30);
+  void dialog.invite(rtpPort, Math.min(timeoutSeconds * 1000, 5000)).then((answer) => {
+    if (!a.channels.has(c.id)) return;
+    if (!answer) {
+      leg.close();
+      a.channels.delete(c.id);
+      a.emitChannel(c, 'ChannelDestroyed', { cause: 18, cause_txt: 'No user responding' });
+      return;
+    }
+    remote.address = answer.address;
+    remote.port = answer.port;
+    c.media = leg;
+    c.sip = { dialog, telephoneEvent: answer.telephoneEvent };
+    a.setState(c, 'Up');
+    a.enterStasis(c, app, args);
+  });
   return ok(channelJson(c));
 }
 
@@ -171,6 +208,11 @@ export const ROUTES: Record<string, Handler> = {
       status: { startup_time: '', last_reload_time: '' },
     }),
   'GET /asterisk/ping': () => ok({ asterisk_id: '02:fc:00:00:00:01', ping: 'pong', timestamp: new Date().toISOString() }),
+  'GET /endpoints/{tech}/{resource}': (a, r) => {
+    const { tech, resource } = r.params as { tech: string; resource: string };
+    if (tech !== 'PJSIP' || !a.sipEndpoints.has(resource)) throw new AriFault(404, 'Endpoint not found');
+    return ok({ technology: 'PJSIP', resource, state: 'unknown', channel_ids: [] });
+  },
   'GET /asterisk/modules': (a) => ok([...a.modules].sort().map((m) => a.moduleJson(m))),
   'GET /asterisk/modules/{moduleName}': (a, r) => {
     if (!a.modules.has(r.params.moduleName!)) throw new AriFault(404, 'Module could not be found in running modules');

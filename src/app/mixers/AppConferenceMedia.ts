@@ -67,7 +67,7 @@ export class AppConferenceMedia implements ConferenceMedia {
     leg.events.subscribe('lost', (reason) => this.events.safeEmit('lost', participantId, reason));
     try {
       if (leg instanceof DirectLeg) await leg.setup(this.deps.directHost ?? '127.0.0.1', this.room.port);
-      else await leg.setup(this.deps.externalHost(this.room.port));
+      else await leg.setup(this.deps.externalHost(this.room.port), this.room.port);
     } catch (error) {
       await leg.close();
       throw error;

@@ -8,6 +8,7 @@ import { TypedEmitter } from '../../lib/TypedEmitter';
 import type { RemoteLeg } from '../../media';
 import type { AsteriskInventory } from '../inventory';
 import { LEG_BRIDGE_PREFIX, MEDIA_CHANNEL_PREFIX } from '../names';
+import type { SipLegs } from './SipLegs';
 
 export interface AppLegEvents extends ClosingEvents {
   /** A piece of the leg died (its externalMedia channel or its bridge): the participant can no longer be mixed. */
@@ -17,8 +18,10 @@ export interface AppLegEvents extends ClosingEvents {
 export interface AppLegDeps {
   ari: AriClient;
   clock: Clock;
-  /** How long to wait for the externalMedia channel's StasisStart. */
+  /** How long to wait for the media channel's StasisStart. */
   stasisTimeoutMs: number;
+  /** SIP media legs, when Asterisk has the endpoint for them; otherwise externalMedia legs. */
+  sipLegs?: () => SipLegs | undefined;
 }
 
 /** `made` from the moment its create request is sent (a teardown must ask for it); `gone` once Asterisk says so. */
@@ -56,11 +59,73 @@ export class AppLeg {
     return this.participant.participantId;
   }
 
-  /** Creates the externalMedia channel and the bridge; on failure the caller closes the leg. */
-  async setup(externalHost: string): Promise<void> {
+  /**
+   * Creates the media channel and the bridge; on failure the caller closes the leg. A PJSIP caller's leg is a
+   * SIP call Asterisk places to us, so the two share a native_rtp bridge; any other caller's is externalMedia.
+   */
+  async setup(externalHost: string, roomPort: number): Promise<void> {
     const { ari } = this.deps;
     const inStasis = this.waitForStasis();
+    const available = this.deps.sipLegs?.();
+    const sipLegs = available && (await this.isSipCaller()) ? available : undefined;
+    this.stillOpen();
     this.channel = 'made';
+    if (sipLegs) await this.dialSipLeg(sipLegs, roomPort, inStasis);
+    else await this.createExternalMedia(externalHost);
+    // Closed while the request ran: its DELETE may have come first.
+    if (this.closed) await this.hangUpMediaChannel();
+    this.stillOpen();
+    // addChannel before StasisStart fails 422 "Channel not in Stasis application".
+    await inStasis;
+    this.stillOpen();
+    this.disposers.push(
+      ari.onBridge(this.bridgeId, (event) => {
+        if (event.type === 'BridgeDestroyed') this.pieceGone('bridge', 'the caller bridge was destroyed');
+      }),
+    );
+    this.bridge = 'made';
+    // A plain mixing bridge lets a PJSIP caller and a SIP leg go native_rtp. With an externalMedia leg
+    // native_rtp is never possible, and dtmf_events keeps it from being tried.
+    await ari.rest.bridges.createWithId({
+      bridgeId: this.bridgeId,
+      type: sipLegs ? 'mixing' : 'mixing,dtmf_events',
+      name: `${LEG_BRIDGE_PREFIX}${this.conferenceNumber}:${this.participantId}`,
+    });
+    if (this.closed) await ignoreGone(ari.rest.bridges.destroy({ bridgeId: this.bridgeId }));
+    this.stillOpen();
+    if (sipLegs) {
+      // Digits reach ARI as ChannelDtmfReceived either way; absorbing them keeps Asterisk from sending them
+      // on to the leg, whose answer offered no telephone-event.
+      await ari.rest.bridges.addChannel({ bridgeId: this.bridgeId, channel: [this.participant.caller.channelId], absorbDTMF: true });
+      this.stillOpen();
+      await ari.rest.bridges.addChannel({ bridgeId: this.bridgeId, channel: [this.mediaChannelId] });
+    } else {
+      await ari.rest.bridges.addChannel({ bridgeId: this.bridgeId, channel: [this.participant.caller.channelId, this.mediaChannelId] });
+    }
+    this.stillOpen();
+    this.ready = true;
+  }
+
+  /** Only a PJSIP caller can share a native RTP bridge with a SIP leg (bridge_native_rtp's DTMF check). */
+  private async isSipCaller(): Promise<boolean> {
+    const channel = await this.deps.ari.rest.channels.get({ channelId: this.participant.caller.channelId });
+    return channel.name.startsWith('PJSIP/');
+  }
+
+  private async dialSipLeg(sipLegs: SipLegs, roomPort: number, inStasis: Promise<void>): Promise<void> {
+    const { ari } = this.deps;
+    // With direct media Asterisk re-INVITEs the leg to the phone's own address: its RTP then comes from there.
+    const call = sipLegs.expect(this.mediaChannelId, roomPort, (moved) => this.remote.setRemote(moved.address, moved.port));
+    this.disposers.push(call.cancel);
+    await ari.rest.channels.originateWithId({ channelId: this.mediaChannelId, endpoint: call.endpoint, app: ari.app, formats: 'ulaw' });
+    // The answer's INVITE told us where Asterisk takes RTP (and sends it from). A leg that is never answered
+    // ends with the StasisStart timeout.
+    const remote = await Promise.race([call.answered, inStasis.then(() => call.answered)]);
+    this.remote.setRemote(remote.address, remote.port);
+  }
+
+  private async createExternalMedia(externalHost: string): Promise<void> {
+    const { ari } = this.deps;
     // externalMedia's StasisStart can arrive before its REST response (FINDINGS "externalMedia").
     const channel = await ari.rest.channels.externalMedia({
       channelId: this.mediaChannelId,
@@ -72,9 +137,6 @@ export class AppLeg {
       connection_type: 'client',
       direction: 'both',
     });
-    // Closed while the request ran: its DELETE may have come first.
-    if (this.closed) await this.hangUpMediaChannel();
-    this.stillOpen();
     const vars = channel.channelvars ?? {};
     const address = typeof vars.UNICASTRTP_LOCAL_ADDRESS === 'string' ? vars.UNICASTRTP_LOCAL_ADDRESS : '';
     const port = Number(vars.UNICASTRTP_LOCAL_PORT);
@@ -82,27 +144,6 @@ export class AppLeg {
       throw new AppError('media_setup_failed', 'externalMedia answered without UNICASTRTP_LOCAL_ADDRESS/PORT');
     // Accept RTP only from where Asterisk sends it; anything else is foreign.
     this.remote.setRemote(address, port);
-    // addChannel before StasisStart fails 422 "Channel not in Stasis application".
-    await inStasis;
-    this.stillOpen();
-    this.disposers.push(
-      ari.onBridge(this.bridgeId, (event) => {
-        if (event.type === 'BridgeDestroyed') this.pieceGone('bridge', 'the caller bridge was destroyed');
-      }),
-    );
-    this.bridge = 'made';
-    // dtmf_events keeps Asterisk from bridging the phone's RTP straight to us (native_rtp), which would
-    // change the sender address and lose DTMF events.
-    await ari.rest.bridges.createWithId({
-      bridgeId: this.bridgeId,
-      type: 'mixing,dtmf_events',
-      name: `${LEG_BRIDGE_PREFIX}${this.conferenceNumber}:${this.participantId}`,
-    });
-    if (this.closed) await ignoreGone(ari.rest.bridges.destroy({ bridgeId: this.bridgeId }));
-    this.stillOpen();
-    await ari.rest.bridges.addChannel({ bridgeId: this.bridgeId, channel: [this.participant.caller.channelId, this.mediaChannelId] });
-    this.stillOpen();
-    this.ready = true;
   }
 
   private stillOpen(): void {

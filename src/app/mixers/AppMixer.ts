@@ -7,6 +7,7 @@ import type { MediaThreads } from '../../media';
 import type { AsteriskInventory } from '../inventory';
 import { AppConferenceMedia } from './AppConferenceMedia';
 import type { RecordingSink } from './AsteriskBridgeMixer';
+import type { SipLegs } from './SipLegs';
 
 export interface AppMixerDeps {
   ari: AriClient;
@@ -17,15 +18,18 @@ export interface AppMixerDeps {
   recordingsDir: string;
   recordings: RecordingSink;
   logger: Logger;
-  /** How long to wait for the externalMedia channel's StasisStart (default 5 s). */
+  /** SIP media legs, when Asterisk has the endpoint for them (see App); otherwise externalMedia legs. */
+  sipLegs?: () => SipLegs | undefined;
+  /** How long to wait for the media channel's StasisStart (default 5 s). */
   stasisTimeoutMs?: number;
   /** Where callers with direct media (browsers) send a room's RTP, on this host. */
   directHost?: string;
 }
 
 /**
- * The app's own mixer: each caller shares a two-channel bridge with an externalMedia (chan_rtp) channel,
- * and the media engine mixes on our clock. Neither needs an Asterisk timing module (FINDINGS
+ * The app's own mixer: each caller shares a two-channel bridge with a media leg, and the media engine mixes on
+ * our clock. A PJSIP caller's leg is a SIP call to us (native_rtp: Asterisk relays RTP without decoding it);
+ * any other caller's is an externalMedia (chan_rtp) channel (simple_bridge). Neither needs an Asterisk timing module (FINDINGS
  * "Caller paired with externalMedia": all three bridge types ran as simple_bridge with no timer).
  * Owns its conferences' media; each gives its media-thread room back when it closes.
  */
