@@ -60,6 +60,9 @@ export class AppLeg {
   async setup(externalHost: string): Promise<void> {
     const { ari } = this.deps;
     const inStasis = this.waitForStasis();
+    // Its timeout can fire while the externalMedia request still waits for a pooled connection: handled
+    // here, so that is a failed setup (awaited below), not an unhandled rejection that ends the process.
+    void inStasis.catch(() => undefined);
     this.channel = 'made';
     // externalMedia's StasisStart can arrive before its REST response (FINDINGS "externalMedia").
     const channel = await ari.rest.channels.externalMedia({
