@@ -1,10 +1,10 @@
-import { AriClient } from '../ari';
+import { AriClient, probeSessions } from '../ari';
 import type { Config } from '../config/schema';
 import { errorMessage } from '../lib/errors';
 import { silentLogger } from '../lib/logger';
 import { ConferenceTimer } from '../timing/ConferenceTimer';
 import { readFileSync } from 'node:fs';
-import { hostTimer, modules, prompts, reachability, receiveBuffer, type Check } from './doctor/checks';
+import { hostTimer, modules, prompts, reachability, receiveBuffer, sessionLimit, type Check } from './doctor/checks';
 import { selfTest } from './doctor/selfTest';
 
 export interface DoctorOptions {
@@ -37,6 +37,7 @@ export async function runDoctor(config: Config, options: DoctorOptions, out: Nod
     password: config.ari.password,
     app: config.ari.app,
     requestTimeoutMs: config.ari.requestTimeoutMs,
+    maxConnections: config.ari.maxConnections,
     logger,
   });
   const checks: Check[] = [];
@@ -44,8 +45,16 @@ export async function runDoctor(config: Config, options: DoctorOptions, out: Nod
     const reach = await reachability(ari, config);
     checks.push(...reach.checks);
     if (reach.reachable) {
-      checks.push(...(await modules(ari, config)));
+      checks.push(...(await modules(ari, config, reach.version)));
       checks.push(await prompts(ari));
+      const probe = await probeSessions({
+        url: config.ari.url,
+        username: config.ari.username,
+        password: config.ari.password,
+        count: config.ari.maxConnections + 2,
+        timeoutMs: config.ari.requestTimeoutMs,
+      });
+      checks.push(sessionLimit(probe, config.ari.maxConnections));
       checks.push(await selfTest(config, logger));
     }
   } catch (error) {
