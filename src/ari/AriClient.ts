@@ -29,6 +29,8 @@ export interface AriStats {
   requestErrors: number;
   /** REST connections open now (Asterisk counts them, and the events socket, against `sessionlimit`). */
   connections: number;
+  /** REST requests waiting for a free connection. */
+  waitingRequests: number;
   eventsReceived: number;
   unparsableEvents: number;
 }
@@ -154,6 +156,7 @@ export class AriClient {
       reconnects: this.socket.reconnects,
       requestErrors: this.transport.errors,
       connections: this.transport.connections,
+      waitingRequests: this.transport.waiting,
       eventsReceived: this.socket.received,
       unparsableEvents: this.socket.unparsable,
     };

@@ -7,6 +7,7 @@ export interface TransportOptions {
   url: string;
   username: string;
   password: string;
+  /** What Asterisk may take to answer a request once it is on a connection. */
   requestTimeoutMs: number;
   /**
    * At most this many HTTP connections to Asterisk; further requests wait for a free one. Asterisk's
@@ -21,6 +22,12 @@ export interface TransportOptions {
  * first, so a request is never sent on one Asterisk is closing.
  */
 const IDLE_CLOSE_MS = 10000;
+
+/**
+ * A request that found no free connection for this long fails: Asterisk has not been keeping up for a
+ * while. Until then a burst waits its turn instead of failing callers.
+ */
+const QUEUE_LIMIT_MS = 30000;
 
 export interface ParamPlacement {
   path: string[];
@@ -55,6 +62,11 @@ export class AriTransport {
       scheduling: 'lifo' as const,
     };
     this.agent = this.secure ? new HttpsAgent(pool) : new HttpAgent(pool);
+  }
+
+  /** Requests waiting for a free connection. */
+  get waiting(): number {
+    return Object.values(this.agent.requests).reduce((n, list) => n + (list?.length ?? 0), 0);
   }
 
   /** Connections open now, busy or idle: what this client counts against Asterisk's session limit. */
@@ -104,16 +116,25 @@ export class AriTransport {
     if (this.closed) throw new AriError(0, method, path, 'client closed', 'ari_closed');
     const controller = new AbortController();
     this.pending.add(controller);
-    // The timeout covers the wait for a free connection too: a caller waits no longer than that in all.
-    const timer = setTimeout(
-      () => controller.abort(new AriError(0, method, path, `no answer within ${this.options.requestTimeoutMs} ms`, 'ari_timeout')),
-      this.options.requestTimeoutMs,
-    );
+    const abort = (message: string) => () => controller.abort(new AriError(0, method, path, message, 'ari_timeout'));
+    // Waiting for a free connection is our own queue, not Asterisk being slow: it has its own, longer bound.
+    const limits = {
+      queue: setTimeout(
+        abort(`waited ${QUEUE_LIMIT_MS} ms for one of ari.maxConnections (${this.options.maxConnections})`),
+        QUEUE_LIMIT_MS,
+      ),
+      answer: undefined as NodeJS.Timeout | undefined,
+    };
+    const connected = (): void => {
+      clearTimeout(limits.queue);
+      clearTimeout(limits.answer);
+      limits.answer = setTimeout(abort(`no answer within ${this.options.requestTimeoutMs} ms`), this.options.requestTimeoutMs);
+    };
     try {
       const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
       let answer: Answer;
       try {
-        answer = await this.exchange(method, url, payload, controller.signal);
+        answer = await this.exchange(method, url, payload, controller.signal, connected);
       } catch (error) {
         const reason: unknown = controller.signal.reason;
         if (reason instanceof AriError) throw reason;
@@ -138,7 +159,8 @@ export class AriTransport {
       this.onError(wrapped);
       throw wrapped;
     } finally {
-      clearTimeout(timer);
+      clearTimeout(limits.queue);
+      clearTimeout(limits.answer);
       this.pending.delete(controller);
     }
   }
@@ -148,16 +170,23 @@ export class AriTransport {
    * it fails before any answer, and Node marks it `reusedSocket`: that request never reached Asterisk and
    * is sent again, once, on a fresh connection.
    */
-  private async exchange(method: string, url: string, payload: Buffer | undefined, signal: AbortSignal): Promise<Answer> {
+  private async exchange(
+    method: string,
+    url: string,
+    payload: Buffer | undefined,
+    signal: AbortSignal,
+    connected: () => void,
+  ): Promise<Answer> {
     try {
-      return await this.once(method, url, payload, signal);
+      return await this.once(method, url, payload, signal, connected);
     } catch (error) {
       if (!(error instanceof StaleConnection) || signal.aborted) throw error instanceof StaleConnection ? error.cause : error;
-      return this.once(method, url, payload, signal);
+      return this.once(method, url, payload, signal, connected);
     }
   }
 
-  private once(method: string, url: string, payload: Buffer | undefined, signal: AbortSignal): Promise<Answer> {
+  /** `connected` runs when the request has a connection: from then on Asterisk has requestTimeoutMs to answer. */
+  private once(method: string, url: string, payload: Buffer | undefined, signal: AbortSignal, connected: () => void): Promise<Answer> {
     return new Promise<Answer>((resolve, reject) => {
       const headers: Record<string, string | number> = { authorization: this.auth };
       if (payload !== undefined) {
@@ -165,6 +194,7 @@ export class AriTransport {
         headers['content-length'] = payload.length;
       }
       const request = (this.secure ? httpsRequest : httpRequest)(url, { method, headers, agent: this.agent, signal });
+      request.once('socket', connected);
       let answered = false;
       request.on('response', (response) => {
         answered = true;

@@ -141,6 +141,29 @@ describe('ARI REST transport', () => {
     }
   });
 
+  it('counts the request timeout from when a request has a connection, not while it waits for one', async () => {
+    const slow = createServer((_req, res) => setTimeout(() => res.writeHead(204).end(), 120));
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    const ari = new AriClient({
+      url: `http://127.0.0.1:${(slow.address() as AddressInfo).port}`,
+      username: 'a',
+      password: 'b',
+      app: 'x',
+      maxConnections: 1,
+      requestTimeoutMs: 300,
+      logger: silentLogger(),
+    });
+    try {
+      // Six in a row on one connection take 720 ms in all, each well within 300 ms once sent.
+      const results = await Promise.allSettled(Array.from({ length: 6 }, () => ari.rest.asterisk.ping()));
+      expect(results.map((r) => r.status)).to.deep.equal(Array<string>(6).fill('fulfilled'));
+    } finally {
+      await ari.close();
+      slow.closeAllConnections();
+      slow.close();
+    }
+  });
+
   it('sends again, once, a request whose kept-alive connection the server closed before answering', async () => {
     // As Asterisk does with an idle connection: the second request on a connection is met with a close.
     let connections = 0;
