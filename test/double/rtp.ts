@@ -130,17 +130,22 @@ export class ExternalMediaLeg {
     const peer = this.asterisk.peerOf(this.channel);
     const sim = peer?.sim;
     if (!peer || !sim) return;
-    const offset = 12 + (msg[0]! & 0x0f) * 4;
-    const pcm = new Int16Array(msg.length - offset);
-    for (let i = 0; i < pcm.length; i++) pcm[i] = ulawDecode(msg[offset + i]!);
+    const decode = (): Int16Array => {
+      const offset = 12 + (msg[0]! & 0x0f) * 4;
+      const pcm = new Int16Array(msg.length - offset);
+      for (let i = 0; i < pcm.length; i++) pcm[i] = ulawDecode(msg[offset + i]!);
+      return pcm;
+    };
     // Media that arrives drives the channel: Echo() sends the frame back, a generator answers it with one of its own.
     if (sim.echo) {
-      this.send(pcm);
+      this.send(decode());
       return;
     }
     if (sim.generated && !this.asterisk.hasTiming && peer.playbacks.size === 0 && !peer.mute.in) this.send(sim.speak(160));
     if (peer.mute.out || peer.playbacks.size > 0 || peer.moh) return;
-    sim.hear(pcm);
+    // A load test's callers keep nothing: counted, not decoded.
+    if (sim.keepsAudio) sim.hear(decode());
+    else sim.framesHeard++;
   }
 
   close(): void {
