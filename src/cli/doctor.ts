@@ -1,5 +1,6 @@
 import { AriClient, probeSessions } from '../ari';
 import type { Config } from '../config/schema';
+import { DEFAULT_PROMPTS } from '../conference/prompts';
 import { errorMessage } from '../lib/errors';
 import { silentLogger } from '../lib/logger';
 import { ConferenceTimer } from '../timing/ConferenceTimer';
@@ -46,7 +47,8 @@ export async function runDoctor(config: Config, options: DoctorOptions, out: Nod
     checks.push(...reach.checks);
     if (reach.reachable) {
       checks.push(...(await modules(ari, config, reach.version)));
-      checks.push(await prompts(ari));
+      // The prompts the app will play: the defaults, and `prompts:` from the config file over them.
+      checks.push(await prompts(ari, { ...DEFAULT_PROMPTS, ...config.prompts }));
       const probe = await probeSessions({
         url: config.ari.url,
         username: config.ari.username,

@@ -117,6 +117,9 @@ describe('ari-meetme doctor', function () {
       ast.asterisk.missingSounds.add('conf-adminmenu');
       const missing = find((await doctor(ast)).checks, 'conference prompts');
       expect(missing).to.include({ status: 'fail', detail: 'missing: conf-adminmenu' });
+      // A `prompts:` override in the config file is what gets played, so it is what is checked.
+      const custom = await doctor(ast, { prompts: { adminMenu: 'beep', getPin: 'custom/enter-pin' } });
+      expect(find(custom.checks, 'conference prompts')).to.include({ status: 'fail', detail: 'missing: custom/enter-pin' });
     } finally {
       await ast.stop();
     }
