@@ -43,6 +43,20 @@ describe('a burst of callers against Asterisk’s HTTP session limit', function 
     expect(sessions.peak).to.be.at.most(running.config.ari.maxConnections + 1);
   });
 
+  it('shuts down in the middle of a burst: callers still being paired with externalMedia do not hold it', async () => {
+    r = await startApp({ log: { level: 'warn' } }, { timing: false, speed: 20 });
+    const running = r;
+    for (let i = 0; i < CALLERS; i++) running.ast.dial({ exten: String(800 + Math.floor(i / ROOM_SIZE)), callerId: `C${i} <${1000 + i}>` });
+    // Stop while the joins are in flight: some are members whose externalMedia has not entered Stasis yet.
+    await waitFor(() => running.app.manager.participantCount >= CALLERS / 4, 10000, 'a quarter of the callers joining');
+    const started = Date.now();
+    const stopped = await Promise.race([
+      running.app.stop().then(() => true),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 10000)),
+    ]);
+    expect(stopped, `app.stop() still waiting after ${Date.now() - started} ms`).to.equal(true);
+  });
+
   it('the double closes connections past its session limit at once, as Asterisk does', async () => {
     const ast = await AsteriskDouble.start({ sessionLimit: 2 });
     try {

@@ -127,9 +127,12 @@ export class AppLeg {
           this.pieceGone('channel', 'the externalMedia channel ended');
         }
       });
+      // Closed before StasisStart (the participant left, the conference ended): the setup fails instead
+      // of waiting for ever, so the end of the conference (a shutdown too) does not hang on it.
       this.disposers.push(() => {
         clock.clearTimeout(timer);
         dispose();
+        reject(new AppError('media_setup_failed', 'the leg was closed before its externalMedia channel entered Stasis'));
       });
     });
   }
