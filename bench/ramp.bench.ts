@@ -15,8 +15,8 @@ import { silentLogger } from '../src/lib/logger';
 import { makeSounds } from '../test/support/audio';
 import type { FromDouble, ToDouble } from './rampDouble';
 
-const CALLERS = Number(process.env.BENCH_CALLERS ?? 1000);
-const PER_SECOND = Number(process.env.BENCH_CALLERS_PER_SECOND ?? 50);
+const CALLERS = Number(process.env.BENCH_RAMP_CALLERS ?? 1000);
+const PER_SECOND = Number(process.env.BENCH_RAMP_PER_SECOND ?? 50);
 const ROOM_SIZE = Number(process.env.BENCH_ROOM_SIZE ?? 10);
 const SESSION_LIMIT = Number(process.env.BENCH_SESSION_LIMIT ?? 100);
 /** Prompt durations are divided by this (1: as long as Debian's files). */
