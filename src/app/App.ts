@@ -88,6 +88,7 @@ export class MeetmeApp {
       app: config.ari.app,
       nodeId: config.ari.nodeId,
       requestTimeoutMs: config.ari.requestTimeoutMs,
+      maxConnections: config.ari.maxConnections,
       logger: this.log.child({ component: 'ari' }),
     });
     this.probe = new TimingProbe(this.ari, this.log);

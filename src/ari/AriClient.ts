@@ -14,6 +14,8 @@ export interface AriClientOptions {
   app: string;
   nodeId?: string;
   requestTimeoutMs?: number;
+  /** HTTP connections for REST at most (the events socket is one more); see AriTransport. Default 20. */
+  maxConnections?: number;
   reconnect?: { minMs: number; maxMs: number };
   heartbeatMs?: number;
   logger: Logger;
@@ -25,6 +27,10 @@ export type AriClientEvents = AriEventsEvents;
 export interface AriStats {
   reconnects: number;
   requestErrors: number;
+  /** REST connections open now (Asterisk counts them, and the events socket, against `sessionlimit`). */
+  connections: number;
+  /** REST requests waiting for a free connection. */
+  waitingRequests: number;
   eventsReceived: number;
   unparsableEvents: number;
 }
@@ -52,6 +58,7 @@ export class AriClient {
       username: options.username,
       password: options.password,
       requestTimeoutMs: options.requestTimeoutMs ?? 5000,
+      maxConnections: options.maxConnections ?? 20,
     });
     this.transport.onError = (error) =>
       options.logger.debug({ status: error.ariStatus, method: error.method, path: error.path, reason: error.reason }, 'ARI request failed');
@@ -148,6 +155,8 @@ export class AriClient {
     return {
       reconnects: this.socket.reconnects,
       requestErrors: this.transport.errors,
+      connections: this.transport.connections,
+      waitingRequests: this.transport.waiting,
       eventsReceived: this.socket.received,
       unparsableEvents: this.socket.unparsable,
     };

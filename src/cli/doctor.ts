@@ -1,10 +1,11 @@
-import { AriClient } from '../ari';
+import { AriClient, probeSessions } from '../ari';
 import type { Config } from '../config/schema';
+import { DEFAULT_PROMPTS } from '../conference/prompts';
 import { errorMessage } from '../lib/errors';
 import { silentLogger } from '../lib/logger';
 import { ConferenceTimer } from '../timing/ConferenceTimer';
 import { readFileSync } from 'node:fs';
-import { hostTimer, modules, prompts, reachability, receiveBuffer, type Check } from './doctor/checks';
+import { hostTimer, modules, prompts, reachability, receiveBuffer, sessionLimit, type Check } from './doctor/checks';
 import { selfTest } from './doctor/selfTest';
 
 export interface DoctorOptions {
@@ -37,6 +38,7 @@ export async function runDoctor(config: Config, options: DoctorOptions, out: Nod
     password: config.ari.password,
     app: config.ari.app,
     requestTimeoutMs: config.ari.requestTimeoutMs,
+    maxConnections: config.ari.maxConnections,
     logger,
   });
   const checks: Check[] = [];
@@ -44,8 +46,17 @@ export async function runDoctor(config: Config, options: DoctorOptions, out: Nod
     const reach = await reachability(ari, config);
     checks.push(...reach.checks);
     if (reach.reachable) {
-      checks.push(...(await modules(ari, config)));
-      checks.push(await prompts(ari));
+      checks.push(...(await modules(ari, config, reach.version)));
+      // The prompts the app will play: the defaults, and `prompts:` from the config file over them.
+      checks.push(await prompts(ari, { ...DEFAULT_PROMPTS, ...config.prompts }));
+      const probe = await probeSessions({
+        url: config.ari.url,
+        username: config.ari.username,
+        password: config.ari.password,
+        count: config.ari.maxConnections + 2,
+        timeoutMs: config.ari.requestTimeoutMs,
+      });
+      checks.push(sessionLimit(probe, config.ari.maxConnections));
       checks.push(await selfTest(config, logger));
     }
   } catch (error) {

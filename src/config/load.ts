@@ -24,6 +24,7 @@ const ENV_MAP: Record<string, [string, string, 'string' | 'number' | 'boolean']>
   ARI_PASSWORD: ['ari', 'password', 'string'],
   ARI_APP: ['ari', 'app', 'string'],
   ARI_NODE_ID: ['ari', 'nodeId', 'string'],
+  ARI_MAX_CONNECTIONS: ['ari', 'maxConnections', 'number'],
   HTTP_HOST: ['http', 'host', 'string'],
   HTTP_PORT: ['http', 'port', 'number'],
   MIXER: ['mixer', 'default', 'string'],

@@ -78,6 +78,8 @@ export const configSchema = z.strictObject({
       /** Names the Asterisk server; every conference carries it so several servers can share one API. */
       nodeId: z.string().min(1).default('asterisk-1'),
       requestTimeoutMs: z.number().int().min(100).max(60000).default(5000),
+      /** REST connections to Asterisk at most; requests beyond wait. Keep it, plus 1 for the events socket, under http.conf `sessionlimit`. */
+      maxConnections: z.number().int().min(1).max(1000).default(20),
     })
     .prefault({}),
   http: z

@@ -19,6 +19,8 @@ export interface AsteriskOptions {
   speed: number;
   /** TALK_DETECT's silence before ChannelTalkingFinished (2.5 s on a real Asterisk). */
   talkFinishMs: number;
+  /** What GET /asterisk/info says (`system.version`). */
+  version: string;
 }
 
 export type Deliver = (app: string, event: Record<string, unknown>) => void;
@@ -58,6 +60,8 @@ export class Asterisk {
   /** Bridges whose softmix failed: GET says 404, yet record answers 201 and DELETE 204 (no-timing-module.jsonl). */
   readonly failed = new Map<string, DBridge>();
   readonly modules = new Set<string>(BASE_MODULES);
+  /** Sounds GET /sounds leaves out, as an Asterisk without some of the core sounds installed. */
+  readonly missingSounds = new Set<string>();
   private seq = 0;
   private readonly epoch = Math.floor(Date.now() / 1000);
   deliver: Deliver = () => undefined;

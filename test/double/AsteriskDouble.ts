@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { Asterisk } from './Asterisk';
@@ -15,6 +15,21 @@ export interface DoubleOptions {
   password?: string;
   speed?: number;
   talkFinishMs?: number;
+  /**
+   * http.conf `sessionlimit`: open HTTP connections, the events WebSockets included. Beyond it Asterisk
+   * closes a new connection at once, before any answer (FINDINGS "HTTP session limit"). Default 100, as Asterisk's.
+   */
+  sessionLimit?: number;
+  /** `system.version` in GET /asterisk/info; default 22.10.1, the recorded one. */
+  version?: string;
+}
+
+/** What the HTTP server saw of connections: as `http show status` and the "session count exceeded" warnings would tell. */
+export interface SessionStats {
+  open: number;
+  peak: number;
+  /** Connections closed at once because `open` had reached the limit. */
+  refused: number;
 }
 
 export interface LoggedRequest {
@@ -33,6 +48,10 @@ export interface DialOptions {
   app?: string;
   toneHz?: number | null;
   amplitude?: number;
+  /** Keep what the caller hears, for `heard()` (default true). */
+  keepAudio?: boolean;
+  /** The phone sends RTP all the time, silence too (default); false: nothing unless it speaks a tone. */
+  sendsRtp?: boolean;
 }
 
 const API_DOCS = join(__dirname, '../../src/ari/api-docs');
@@ -52,12 +71,22 @@ export class AsteriskDouble {
   private readonly sockets = new Map<string, WebSocket>();
   private readonly username: string;
   private readonly password: string;
+  private readonly sessionLimit: number;
+  private readonly sessionStats: SessionStats = { open: 0, peak: 0, refused: 0 };
+  /** Asterisk's log lines about HTTP sessions ("HTTP session count exceeded 100 sessions."). */
+  readonly httpLog: string[] = [];
   url = '';
 
   private constructor(options: DoubleOptions) {
     this.username = options.username ?? 'asterisk';
     this.password = options.password ?? 'asterisk';
-    this.asterisk = new Asterisk({ timing: options.timing ?? true, speed: options.speed ?? 1, talkFinishMs: options.talkFinishMs ?? 2500 });
+    this.sessionLimit = options.sessionLimit ?? 100;
+    this.asterisk = new Asterisk({
+      timing: options.timing ?? true,
+      speed: options.speed ?? 1,
+      talkFinishMs: options.talkFinishMs ?? 2500,
+      version: options.version ?? '22.10.1',
+    });
     this.asterisk.deliver = (app, event) => {
       const socket = this.sockets.get(app);
       if (socket && socket.readyState === socket.OPEN) socket.send(JSON.stringify(event));
@@ -72,6 +101,7 @@ export class AsteriskDouble {
 
   private async listen(): Promise<void> {
     this.server = createServer((req, res) => void this.handle(req, res));
+    this.server.on('connection', (socket) => this.countSession(socket));
     this.wss = new WebSocketServer({ noServer: true });
     this.server.on('upgrade', (req, socket, head) => {
       const url = new URL(req.url ?? '/', 'http://x');
@@ -106,6 +136,25 @@ export class AsteriskDouble {
     });
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  /** http.c counts a session per accepted connection and refuses past the limit with no answer at all. */
+  private countSession(socket: Socket): void {
+    const stats = this.sessionStats;
+    if (stats.open >= this.sessionLimit) {
+      stats.refused++;
+      this.httpLog.push(`WARNING: http.c: HTTP session count exceeded ${this.sessionLimit} sessions.`);
+      socket.destroy();
+      return;
+    }
+    stats.open++;
+    stats.peak = Math.max(stats.peak, stats.open);
+    // An upgraded events socket keeps its TCP connection, so it holds its session until it closes.
+    socket.once('close', () => stats.open--);
+  }
+
+  sessions(): SessionStats {
+    return { ...this.sessionStats };
   }
 
   private authorized(req: IncomingMessage, url: URL): boolean {
@@ -194,6 +243,8 @@ export class AsteriskDouble {
       fromDialplan: true,
     });
     const sim = new SimCaller(a, c, options.toneHz ?? null, options.amplitude ?? 8000);
+    sim.keepsAudio = options.keepAudio ?? true;
+    sim.sendsRtp = options.sendsRtp ?? true;
     c.sim = sim;
     a.enterStasis(c, options.app ?? 'meetme', options.args ?? [options.exten]);
     return sim;

@@ -1,6 +1,9 @@
 import type { Asterisk } from './Asterisk';
 import type { DChannel } from './model';
 
+/** The double's music on hold: one steady tone, so a test can tell it from the conference. */
+export const MUSIC_HZ = 523;
+
 /** A phone in a test: says a tone, presses keys, hangs up, and keeps what it heard. */
 export class SimCaller {
   state: 'ringing' | 'up' | 'gone' = 'ringing';
@@ -8,6 +11,18 @@ export class SimCaller {
   private phase = 0;
   private readonly heardChunks: Int16Array[] = [];
   private readonly prompts: string[] = [];
+  /**
+   * Its audio comes from an Asterisk generator in the dialplan (Playtones), not from a phone: with no
+   * timing module, a generator makes a frame only when a frame comes in (FINDINGS "Generators need a timer").
+   */
+  generated = false;
+  /** Echo() in the dialplan: sends back each frame it reads, timer or not. */
+  echo = false;
+  /** A phone that sends RTP all the time (silence too); false for one that sends nothing while silent. */
+  sendsRtp = true;
+  /** Keeps what it hears for `heard()`; a load test of many callers turns it off (50 frames a second each). */
+  keepsAudio = true;
+  framesHeard = 0;
 
   constructor(
     private readonly asterisk: Asterisk,
@@ -59,7 +74,18 @@ export class SimCaller {
   }
 
   hear(pcm: Int16Array): void {
-    this.heardChunks.push(pcm);
+    this.framesHeard++;
+    if (this.keepsAudio) this.heardChunks.push(pcm);
+  }
+
+  /** Frames of music on hold it heard (each a frame of MUSIC_HZ). */
+  musicFrames = 0;
+
+  hearMusic(): void {
+    this.musicFrames++;
+    const frame = new Int16Array(160);
+    for (let i = 0; i < 160; i++) frame[i] = Math.round(4000 * Math.sin((2 * Math.PI * MUSIC_HZ * (this.musicFrames * 160 + i)) / 8000));
+    this.hear(frame);
   }
 
   heardPrompt(uri: string): void {

@@ -1,2 +1,2 @@
-export { AsteriskDouble, type DialOptions, type DoubleOptions, type LoggedRequest } from './AsteriskDouble';
+export { AsteriskDouble, type DialOptions, type DoubleOptions, type LoggedRequest, type SessionStats } from './AsteriskDouble';
 export { SimCaller } from './SimCaller';

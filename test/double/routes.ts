@@ -53,7 +53,7 @@ async function originate(a: Asterisk, r: RestRequest, id: string | undefined): P
   const caller = { name: callerName ?? '', number: callerNumber ?? '' };
   const c = a.createChannel({ id: channelId, name: `${endpoint}-${channelId.slice(-8)}${local ? ';1' : ''}`, caller });
   const [localExten, localContext] = (resource ?? '').split('@');
-  const plan = local ? testCaller(localExten ?? '', localContext ?? '') : { toneHz: null, burst: false, known: true };
+  const plan = local ? testCaller(localExten ?? '', localContext ?? '') : { toneHz: null, burst: false, echo: false, known: true };
   if (local) {
     const other = a.createChannel({
       id: r.query.get('otherChannelId') ?? a.newChannelId(),
@@ -69,6 +69,9 @@ async function originate(a: Asterisk, r: RestRequest, id: string | undefined): P
     }
   }
   const sim = new SimCaller(a, c, plan.toneHz, 8000);
+  // A Local channel's audio is the dialplan's: Playtones is a generator, Echo() sends back what it reads.
+  sim.generated = local && !plan.echo;
+  sim.echo = plan.echo;
   c.sim = sim;
   const context = r.query.get('context');
   const exten = r.query.get('extension');
@@ -155,13 +158,22 @@ function play(a: Asterisk, r: RestRequest, kind: 'channel' | 'bridge', playbackI
   return { status: 201, body: playbackJson(p) };
 }
 
-/** The test-callers context of the recorded sessions, and the shipped self-test (asterisk-conf/extensions.conf). */
-function testCaller(exten: string, context: string): { toneHz: number | null; burst: boolean; known: boolean } {
-  if (context === 'meetme-selftest') return { toneHz: exten === 'tone' ? 1004 : null, burst: false, known: exten === 'tone' };
+/**
+ * The test-callers context of the recorded sessions (Playtones, Echo), and the shipped self-test
+ * (asterisk-conf/extensions.conf: `echo` runs Echo(); `tone`, the old Playtones(1004), is kept for old dialplans).
+ */
+function testCaller(exten: string, context: string): { toneHz: number | null; burst: boolean; echo: boolean; known: boolean } {
+  if (context === 'meetme-selftest')
+    return { toneHz: exten === 'tone' ? 1004 : null, burst: false, echo: exten === 'echo', known: exten === 'tone' || exten === 'echo' };
   const tone = /^tone(\d+)$/.exec(exten);
-  if (tone) return { toneHz: Number(tone[1]), burst: false, known: true };
-  if (exten === 'burst440') return { toneHz: null, burst: true, known: true };
-  return { toneHz: null, burst: false, known: ['silence', 'dtmf', 'echo', 's'].includes(exten) || /^\d+$/.test(exten) };
+  if (tone) return { toneHz: Number(tone[1]), burst: false, echo: false, known: true };
+  if (exten === 'burst440') return { toneHz: null, burst: true, echo: false, known: true };
+  return {
+    toneHz: null,
+    burst: false,
+    echo: exten === 'echo',
+    known: ['silence', 'dtmf', 'echo', 's'].includes(exten) || /^\d+$/.test(exten),
+  };
 }
 
 function variableName(r: RestRequest): string {
@@ -200,10 +212,10 @@ function direction(r: RestRequest): { in: boolean; out: boolean } {
 
 /** The REST endpoints the double implements: `METHOD /path/{param}` -> handler. */
 export const ROUTES: Record<string, Handler> = {
-  'GET /asterisk/info': () =>
+  'GET /asterisk/info': (a) =>
     ok({
       build: { os: 'Linux', kernel: '6', machine: 'x86_64', options: '', date: '', user: 'root' },
-      system: { version: '22.10.1', entity_id: '02:fc:00:00:00:01' },
+      system: { version: a.options.version, entity_id: '02:fc:00:00:00:01' },
       config: { name: '', default_language: 'en', setid: { user: '', group: '' } },
       status: { startup_time: '', last_reload_time: '' },
     }),
@@ -234,7 +246,12 @@ export const ROUTES: Record<string, Handler> = {
     if (!a.apps().includes(name)) throw new AriFault(404, 'Application not found');
     return ok(applicationJson(a, name));
   },
-  'GET /sounds': () => ok(Object.keys(SOUNDS).map((id) => ({ id, text: id, formats: [{ language: 'en', format: 'wav' }] }))),
+  'GET /sounds': (a) =>
+    ok(
+      Object.keys(SOUNDS)
+        .filter((id) => !a.missingSounds.has(id))
+        .map((id) => ({ id, text: id, formats: [{ language: 'en', format: 'wav' }] })),
+    ),
   'GET /sounds/{soundId}': (_a, r) => {
     if (SOUNDS[r.params.soundId!] === undefined) throw new AriFault(404, 'Sound not found');
     return ok({ id: r.params.soundId, text: r.params.soundId, formats: [{ language: 'en', format: 'wav' }] });

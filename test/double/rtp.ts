@@ -78,12 +78,18 @@ export class ExternalMediaLeg {
       this.timer = undefined;
       return;
     }
+    const sim = peer.sim;
     // While a prompt plays to the caller, or it is muted inbound, its audio does not reach us (FINDINGS).
-    const silent = peer.playbacks.size > 0 || peer.mute.in || peer.moh;
+    const silent = peer.playbacks.size > 0 || peer.mute.in;
+    // Echo() has nothing of its own to send; a phone that sends nothing sends nothing; a dialplan
+    // generator with no timing module makes frames only as frames come in (see receive).
+    const sends = sim === undefined || (!sim.echo && (sim.generated ? this.asterisk.hasTiming : sim.sendsRtp || sim.speaking));
     if (this.skip > 0) {
       this.skip--;
       this.advance();
-    } else if (!silent) this.send(peer.sim?.speak(160) ?? new Int16Array(160));
+    } else if (!silent && sends) this.send(sim?.speak(160) ?? new Int16Array(160));
+    // Music on hold is a generator too: Asterisk's timer drives it, or else the caller's own frames.
+    if (peer.moh && sim && (this.asterisk.hasTiming || sim.sendsRtp || sim.speaking)) sim.hearMusic();
     this.next += 20;
     this.timer = setTimeout(() => this.tick(), Math.max(0, this.next - Date.now()));
   }
@@ -122,11 +128,24 @@ export class ExternalMediaLeg {
     if (pt !== 0) return;
     this.packetsReceived++;
     const peer = this.asterisk.peerOf(this.channel);
-    if (!peer?.sim || peer.mute.out || peer.playbacks.size > 0 || peer.moh) return;
-    const offset = 12 + (msg[0]! & 0x0f) * 4;
-    const pcm = new Int16Array(msg.length - offset);
-    for (let i = 0; i < pcm.length; i++) pcm[i] = ulawDecode(msg[offset + i]!);
-    peer.sim.hear(pcm);
+    const sim = peer?.sim;
+    if (!peer || !sim) return;
+    const decode = (): Int16Array => {
+      const offset = 12 + (msg[0]! & 0x0f) * 4;
+      const pcm = new Int16Array(msg.length - offset);
+      for (let i = 0; i < pcm.length; i++) pcm[i] = ulawDecode(msg[offset + i]!);
+      return pcm;
+    };
+    // Media that arrives drives the channel: Echo() sends the frame back, a generator answers it with one of its own.
+    if (sim.echo) {
+      this.send(decode());
+      return;
+    }
+    if (sim.generated && !this.asterisk.hasTiming && peer.playbacks.size === 0 && !peer.mute.in) this.send(sim.speak(160));
+    if (peer.mute.out || peer.playbacks.size > 0 || peer.moh) return;
+    // A load test's callers keep nothing: counted, not decoded.
+    if (sim.keepsAudio) sim.hear(decode());
+    else sim.framesHeard++;
   }
 
   close(): void {

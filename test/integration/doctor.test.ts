@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { Writable } from 'node:stream';
 import { runDoctor } from '../../src/cli/doctor';
-import { hostTimer, receiveBuffer, RTP_RECEIVE_BUFFER, type Check } from '../../src/cli/doctor/checks';
+import { hostTimer, promptSounds, receiveBuffer, RTP_RECEIVE_BUFFER, type Check } from '../../src/cli/doctor/checks';
+import { DEFAULT_PROMPTS } from '../../src/conference/prompts';
 import type { TimerStats } from '../../src/timing/ConferenceTimer';
 import { configSchema } from '../../src/config/schema';
 import { AsteriskDouble } from '../double';
@@ -45,6 +46,80 @@ describe('ari-meetme doctor', function () {
         .and.match(/jitter/);
       expect(ast.bridges(), 'self-test cleaned up').to.have.length(0);
       expect(ast.channels()).to.have.length(0);
+    } finally {
+      await ast.stop();
+    }
+  });
+
+  it('passes the end-to-end audio check on an Asterisk with no timing module: Echo() needs no timer', async () => {
+    const ast = await AsteriskDouble.start({ timing: false });
+    try {
+      const { checks } = await doctor(ast);
+      const audio = find(checks, 'end to end audio');
+      expect(audio.status, JSON.stringify(audio)).to.equal('pass');
+      expect(audio.detail).to.match(/^(9[5-9]|100)\/100 packets back, (4[6-9]|5[0-4])\.\d\/s, interarrival jitter/);
+      expect(find(checks, 'Asterisk version').detail).to.contain('22.10.1');
+      expect(
+        checks.map((c) => c.name),
+        'no DTMF warning on 22.10.1',
+      ).to.not.include('DTMF without a timer');
+      expect(ast.bridges(), 'self-test cleaned up').to.have.length(0);
+    } finally {
+      await ast.stop();
+    }
+  });
+
+  it('warns that DTMF can crash an Asterisk older than 22.9.0 with no timing module (asterisk/asterisk#566)', async () => {
+    const old = await AsteriskDouble.start({ timing: false, version: '22.5.2' });
+    try {
+      const dtmf = find((await doctor(old)).checks, 'DTMF without a timer');
+      expect(dtmf).to.include({ status: 'warn' });
+      expect(dtmf.detail).to.contain('22.5.2').and.contain('asterisk/asterisk#566');
+      expect(dtmf.fix).to.contain('22.9.0').and.contain('res_timing_timerfd');
+    } finally {
+      await old.stop();
+    }
+    const timed = await AsteriskDouble.start({ timing: true, version: '22.5.2' });
+    try {
+      expect(
+        (await doctor(timed)).checks.map((c) => c.name),
+        'a timer makes it safe',
+      ).to.not.include('DTMF without a timer');
+    } finally {
+      await timed.stop();
+    }
+  });
+
+  it('warns when http.conf sessionlimit cannot hold the connection pool and the events socket', async () => {
+    const small = await AsteriskDouble.start({ sessionLimit: 15 });
+    try {
+      const { checks } = await doctor(small);
+      const limit = find(checks, 'HTTP session limit');
+      expect(limit, JSON.stringify(limit)).to.include({ status: 'warn' });
+      expect(limit.detail).to.match(/closed \d+ and left 0 unanswered of 22 connections/);
+      expect(limit.fix).to.contain('sessionlimit').and.contain('ari.maxConnections');
+      expect(find(checks, 'end to end audio').status, 'the doctor itself still gets through').to.equal('pass');
+      const fewer = await doctor(small, { ari: { url: small.url, requestTimeoutMs: 1000, maxConnections: 8 } });
+      expect(find(fewer.checks, 'HTTP session limit')).to.include({ status: 'pass' });
+      expect(find(fewer.checks, 'HTTP session limit').detail).to.contain('10 connections held at once');
+    } finally {
+      await small.stop();
+    }
+  });
+
+  it('checks every prompt the caller flow and the conference play, and names the missing one', async () => {
+    const wanted = promptSounds();
+    expect(wanted).to.include.members(['conf-adminmenu', 'conf-usermenu', 'conf-placeintoconf', 'conf-leaderhasleft', 'conf-enteringno']);
+    expect(wanted).to.have.length(new Set(Object.values(DEFAULT_PROMPTS)).size);
+    const ast = await AsteriskDouble.start();
+    try {
+      expect(find((await doctor(ast)).checks, 'conference prompts').detail).to.equal(`${wanted.length} prompts found`);
+      ast.asterisk.missingSounds.add('conf-adminmenu');
+      const missing = find((await doctor(ast)).checks, 'conference prompts');
+      expect(missing).to.include({ status: 'fail', detail: 'missing: conf-adminmenu' });
+      // A `prompts:` override in the config file is what gets played, so it is what is checked.
+      const custom = await doctor(ast, { prompts: { adminMenu: 'beep', getPin: 'custom/enter-pin' } });
+      expect(find(custom.checks, 'conference prompts')).to.include({ status: 'fail', detail: 'missing: custom/enter-pin' });
     } finally {
       await ast.stop();
     }

@@ -66,6 +66,9 @@ export class AppLeg {
   async setup(externalHost: string, roomPort: number): Promise<void> {
     const { ari } = this.deps;
     const inStasis = this.waitForStasis();
+    // Its timeout can fire while the externalMedia request still waits for a pooled connection: handled
+    // here, so that is a failed setup (awaited below), not an unhandled rejection that ends the process.
+    void inStasis.catch(() => undefined);
     const available = this.deps.sipLegs?.();
     const sipLegs = available && (await this.isSipCaller()) ? available : undefined;
     this.stillOpen();
@@ -165,9 +168,12 @@ export class AppLeg {
           this.pieceGone('channel', 'the externalMedia channel ended');
         }
       });
+      // Closed before StasisStart (the participant left, the conference ended): the setup fails instead
+      // of waiting for ever, so the end of the conference (a shutdown too) does not hang on it.
       this.disposers.push(() => {
         clock.clearTimeout(timer);
         dispose();
+        reject(new AppError('media_setup_failed', 'the leg was closed before its externalMedia channel entered Stasis'));
       });
     });
   }

@@ -1,7 +1,8 @@
 import type { TimerStats } from '../../timing/ConferenceTimer';
 import type { AriClient } from '../../ari';
-import { isAriError } from '../../ari';
+import { isAriError, type SessionProbeResult } from '../../ari';
 import type { Config } from '../../config/schema';
+import { DEFAULT_PROMPTS, type PromptSet } from '../../conference/prompts';
 import { errorMessage } from '../../lib/errors';
 import { RTP_SOCKET_BUFFER } from '../../media/MediaEngine';
 
@@ -14,30 +15,34 @@ export interface Check {
   fix?: string;
 }
 
-/** The prompts the caller flow plays (Debian: asterisk-core-sounds-en-wav). */
-export const PROMPTS = [
-  'conf-getconfno',
-  'conf-getpin',
-  'conf-invalid',
-  'conf-invalidpin',
-  'conf-locked',
-  'conf-onlyperson',
-  'conf-thereare',
-  'conf-otherinparty',
-  'conf-waitforleader',
-  'conf-kicked',
-  'conf-muted',
-  'conf-unmuted',
-  'beep',
-];
+/** The sounds a prompt set plays (`sound:` URIs; `digits:` and the like need no file). */
+export function promptSounds(prompts: Readonly<PromptSet> = DEFAULT_PROMPTS): string[] {
+  const uris: string[] = Object.values(prompts);
+  return [...new Set(uris.filter((uri) => uri.startsWith('sound:')).map((uri) => uri.slice('sound:'.length)))].sort();
+}
 
-export async function reachability(ari: AriClient, config: Config): Promise<{ checks: Check[]; reachable: boolean }> {
+/** `22.10.1` as [22, 10, 1]; undefined for a version that says no number (a GIT build). */
+export function parseVersion(version: string): [number, number, number] | undefined {
+  const match = /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(version);
+  return match ? [Number(match[1]), Number(match[2]), Number(match[3] ?? 0)] : undefined;
+}
+
+function olderThan(version: [number, number, number], than: [number, number, number]): boolean {
+  for (let i = 0; i < 3; i++) if (version[i] !== than[i]) return (version[i] as number) < (than[i] as number);
+  return false;
+}
+
+/** Asterisk 22.9.0 fixed the crash on DTMF with no timing module (asterisk/asterisk#566). */
+const DTMF_WITHOUT_TIMER_FIXED: [number, number, number] = [22, 9, 0];
+
+export async function reachability(ari: AriClient, config: Config): Promise<{ checks: Check[]; reachable: boolean; version?: string }> {
   try {
     const info = await ari.rest.asterisk.getInfo({});
     const version = info.system?.version ?? 'unknown';
     const major = Number(version.split('.')[0]);
     return {
       reachable: true,
+      version,
       checks: [
         { name: 'ARI reachable', status: 'pass', detail: config.ari.url },
         { name: 'ARI credentials', status: 'pass', detail: `user ${config.ari.username}` },
@@ -78,7 +83,7 @@ export async function reachability(ari: AriClient, config: Config): Promise<{ ch
   }
 }
 
-export async function modules(ari: AriClient, config: Config): Promise<Check[]> {
+export async function modules(ari: AriClient, config: Config, version = 'unknown'): Promise<Check[]> {
   const loaded = new Set((await ari.rest.asterisk.listModules()).filter((m) => m.status === 'Running').map((m) => m.name));
   const missing = (names: string[]) => names.filter((n) => !loaded.has(n));
   const checks: Check[] = [];
@@ -114,6 +119,14 @@ export async function modules(ari: AriClient, config: Config): Promise<Check[]> 
       detail: 'no res_timing_* module is loaded: Asterisk mixing bridges record and mix nothing',
       fix: 'load res_timing_timerfd (modules.conf: preload => res_timing_timerfd.so), or use the app mixer (mixer: app), which needs no Asterisk timer',
     });
+    const parsed = parseVersion(version);
+    if (parsed && olderThan(parsed, DTMF_WITHOUT_TIMER_FIXED))
+      checks.push({
+        name: 'DTMF without a timer',
+        status: 'warn',
+        detail: `Asterisk ${version} with no timing module can crash when a caller presses a key (asterisk/asterisk#566, fixed in 22.9.0)`,
+        fix: 'upgrade Asterisk to 22.9.0 or later, or load res_timing_timerfd (modules.conf: preload => res_timing_timerfd.so)',
+      });
   } else checks.push({ name: 'Asterisk timing module', status: 'pass', detail: `active: ${timing.join(', ')}` });
   const softmix = missing(['bridge_softmix.so']);
   checks.push(
@@ -129,17 +142,37 @@ export async function modules(ari: AriClient, config: Config): Promise<Check[]> 
   return checks;
 }
 
-export async function prompts(ari: AriClient): Promise<Check> {
+/** Every sound the caller flow and the conference play, as Asterisk lists them. */
+export async function prompts(ari: AriClient, set: Readonly<PromptSet> = DEFAULT_PROMPTS): Promise<Check> {
   const sounds = new Set((await ari.rest.sounds.list({})).map((s) => s.id));
-  const missing = PROMPTS.filter((p) => !sounds.has(p));
+  const wanted = promptSounds(set);
+  const missing = wanted.filter((p) => !sounds.has(p));
   return missing.length === 0
-    ? { name: 'conference prompts', status: 'pass', detail: `${PROMPTS.length} prompts found` }
+    ? { name: 'conference prompts', status: 'pass', detail: `${wanted.length} prompts found` }
     : {
         name: 'conference prompts',
         status: 'fail',
         detail: `missing: ${missing.join(', ')}`,
         fix: 'install the core sounds (Debian: asterisk-core-sounds-en-wav)',
       };
+}
+
+/**
+ * Whether Asterisk took the pool, the events socket and one more connection at once: past http.conf
+ * `sessionlimit` it closes new connections with no answer and the callers whose requests they carried fail.
+ */
+export function sessionLimit(result: SessionProbeResult, maxConnections: number): Check {
+  const count = result.answered + result.refused + result.unanswered;
+  const name = 'HTTP session limit';
+  const wanted = `ari.maxConnections (${maxConnections}) + the events socket + 1`;
+  if (result.refused === 0 && result.unanswered === 0)
+    return { name, status: 'pass', detail: `Asterisk answered ${count} connections held at once: ${wanted}` };
+  return {
+    name,
+    status: 'warn',
+    detail: `Asterisk closed ${result.refused} and left ${result.unanswered} unanswered of ${count} connections held at once (${wanted}); connections others hold, a running ari-meetme too, count against http.conf sessionlimit`,
+    fix: `raise sessionlimit in http.conf [general] (asterisk-conf/http.conf: 200) to at least ${maxConnections + 2} plus what other HTTP clients hold, or lower ari.maxConnections`,
+  };
 }
 
 /** What the app mixer asks for as its UDP receive buffer; Linux caps it at net.core.rmem_max. */

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import { AriClient, AriError, ignoreGone, isNotFound } from '../../../src/ari';
 import { silentLogger } from '../../../src/lib/logger';
 
@@ -107,5 +107,92 @@ describe('ARI REST transport', () => {
   it('reports an unreachable Asterisk', async () => {
     const dead = new AriClient({ url: 'http://127.0.0.1:1', username: 'a', password: 'b', app: 'x', logger: silentLogger() });
     expect(await dead.rest.asterisk.ping().catch((e: unknown) => e)).to.include({ code: 'ari_unreachable' });
+  });
+
+  it('queues requests past maxConnections on the pool instead of opening more connections', async () => {
+    const open = new Set<Socket>();
+    let peak = 0;
+    const slow = createServer((_req, res) =>
+      setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ping":"pong"}'), 30),
+    );
+    slow.on('connection', (socket) => {
+      open.add(socket);
+      peak = Math.max(peak, open.size);
+      socket.on('close', () => open.delete(socket));
+    });
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    const ari = new AriClient({
+      url: `http://127.0.0.1:${(slow.address() as AddressInfo).port}`,
+      username: 'a',
+      password: 'b',
+      app: 'x',
+      maxConnections: 3,
+      logger: silentLogger(),
+    });
+    try {
+      const answers = await Promise.all(Array.from({ length: 30 }, () => ari.rest.asterisk.ping()));
+      expect(answers.every((a) => a.ping === 'pong')).to.equal(true);
+      expect(peak).to.equal(3);
+      expect(ari.stats().connections, 'kept alive for the next requests').to.equal(3);
+    } finally {
+      await ari.close();
+      slow.closeAllConnections();
+      slow.close();
+    }
+  });
+
+  it('counts the request timeout from when a request has a connection, not while it waits for one', async () => {
+    const slow = createServer((_req, res) => setTimeout(() => res.writeHead(204).end(), 120));
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    const ari = new AriClient({
+      url: `http://127.0.0.1:${(slow.address() as AddressInfo).port}`,
+      username: 'a',
+      password: 'b',
+      app: 'x',
+      maxConnections: 1,
+      requestTimeoutMs: 300,
+      logger: silentLogger(),
+    });
+    try {
+      // Six in a row on one connection take 720 ms in all, each well within 300 ms once sent.
+      const results = await Promise.allSettled(Array.from({ length: 6 }, () => ari.rest.asterisk.ping()));
+      expect(results.map((r) => r.status)).to.deep.equal(Array<string>(6).fill('fulfilled'));
+    } finally {
+      await ari.close();
+      slow.closeAllConnections();
+      slow.close();
+    }
+  });
+
+  it('sends again, once, a request whose kept-alive connection the server closed before answering', async () => {
+    // As Asterisk does with an idle connection: the second request on a connection is met with a close.
+    let connections = 0;
+    const server = createTcpServer((socket) => {
+      connections++;
+      let requests = 0;
+      socket.on('data', (chunk: Buffer) => {
+        if (!chunk.toString().includes('\r\n\r\n')) return;
+        requests++;
+        if (requests > 1) return void socket.destroy();
+        socket.write('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 15\r\n\r\n{"ping":"pong"}');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const ari = new AriClient({
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      username: 'a',
+      password: 'b',
+      app: 'x',
+      maxConnections: 1,
+      logger: silentLogger(),
+    });
+    try {
+      expect((await ari.rest.asterisk.ping()).ping).to.equal('pong');
+      expect((await ari.rest.asterisk.ping()).ping, 'the second went out again on a new connection').to.equal('pong');
+      expect(connections).to.equal(2);
+    } finally {
+      await ari.close();
+      server.close();
+    }
   });
 });
