@@ -33,6 +33,8 @@ export interface AriStats {
   waitingRequests: number;
   eventsReceived: number;
   unparsableEvents: number;
+  /** Event routes registered now (channels, bridges, playbacks, StasisStart handlers): flat unless a route leaks. */
+  routes: number;
 }
 
 type Keyed = { channel?: { id: string }; bridge?: { id: string }; playback?: { id: string }; recording?: { name: string } };
@@ -146,11 +148,6 @@ export class AriClient {
     return `${prefix}${randomUUID()}`;
   }
 
-  /** Number of live routes, for leak checks. */
-  get routeCount(): number {
-    return this.router.size + this.stasisStart.size;
-  }
-
   stats(): AriStats {
     return {
       reconnects: this.socket.reconnects,
@@ -159,6 +156,7 @@ export class AriClient {
       waitingRequests: this.transport.waiting,
       eventsReceived: this.socket.received,
       unparsableEvents: this.socket.unparsable,
+      routes: this.router.size + this.stasisStart.size,
     };
   }
 }
