@@ -27,6 +27,17 @@ export function parseVersion(version: string): [number, number, number] | undefi
   return match ? [Number(match[1]), Number(match[2]), Number(match[3] ?? 0)] : undefined;
 }
 
+/** A pass when nothing is missing, else `status` with what is missing and its fix. */
+function moduleCheck(
+  name: string,
+  missing: string[],
+  status: Check['status'],
+  passDetail: string,
+  absent: { detail: string; fix: string },
+): Check {
+  return missing.length === 0 ? { name, status: 'pass', detail: passDetail } : { name, status, ...absent };
+}
+
 function olderThan(version: [number, number, number], than: [number, number, number]): boolean {
   for (let i = 0; i < 3; i++) if (version[i] !== than[i]) return (version[i] as number) < (than[i] as number);
   return false;
@@ -89,26 +100,20 @@ export async function modules(ari: AriClient, config: Config, version = 'unknown
   const checks: Check[] = [];
   const core = missing(['res_ari.so', 'res_stasis.so', 'res_ari_channels.so', 'res_ari_bridges.so', 'res_ari_events.so']);
   checks.push(
-    core.length === 0
-      ? { name: 'ARI modules', status: 'pass', detail: 'res_ari, res_stasis and the ARI resources are loaded' }
-      : {
-          name: 'ARI modules',
-          status: 'fail',
-          detail: `not loaded: ${core.join(', ')}`,
-          fix: `load them (module load ${core[0]}) or remove their noload lines in modules.conf`,
-        },
+    moduleCheck('ARI modules', core, 'fail', 'res_ari, res_stasis and the ARI resources are loaded', {
+      detail: `not loaded: ${core.join(', ')}`,
+      fix: `load them (module load ${core[0]}) or remove their noload lines in modules.conf`,
+    }),
   );
-  const rtp = missing(['chan_rtp.so']);
   const appMixerWanted = config.mixer.default === 'app' || config.conferences.some((c) => c.mixer === 'app');
   checks.push(
-    rtp.length === 0
-      ? { name: 'app mixer (chan_rtp)', status: 'pass', detail: 'chan_rtp is loaded: externalMedia works, no Asterisk timer needed' }
-      : {
-          name: 'app mixer (chan_rtp)',
-          status: appMixerWanted ? 'fail' : 'warn',
-          detail: 'chan_rtp is not loaded',
-          fix: 'module load chan_rtp.so',
-        },
+    moduleCheck(
+      'app mixer (chan_rtp)',
+      missing(['chan_rtp.so']),
+      appMixerWanted ? 'fail' : 'warn',
+      'chan_rtp is loaded: externalMedia works, no Asterisk timer needed',
+      { detail: 'chan_rtp is not loaded', fix: 'module load chan_rtp.so' },
+    ),
   );
   const timing = [...loaded].filter((n) => n.startsWith('res_timing_')).sort();
   const asteriskWanted = config.mixer.default === 'asterisk' || config.conferences.some((c) => c.mixer === 'asterisk');
