@@ -34,7 +34,7 @@ describe('after an app restart, against the ARI double', function () {
     const parsed = configSchema.parse({
       ...config,
       ari: { url: r.ast.url },
-      media: { port: 0 },
+      media: { port: 0, sipPort: 0 },
       recordings: { dir: r.app.recordingsDir },
       store: { path: ':memory:' },
     });
