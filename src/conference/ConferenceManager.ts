@@ -58,6 +58,8 @@ export class ConferenceManager implements ConferenceControl, ConferencePort {
   private readonly settings: ConferenceSettings;
   private readonly flow: CallerFlow;
   private isDraining = false;
+  /** Set by shutdown: no conference opens any more, or shutdown would never see it end. */
+  private stopping = false;
   private nextId = 1;
   private readonly log: Logger;
 
@@ -196,6 +198,8 @@ export class ConferenceManager implements ConferenceControl, ConferencePort {
 
   open(found: FoundConference): Promise<Conference> {
     const { definition } = found;
+    if (this.stopping)
+      return Promise.reject(new AppError('conference_ended', `shutting down: conference ${definition.number} is not opened`));
     const live = this.conferences.get(definition.number);
     if (live && !live.ended) return Promise.resolve(live);
     const pending = this.opening.get(definition.number);
@@ -334,6 +338,9 @@ export class ConferenceManager implements ConferenceControl, ConferencePort {
   /** Ends every conference and waits for every caller's visit to finish. */
   async shutdown(reason: string): Promise<void> {
     this.isDraining = true;
+    this.stopping = true;
+    // A caller whose join raced the end would open the conference anew: conferences still opening end too.
+    await Promise.allSettled([...this.opening.values()]);
     await Promise.all(this.conferences.values().map((c) => c.end(reason)));
     await Promise.all([...this.visits]);
   }
