@@ -94,6 +94,7 @@ describe('ari-meetme command line', function () {
         DRAIN_TIMEOUT_MS: '1500',
         HTTP_PORT: '0',
         MEDIA_PORT: '0',
+        MEDIA_SIP_PORT: '0',
         RECORDINGS_DIR: mkdtempSync(join(tmpdir(), 'rec-')),
         STORE_PATH: join(mkdtempSync(join(tmpdir(), 'store-')), 'm.sqlite'),
       });
@@ -126,6 +127,7 @@ describe('ari-meetme command line', function () {
       ARI_URL: 'http://127.0.0.1:9',
       HTTP_PORT: String(port),
       MEDIA_PORT: '0',
+      MEDIA_SIP_PORT: '0',
       MEDIA_THREADS: '1',
       API_KEYS: `ops:viewer:${key}`,
       DRAIN_TIMEOUT_MS: '1000',

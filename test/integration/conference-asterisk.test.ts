@@ -175,7 +175,7 @@ describe('conferences in an Asterisk mixing bridge, against the ARI double', fun
     const parsed = configSchema.parse({
       ...config,
       ari: { url: r.ast.url },
-      media: { port: 0 },
+      media: { port: 0, sipPort: 0 },
       recordings: { dir: r.app.recordingsDir },
       store: { path: ':memory:' },
     });
