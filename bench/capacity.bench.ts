@@ -13,7 +13,7 @@ import { DAY_MS, MINUTE_MS, SERVICE, SLOT_MS, slotSeries, type SlotSeries } from
 import { plan, type Plan } from '../src/capacity/plan';
 import { Store } from '../src/store/Store';
 import { UsageHistory } from '../src/store/UsageHistory';
-import { MONTH, participantsAt, syntheticMinutes } from '../test/support/syntheticUsage';
+import { MONTH, participantsAt, recordSyntheticYear, syntheticMinutes } from '../test/support/syntheticUsage';
 
 const NODE = { nodeCapacity: 500, headroom: 0.2, leadMinutes: 30, minNodes: 1 };
 const USABLE = NODE.nodeCapacity * (1 - NODE.headroom);
@@ -92,11 +92,7 @@ export async function main(): Promise<void> {
   const path = join(mkdtempSync(join(tmpdir(), 'capacity-bench-')), 'year.sqlite');
   const store = new Store(path);
   const history = new UsageHistory(store);
-  const year = { ...MONTH, days: 364 };
-  for (let week = 0; week < 52; week++) {
-    const from = year.start + week * 7 * DAY_MS;
-    history.record(syntheticMinutes(year, [], { from, to: from + 7 * DAY_MS }).map((minute) => ({ scope: SERVICE, minute })));
-  }
+  recordSyntheticYear(history);
   t = performance.now();
   history.minutes(SERVICE, END - 56 * DAY_MS, END);
   const readMs = performance.now() - t;

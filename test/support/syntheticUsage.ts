@@ -1,4 +1,5 @@
-import { DAY_MS, MINUTE_MS, type UsageMinute } from '../../src/capacity/history';
+import { DAY_MS, MINUTE_MS, SERVICE, type UsageMinute } from '../../src/capacity/history';
+import type { UsageHistory } from '../../src/store/UsageHistory';
 
 /**
  * A month of conference usage with the shape of the platform ari-meetme is modelled on: on a weekday usage
@@ -97,4 +98,13 @@ export function syntheticMinutes(
     });
   }
   return minutes;
+}
+
+/** A year (52 weeks from MONTH's start) of the synthetic shape for the whole service, written a week at a time. */
+export function recordSyntheticYear(history: UsageHistory): void {
+  const year = { ...MONTH, days: 364 };
+  for (let week = 0; week < 52; week++) {
+    const from = year.start + week * 7 * DAY_MS;
+    history.record(syntheticMinutes(year, [], { from, to: from + 7 * DAY_MS }).map((minute) => ({ scope: SERVICE, minute })));
+  }
 }

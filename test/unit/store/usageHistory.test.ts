@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { DAY_MS, MINUTE_MS, SERVICE, type UsageMinute } from '../../../src/capacity/history';
 import { Store } from '../../../src/store/Store';
 import { UsageHistory } from '../../../src/store/UsageHistory';
-import { MONTH, syntheticMinutes } from '../../support/syntheticUsage';
+import { MONTH, recordSyntheticYear, syntheticMinutes } from '../../support/syntheticUsage';
 
 const node = { kind: 'node', node: 'asterisk-1' } as const;
 
@@ -39,20 +39,16 @@ describe('UsageHistory', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'usage-')), 'meetme.sqlite');
     const store = new Store(path);
     const history = new UsageHistory(store);
-    const year = { ...MONTH, days: 364 };
-    for (let week = 0; week < 52; week++) {
-      const from = year.start + week * 7 * DAY_MS;
-      history.record(syntheticMinutes(year, [], { from, to: from + 7 * DAY_MS }).map((minute) => ({ scope: SERVICE, minute })));
-    }
+    recordSyntheticYear(history);
     store.db.pragma('wal_checkpoint(TRUNCATE)');
     store.db.exec('VACUUM');
     const bytes = statSync(path).size;
     console.log(`      a year of per-minute usage (one scope): ${(bytes / 1e6).toFixed(2)} MB, ${Math.round(bytes / 364)} bytes a day`);
     expect(bytes).to.be.below(2e6);
 
-    const removed = history.prune(year.start + 308 * DAY_MS);
+    const removed = history.prune(MONTH.start + 308 * DAY_MS);
     expect(removed).to.equal(308);
-    expect(history.minutes(SERVICE, 0, Infinity)[0]?.at).to.equal(year.start + 308 * DAY_MS);
+    expect(history.minutes(SERVICE, 0, Infinity)[0]?.at).to.equal(MONTH.start + 308 * DAY_MS);
     store.close();
   });
 });
