@@ -10,6 +10,7 @@ const FILES: Record<string, string> = {
   'capacity.html': 'text/html; charset=utf-8',
   'capacity.js': 'text/javascript; charset=utf-8',
   'capacity.css': 'text/css; charset=utf-8',
+  'session.js': 'text/javascript; charset=utf-8',
 };
 
 /** The web console and its capacity page: static files, read once (no build step). */

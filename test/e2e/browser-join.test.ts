@@ -1,17 +1,13 @@
 import { expect } from 'chai';
-import type { FastifyInstance } from 'fastify';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { createApi } from '../../src/app/api';
-import { silentLogger } from '../../src/lib/logger';
+import type { Page } from 'playwright-core';
 import { signJoinToken } from '../../src/webrtc/joinToken';
 import type { SimCaller } from '../double';
 import { goertzelDb, sine, wavBytes } from '../support/audio';
-import { startApp, waitFor, type Running } from '../support/appHarness';
-import { browserAvailable, launchBrowser } from '../support/browser';
+import { waitFor } from '../support/appHarness';
+import { browserAgainstApp } from '../support/browserApp';
 
 const KEY = 'browser-e2e-admin-key-0123456789';
 const SECRET = 'an-e2e-join-link-secret-of-32-chars!!';
@@ -47,33 +43,9 @@ async function heardByPage(page: Page, seconds: number): Promise<{ samples: Int1
 
 describe('a browser joins from a link, in Chromium, with two callers', function () {
   this.timeout(90000);
-  let r: Running;
-  let http: FastifyInstance;
-  let browser: Browser;
-
-  before(function () {
-    if (!browserAvailable()) this.skip();
-  });
-
-  afterEach(async () => {
-    await browser?.close();
-    await http?.close();
-    await r?.stop();
-  });
+  const start = browserAgainstApp();
 
   it('hears the callers and not itself, is heard, is muted from the console, and leaves when its tab closes', async () => {
-    r = await startApp(
-      {
-        mixer: { default: 'app' },
-        conferences: [{ number: '900', name: 'Browser and phones', options: 'q' }],
-        apiKeys: [{ name: 'ops', role: 'admin', key: KEY }],
-        webrtc: { tokenSecret: SECRET, address: '127.0.0.1', bindAddress: '127.0.0.1' },
-      },
-      { timing: false },
-    );
-    http = await createApi(r.app, r.config, silentLogger());
-    await http.listen({ port: 0, host: '127.0.0.1' });
-    const origin = `http://127.0.0.1:${(http.server.address() as AddressInfo).port}`;
     // The browser's microphone, looped by Chromium's fake capture device: a tone that rises and falls three
     // times a second, as speech does, so the page's noise suppression does not learn it away as a hum.
     const wav = join(mkdtempSync(join(tmpdir(), 'meetme-mic-')), 'tone.wav');
@@ -81,12 +53,23 @@ describe('a browser joins from a link, in Chromium, with two callers', function 
       Math.round(x * (0.6 + 0.4 * Math.sin((2 * Math.PI * 3 * i) / 48000))),
     );
     writeFileSync(wav, wavBytes(tone, 48000));
-    browser = await launchBrowser([
-      '--use-fake-device-for-media-stream',
-      '--use-fake-ui-for-media-stream',
-      `--use-file-for-fake-audio-capture=${wav}`,
-      '--autoplay-policy=no-user-gesture-required',
-    ]);
+    const { r, browser, origin } = await start(
+      {
+        mixer: { default: 'app' },
+        conferences: [{ number: '900', name: 'Browser and phones', options: 'q' }],
+        apiKeys: [{ name: 'ops', role: 'admin', key: KEY }],
+        webrtc: { tokenSecret: SECRET, address: '127.0.0.1', bindAddress: '127.0.0.1' },
+      },
+      {
+        double: { timing: false },
+        browserArgs: [
+          '--use-fake-device-for-media-stream',
+          '--use-fake-ui-for-media-stream',
+          `--use-file-for-fake-audio-capture=${wav}`,
+          '--autoplay-policy=no-user-gesture-required',
+        ],
+      },
+    );
     const context = await browser.newContext();
 
     const callers: SimCaller[] = CALLER_HZ.map((hz, i) => r.ast.dial({ exten: '900', callerId: `Phone${i} <20${i}>`, toneHz: hz }));
@@ -146,14 +129,10 @@ describe('a browser joins from a link, in Chromium, with two callers', function 
   });
 
   it('an expired link shows a clear page and joins nothing', async () => {
-    r = await startApp(
+    const { r, browser, origin } = await start(
       { mixer: { default: 'app' }, webrtc: { tokenSecret: SECRET, address: '127.0.0.1', bindAddress: '127.0.0.1' } },
-      { timing: false },
+      { double: { timing: false }, browserArgs: ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] },
     );
-    http = await createApi(r.app, r.config, silentLogger());
-    await http.listen({ port: 0, host: '127.0.0.1' });
-    const origin = `http://127.0.0.1:${(http.server.address() as AddressInfo).port}`;
-    browser = await launchBrowser(['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream']);
     const page = await browser.newPage();
     const expired = signJoinToken(SECRET, { conference: '901', expiresAt: Date.now() - 60000, pin: 'included', admin: false });
     const response = await page.goto(`${origin}/join/${expired}`);

@@ -1,14 +1,8 @@
 import { expect } from 'chai';
-import type { FastifyInstance } from 'fastify';
 import { writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import type { Browser } from 'playwright-core';
 import { weekStart } from '../../src/capacity/accuracy';
 import { DAY_MS, floorTo, MINUTE_MS, SERVICE } from '../../src/capacity/history';
-import { createApi } from '../../src/app/api';
-import { silentLogger } from '../../src/lib/logger';
-import { browserAvailable, launchBrowser } from '../support/browser';
-import { startApp, type Running } from '../support/appHarness';
+import { browserAgainstApp } from '../support/browserApp';
 import { decodePng, pixelsOf } from '../support/png';
 import { MONTH, syntheticMinutes } from '../support/syntheticUsage';
 
@@ -20,32 +14,16 @@ const NODES = '#2da44e';
 
 describe('capacity page in a real browser, against the app', function () {
   this.timeout(60000);
-  let r: Running;
-  let http: FastifyInstance;
-  let browser: Browser;
-
-  before(function () {
-    if (!browserAvailable()) this.skip();
-  });
-
-  afterEach(async () => {
-    await browser?.close();
-    await http?.close();
-    await r?.stop();
-  });
+  const start = browserAgainstApp();
 
   it('draws the usage history, the forecast band and the planned nodes, with a marker per planned action', async () => {
-    r = await startApp({ apiKeys: [{ name: 'wall', role: 'viewer', key: KEY }] });
+    const { r, browser, origin: base } = await start({ apiKeys: [{ name: 'wall', role: 'viewer', key: KEY }] });
     // Five weeks of the synthetic daily shape up to now, in the app's own store.
     const now = Date.now();
     const usage = { ...MONTH, start: weekStart(now) - 35 * DAY_MS };
     const minutes = syntheticMinutes(usage, [], { from: usage.start, to: floorTo(now, MINUTE_MS) - MINUTE_MS });
     r.app.capacity.history.record(minutes.map((minute) => ({ scope: SERVICE, minute })));
 
-    http = await createApi(r.app, r.config, silentLogger());
-    await http.listen({ port: 0, host: '127.0.0.1' });
-    const base = `http://127.0.0.1:${(http.server.address() as AddressInfo).port}`;
-    browser = await launchBrowser();
     const page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
     await page.goto(`${base}/console/capacity`);
     await page.getByTestId('api-key').fill(KEY);

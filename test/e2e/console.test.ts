@@ -1,38 +1,17 @@
 import { expect } from 'chai';
-import type { FastifyInstance } from 'fastify';
-import type { AddressInfo } from 'node:net';
-import type { Browser } from 'playwright-core';
-import { createApi } from '../../src/app/api';
-import { silentLogger } from '../../src/lib/logger';
-import { browserAvailable, launchBrowser } from '../support/browser';
-import { startApp, waitFor, type Running } from '../support/appHarness';
+import { browserAgainstApp } from '../support/browserApp';
+import { waitFor } from '../support/appHarness';
 
 const KEY = 'console-admin-key-0123456789';
 
 describe('web console in a real browser, against the app and the ARI double', function () {
   this.timeout(60000);
-  let r: Running;
-  let http: FastifyInstance;
-  let browser: Browser;
-
-  before(function () {
-    if (!browserAvailable()) this.skip();
-  });
-
-  afterEach(async () => {
-    await browser?.close();
-    await http?.close();
-    await r?.stop();
-  });
+  const start = browserAgainstApp();
 
   it('signs in, shows callers and who is talking live, and mutes a caller in Asterisk with a click', async () => {
-    r = await startApp({ mixer: { default: 'asterisk' }, apiKeys: [{ name: 'ops', role: 'admin', key: KEY }] });
-    http = await createApi(r.app, r.config, silentLogger());
-    await http.listen({ port: 0, host: '127.0.0.1' });
-    const url = `http://127.0.0.1:${(http.server.address() as AddressInfo).port}/console`;
-    browser = await launchBrowser();
+    const { r, browser, origin } = await start({ mixer: { default: 'asterisk' }, apiKeys: [{ name: 'ops', role: 'admin', key: KEY }] });
     const page = await browser.newPage();
-    await page.goto(url);
+    await page.goto(`${origin}/console`);
 
     await page.getByTestId('api-key').fill('not-the-key');
     await page.getByTestId('sign-in').click();

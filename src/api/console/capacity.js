@@ -1,22 +1,14 @@
 // The capacity page: the usage history, the forecast band, the planned nodes and the actions, drawn as SVG.
 (() => {
   'use strict';
-  const state = { key: sessionStorage.getItem('meetme-key') || '', timer: null };
+  const session = window.meetmeSession;
+  const state = { timer: null };
   const $ = (id) => document.getElementById(id);
   const HOUR = 3600000;
   const COLOURS = { history: '#1f6feb', band: '#f9d49b', expected: '#d9730d', nodes: '#2da44e', down: '#8250df', now: '#8c959f' };
 
-  function showError(message) {
-    $('error').textContent = message;
-    $('error').hidden = !message;
-  }
-
-  async function api(path) {
-    const response = await fetch(`/api/v1${path}`, { headers: { authorization: `Bearer ${state.key}` } });
-    const data = await response.json().catch(() => ({}));
-    if (!response.ok) throw new Error((data.error && data.error.message) || `${response.status} ${response.statusText}`);
-    return data;
-  }
+  const { showError } = session;
+  const api = (path) => session.api('GET', path);
 
   const svg = (name, attributes, text) => {
     const node = document.createElementNS('http://www.w3.org/2000/svg', name);
@@ -190,25 +182,13 @@
     }
   }
 
-  async function signIn(key) {
-    state.key = key;
-    try {
-      await api('/capacity/plan?hours=1');
-    } catch (error) {
-      showError(`cannot sign in: ${error.message}`);
-      return;
-    }
-    sessionStorage.setItem('meetme-key', key);
-    $('login').hidden = true;
-    $('capacity').hidden = false;
-    await refresh();
-    clearInterval(state.timer);
-    state.timer = setInterval(refresh, 60000);
-  }
-
-  $('login').addEventListener('submit', (event) => {
-    event.preventDefault();
-    void signIn($('key').value);
+  session.start({
+    probe: '/capacity/plan?hours=1',
+    main: 'capacity',
+    onSignedIn: async () => {
+      await refresh();
+      clearInterval(state.timer);
+      state.timer = setInterval(refresh, 60000);
+    },
   });
-  if (state.key) void signIn(state.key);
 })();

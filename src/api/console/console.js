@@ -1,33 +1,10 @@
 // The moderator console: plain JavaScript against the REST API and the event stream.
 (() => {
   'use strict';
-  const state = { key: sessionStorage.getItem('meetme-key') || '', conferences: new Map(), socket: null, seq: 0 };
+  const session = window.meetmeSession;
+  const { api, showError } = session;
+  const state = { conferences: new Map(), socket: null, seq: 0 };
   const $ = (id) => document.getElementById(id);
-
-  function showError(message) {
-    const box = $('error');
-    box.textContent = message;
-    box.hidden = !message;
-  }
-
-  async function api(method, path, body) {
-    const response = await fetch(`/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${state.key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    if (!response.ok) {
-      let message = `${response.status} ${response.statusText}`;
-      try {
-        const data = await response.json();
-        if (data.error) message = data.error.message || data.error.code;
-      } catch (_) {
-        /* not JSON */
-      }
-      throw new Error(message);
-    }
-    return response.status === 204 ? null : response.json();
-  }
 
   async function act(method, path) {
     try {
@@ -158,7 +135,7 @@
 
   function connect() {
     const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-    const socket = new WebSocket(`${scheme}://${location.host}/api/v1/events?key=${encodeURIComponent(state.key)}`);
+    const socket = new WebSocket(`${scheme}://${location.host}/api/v1/events?key=${encodeURIComponent(session.key())}`);
     state.socket = socket;
     state.seq = 0;
     socket.onmessage = (message) => {
@@ -175,43 +152,29 @@
     socket.onclose = async () => {
       $('status').textContent = 'disconnected';
       // A refused key is answered 401 before the upgrade, which a browser sees only as a failed socket: ask the API.
-      const refused = await fetch('/api/v1/conferences', { headers: { authorization: `Bearer ${state.key}` } }).then(
+      const refused = await fetch('/api/v1/conferences', { headers: { authorization: `Bearer ${session.key()}` } }).then(
         (response) => response.status === 401,
         () => false,
       );
       if (refused) {
-        showError('the API key was refused');
-        $('login').hidden = false;
-        $('conferences').hidden = true;
+        session.signOut('the API key was refused', 'conferences');
+        $('join').hidden = true;
         return;
       }
       setTimeout(connect, 2000);
     };
   }
 
-  async function signIn(key) {
-    state.key = key;
-    try {
-      await api('GET', '/conferences');
-    } catch (error) {
-      showError(`cannot sign in: ${error.message}`);
-      return;
-    }
-    sessionStorage.setItem('meetme-key', key);
-    showError('');
-    $('login').hidden = true;
-    $('conferences').hidden = false;
-    $('join').hidden = false;
-    connect();
-  }
-
   $('join').addEventListener('submit', (event) => {
     event.preventDefault();
     void joinLink(event.submitter && event.submitter.id === 'join-here');
   });
-  $('login').addEventListener('submit', (event) => {
-    event.preventDefault();
-    void signIn($('key').value);
+  session.start({
+    probe: '/conferences',
+    main: 'conferences',
+    onSignedIn: () => {
+      $('join').hidden = false;
+      connect();
+    },
   });
-  if (state.key) void signIn(state.key);
 })();
