@@ -128,21 +128,27 @@
     plot.dataset.drawn = String(Date.now());
   }
 
-  function rows(tbody, list, cells) {
-    $(tbody)
-      .querySelector('tbody')
-      .replaceChildren(
-        ...list.map((item) => {
-          const row = document.createElement('tr');
-          for (const [text, className] of cells(item)) {
-            const cell = document.createElement('td');
-            cell.textContent = text;
-            if (className) cell.className = className;
-            row.append(cell);
-          }
-          return row;
-        }),
-      );
+  /** Fills a table's body; its head comes from the table's `data-columns` (names split by "|"). */
+  function rows(table, list, cells) {
+    const element = $(table);
+    if (!element.tHead) {
+      const head = element.createTHead().insertRow();
+      for (const name of element.dataset.columns.split('|'))
+        head.append(Object.assign(document.createElement('th'), { textContent: name }));
+      element.createTBody();
+    }
+    element.tBodies[0].replaceChildren(
+      ...list.map((item) => {
+        const row = document.createElement('tr');
+        for (const [text, className] of cells(item)) {
+          const cell = document.createElement('td');
+          cell.textContent = text;
+          if (className) cell.className = className;
+          row.append(cell);
+        }
+        return row;
+      }),
+    );
   }
 
   function tables(plan) {
