@@ -17,8 +17,9 @@ export const MAY_IMPORT = {
   sip: ['lib'],
   webrtc: ['lib', 'conference'],
   api: ['lib', 'conference', 'config', 'store', 'capacity', 'webrtc'],
-  app: ['lib', 'ari', 'timing', 'media', 'conference', 'config', 'store', 'api', 'capacity', 'webrtc', 'sip'],
-  cli: ['lib', 'ari', 'timing', 'media', 'conference', 'config', 'store', 'api', 'capacity', 'webrtc', 'sip', 'app'],
+  cluster: ['lib', 'conference', 'config', 'capacity'],
+  app: ['lib', 'ari', 'timing', 'media', 'conference', 'config', 'store', 'api', 'capacity', 'webrtc', 'sip', 'cluster'],
+  cli: ['lib', 'ari', 'timing', 'media', 'conference', 'config', 'store', 'api', 'capacity', 'webrtc', 'sip', 'cluster', 'app'],
 };
 
 /**
@@ -51,7 +52,17 @@ const layers = Object.entries(MAY_IMPORT).map(([folder, allowed]) => {
 });
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'src/ari/generated/**', 'src/api/console/**', 'src/api/join/**', 'eslint.config.mjs', 'scripts/*.js'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'src/ari/generated/**',
+      'src/api/console/**',
+      'src/api/join/**',
+      'eslint.config.mjs',
+      'scripts/*.js',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -1,4 +1,5 @@
 import type { AriClient } from '../ari';
+import { AppError } from '../lib/errors';
 import type { Dialer, OriginateRequest } from '../conference/ports';
 
 /** Dial-out: the answered channel enters our Stasis app with the arguments the conference chose. */
@@ -16,5 +17,16 @@ export class AriDialer implements Dialer {
       ...(request.timeoutSeconds !== undefined ? { timeout: request.timeoutSeconds } : {}),
     });
     return { channelId };
+  }
+}
+
+/** Dial-out over several nodes: placed on a node that takes callers now (the least busy). */
+export class ClusterDialer implements Dialer {
+  constructor(private readonly pick: () => AriClient | undefined) {}
+
+  async originate(request: OriginateRequest): Promise<{ channelId: string }> {
+    const ari = this.pick();
+    if (!ari) throw new AppError('mixer_unavailable', 'no Asterisk node takes calls now');
+    return new AriDialer(ari).originate(request);
   }
 }

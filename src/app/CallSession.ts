@@ -22,6 +22,8 @@ export class CallSession implements CallerPort {
     readonly callerIdNumber: string,
     private readonly clock: Clock,
     private readonly log: Logger,
+    /** The Asterisk server this channel is on. */
+    readonly nodeId: string,
   ) {
     this.disposers.push(ari.onChannel(channelId, (event) => this.onEvent(event)));
   }
@@ -45,12 +47,15 @@ export class CallSession implements CallerPort {
     }
   }
 
-  /** The channel left (event, 404 from Asterisk, or reconciliation found it missing). Idempotent. */
-  markGone(): void {
+  /**
+   * The channel left (event, 404 from Asterisk, or reconciliation found it missing), or its node was lost
+   * (`reason` says so). Idempotent.
+   */
+  markGone(reason?: string): void {
     if (this.isGone) return;
     this.isGone = true;
     for (const dispose of this.disposers.splice(0)) dispose();
-    this.events.safeEmit('gone');
+    this.events.safeEmit('gone', reason);
     this.events.removeAllListeners();
   }
 

@@ -6,9 +6,9 @@ const MIXER_KINDS: readonly MixerKind[] = ['app', 'asterisk'];
 
 /** What the metrics read from the running app, each time they are scraped. */
 export interface MetricSources {
-  nodeId: string;
+  /** Every node the app drives, with its ARI client's totals. */
+  nodes(): { id: string; up: boolean; reconnects: number; requestErrors: number }[];
   conferences(): ConferenceSnapshot[];
-  ari(): { reconnects: number; requestErrors: number };
   rtp(): { packetsIn: number; packetsOut: number; lost: number; late: number; foreign: number; malformed: number };
   mediaThreads(): { index: number; healthy: boolean; restarts: number; legs: number }[];
 }
@@ -26,25 +26,39 @@ export class Metrics {
     collectDefaultMetrics({ register: registry, prefix: 'meetme_' });
     new Gauge({
       name: 'meetme_conferences',
-      help: 'Live conferences by node and mixer backend',
+      help: 'Live conferences by node and mixer backend (a conference with callers on two nodes counts on both)',
       labelNames: ['node', 'backend'],
       registers: [registry],
       collect() {
         this.reset();
         // Every backend reads 0 when idle: a series that vanishes looks like a scrape failure, not "none".
-        for (const backend of MIXER_KINDS) this.set({ node: sources.nodeId, backend }, 0);
-        for (const c of sources.conferences()) this.inc({ node: c.nodeId, backend: c.mixer });
+        for (const node of sources.nodes()) for (const backend of MIXER_KINDS) this.set({ node: node.id, backend }, 0);
+        for (const c of sources.conferences()) {
+          const nodes = new Set(c.participants.map((p) => p.nodeId));
+          if (nodes.size === 0) nodes.add(c.nodeId);
+          for (const node of nodes) this.inc({ node, backend: c.mixer });
+        }
       },
     });
     new Gauge({
       name: 'meetme_participants',
-      help: 'Participants in live conferences by node and mixer backend',
+      help: 'Participants in live conferences by the node they came in on, and mixer backend',
       labelNames: ['node', 'backend'],
       registers: [registry],
       collect() {
         this.reset();
-        for (const backend of MIXER_KINDS) this.set({ node: sources.nodeId, backend }, 0);
-        for (const c of sources.conferences()) this.inc({ node: c.nodeId, backend: c.mixer }, c.participants.length);
+        for (const node of sources.nodes()) for (const backend of MIXER_KINDS) this.set({ node: node.id, backend }, 0);
+        for (const c of sources.conferences()) for (const p of c.participants) this.inc({ node: p.nodeId, backend: c.mixer });
+      },
+    });
+    new Gauge({
+      name: 'meetme_node_up',
+      help: 'Whether each Asterisk node is connected (1) or not (0)',
+      labelNames: ['node'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const node of sources.nodes()) this.set({ node: node.id }, node.up ? 1 : 0);
       },
     });
     new Gauge({
@@ -54,25 +68,35 @@ export class Metrics {
       registers: [registry],
       collect() {
         this.reset();
-        this.set({ node: sources.nodeId }, sources.conferences().filter((c) => c.recording !== null).length);
+        for (const node of sources.nodes()) this.set({ node: node.id }, 0);
+        for (const c of sources.conferences()) if (c.recording !== null) this.inc({ node: c.nodeId });
       },
     });
-    const total = (name: string, help: string, read: () => number, labels: Record<string, string> = {}) =>
+    const total = (name: string, help: string, read: () => number) =>
       new Counter({
         name,
         help,
-        labelNames: Object.keys(labels),
         registers: [registry],
         collect() {
-          // Totals kept by the ARI client and the media engine: mirror them, never count twice.
+          // Totals kept by the media engine: mirror them, never count twice.
           this.reset();
-          this.inc(labels, read());
+          this.inc(read());
         },
       });
-    total('meetme_ari_reconnects_total', 'Times the ARI events socket reconnected', () => sources.ari().reconnects, {
-      node: sources.nodeId,
-    });
-    total('meetme_ari_request_errors_total', 'ARI requests that failed', () => sources.ari().requestErrors, { node: sources.nodeId });
+    const perNode = (name: string, help: string, read: (node: ReturnType<MetricSources['nodes']>[number]) => number) =>
+      new Counter({
+        name,
+        help,
+        labelNames: ['node'],
+        registers: [registry],
+        collect() {
+          // Totals kept by each node's ARI client: mirrored.
+          this.reset();
+          for (const node of sources.nodes()) this.inc({ node: node.id }, read(node));
+        },
+      });
+    perNode('meetme_ari_reconnects_total', 'Times the ARI events socket reconnected', (n) => n.reconnects);
+    perNode('meetme_ari_request_errors_total', 'ARI requests that failed', (n) => n.requestErrors);
     for (const kind of ['packetsIn', 'packetsOut', 'lost', 'late', 'foreign', 'malformed'] as const) {
       const snake = kind.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
       total(`meetme_rtp_${snake}_total`, `RTP ${snake.replace('_', ' ')} in the app mixer`, () => sources.rtp()[kind]);

@@ -34,7 +34,7 @@ export function decodeState(value: string): Partial<ParticipantState> {
 }
 
 /** Writes each participant's state to their channel when they join and whenever their mute changes. */
-export function persistParticipantState(ari: AriClient, manager: ConferenceManager, log: Logger): () => void {
+export function persistParticipantState(ari: AriClient, manager: ConferenceManager, log: Logger, nodeId: string): () => void {
   const tracked = new Map<string, ParticipantState & { channelId: string }>();
   const write = (participantId: string): void => {
     const entry = tracked.get(participantId);
@@ -48,8 +48,8 @@ export function persistParticipantState(ari: AriClient, manager: ConferenceManag
     switch (event.type) {
       case 'participant.joined': {
         const p = event.participant;
-        // A browser has no channel to keep it on.
-        if (p.channelId.startsWith(BROWSER_CHANNEL_PREFIX)) break;
+        // A browser has no channel to keep it on; another node's caller is that node's to keep.
+        if (p.channelId.startsWith(BROWSER_CHANNEL_PREFIX) || p.nodeId !== nodeId) break;
         tracked.set(p.id, { channelId: p.channelId, role: p.role, marked: p.marked, muted: p.muted });
         write(p.id);
         break;

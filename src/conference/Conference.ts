@@ -201,7 +201,7 @@ export class Conference {
       caller,
       role,
       options,
-      this.spec.nodeId,
+      caller.nodeId ?? this.spec.nodeId,
       this.settings.clock.now(),
     );
     const others = this.members.size;
@@ -231,7 +231,7 @@ export class Conference {
       this.leave(member, 'hangup');
       return joined;
     }
-    const disposeGone = caller.events.subscribe('gone', () => this.leave(member, 'hangup'));
+    const disposeGone = caller.events.subscribe('gone', (reason) => this.leave(member, reason ?? 'hangup'));
     const disposeMenus = attachParticipantMenu(this, participant, this.settings.menus, this.prompts, this.settings.clock);
     member.dispose = () => {
       disposeGone();

@@ -70,6 +70,11 @@ export class ConferenceManager implements ConferenceControl, ConferencePort {
     this.log = options.logger;
   }
 
+  /** The prompts callers hear (the defaults with the config file's `prompts:` over them). */
+  get prompts(): Readonly<PromptSet> {
+    return this.settings.prompts;
+  }
+
   get draining(): boolean {
     return this.isDraining;
   }
@@ -89,6 +94,11 @@ export class ConferenceManager implements ConferenceControl, ConferencePort {
     this.visits.add(visit);
     void visit.finally(() => this.visits.delete(visit));
     return visit;
+  }
+
+  /** A caller who may not come in (their Asterisk server is draining) hears `unavailable` and is hung up. */
+  turnAway(caller: CallerPort): Promise<void> {
+    return this.track(turnAway(caller, this.settings.prompts.unavailable).catch(() => caller.hangup().catch(() => undefined)));
   }
 
   /** Runs one caller's whole visit; resolves when they are done and never rejects. */

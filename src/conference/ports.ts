@@ -33,7 +33,8 @@ export interface CollectResult {
 
 export interface CallerEvents {
   digit: [digit: string];
-  gone: [];
+  /** The caller is gone; `reason` when it was not their own hangup (their Asterisk server was lost). */
+  gone: [reason?: string];
 }
 
 /** The audio of a caller that reaches the app directly (a browser over WebRTC) instead of through an Asterisk channel. */
@@ -61,6 +62,8 @@ export interface CallerPort {
   readonly events: TypedEmitter<CallerEvents>;
   /** Set for a caller with no Asterisk channel: the app mixer takes its RTP from here. */
   readonly media?: DirectMedia;
+  /** The Asterisk server the caller came in on; unset for callers with no channel (browsers). */
+  readonly nodeId?: string;
 }
 
 /** Gain steps as MeetMe's menus use them: -4..4, 0 is unity. */

@@ -29,6 +29,8 @@ export interface PromptSet {
   endWarning: MediaUri;
   /** New callers while the app drains for shutdown. */
   unavailable: MediaUri;
+  /** A caller whose Asterisk-mixed conference lives on another Asterisk server, when they cannot be sent there. */
+  otherNode: MediaUri;
 }
 
 export const DEFAULT_PROMPTS: Readonly<PromptSet> = Object.freeze({
@@ -56,6 +58,7 @@ export const DEFAULT_PROMPTS: Readonly<PromptSet> = Object.freeze({
   notStarted: 'sound:conf-locked',
   endWarning: 'sound:beep',
   unavailable: 'sound:conf-locked',
+  otherNode: 'sound:tt-allbusy',
 });
 
 export type PromptName = keyof PromptSet;

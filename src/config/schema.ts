@@ -65,6 +65,24 @@ const capacitySchema = z
     message: 'maxNodes must be at least minNodes',
   });
 
+/** One Asterisk server among several (`nodes:`). */
+const nodeSchema = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'node ids are letters, digits, _ . and -'),
+  url: z.url({ protocol: /^https?$/ }),
+  username: z.string().min(1).default('asterisk'),
+  password: z.string().min(1).default('asterisk'),
+  /** The address this node's Asterisk sends the app mixer's RTP and SIP legs to; default media.advertiseAddress. */
+  mediaAddress: z.string().min(1).optional(),
+  /**
+   * Where a caller is sent when an Asterisk-mixed conference lives on this node (ARI redirect): a SIP URI with
+   * `{number}` for the conference number, e.g. `sip:{number}@10.0.0.11:5060`. Unset: such callers hear `unavailable`.
+   */
+  redirectUri: z
+    .string()
+    .regex(/^sips?:[^\s]+$/, 'redirectUri is a SIP URI such as sip:{number}@10.0.0.11:5060')
+    .optional(),
+});
+
 export const configSchema = z.strictObject({
   ari: z
     .strictObject({
@@ -80,8 +98,27 @@ export const configSchema = z.strictObject({
       requestTimeoutMs: z.number().int().min(100).max(60000).default(5000),
       /** REST connections to Asterisk at most; requests beyond wait. Keep it, plus 1 for the events socket, under http.conf `sessionlimit`. */
       maxConnections: z.number().int().min(1).max(1000).default(20),
+      /**
+       * A node whose events socket stays down this long is lost: its callers leave their conferences (the others go
+       * on) and it is recovered like a fresh start when it comes back. Shorter drops are reconciled without that.
+       */
+      downAfterMs: z.number().int().min(1000).max(600000).default(10000),
     })
     .prefault({}),
+  /**
+   * Several Asterisk servers under this one app (README: Several Asterisk servers). Empty: the one server `ari:`
+   * names. Each node shares `ari.app`, `ari.requestTimeoutMs`, `ari.maxConnections` and `ari.downAfterMs`.
+   */
+  nodes: z
+    .array(nodeSchema)
+    .default([])
+    .superRefine((nodes, ctx) => {
+      const seen = new Set<string>();
+      nodes.forEach((node, i) => {
+        if (seen.has(node.id)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `node id ${node.id} is used twice` });
+        seen.add(node.id);
+      });
+    }),
   http: z
     .strictObject({
       /** REST API, event stream, console, /healthz, /readyz and /metrics. */
@@ -209,3 +246,4 @@ export type Config = z.output<typeof configSchema>;
 export type StaticConference = z.output<typeof conferenceSchema>;
 export type ApiKeyConfig = z.output<typeof apiKeySchema>;
 export type CapacityConfig = z.output<typeof capacitySchema>;
+export type NodeConfig = z.output<typeof nodeSchema>;

@@ -42,6 +42,10 @@ export const ERROR_CODES = {
   media_not_started: 503,
   media_thread_failed: 503,
   media_thread_error: 500,
+  // nodes (several Asterisk servers)
+  node_not_found: 404,
+  node_exists: 409,
+  wrong_node: 409,
   // browsers (WebRTC)
   join_token_invalid: 401,
   join_token_expired: 410,

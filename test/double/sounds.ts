@@ -22,6 +22,7 @@ export const SOUNDS: Readonly<Record<string, number>> = {
   'conf-adminmenu': 6000,
   'conf-usermenu': 4500,
   beep: 420,
+  'tt-allbusy': 3000,
 };
 
 /** How long a media URI plays; undefined when Asterisk could not play it. */

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type {
+  CallerPort,
   ConferenceMedia,
   ConferenceMediaEvents,
   ConferenceMediaSpec,
@@ -11,17 +12,21 @@ import type {
 } from '../../conference/ports';
 import { Children, type ClosingEvents } from '../../lib/children';
 import { AppError } from '../../lib/errors';
+import type { Clock } from '../../lib/clock';
 import type { Logger } from '../../lib/logger';
 import { TypedEmitter } from '../../lib/TypedEmitter';
 import type { RemoteRoom } from '../../media';
 import type { AsteriskInventory } from '../inventory';
-import { AppLeg, type AppLegDeps } from './AppLeg';
+import { AppLeg, type NodeMedia } from './AppLeg';
 import { DirectLeg } from './DirectLeg';
 import type { RecordingSink } from './AsteriskBridgeMixer';
 
-export interface AppConferenceMediaDeps extends AppLegDeps {
-  /** host:port Asterisk sends a room's RTP to (externalMedia `external_host`), given the room's media thread port. */
-  externalHost: (port: number) => string;
+export interface AppConferenceMediaDeps {
+  clock: Clock;
+  /** How long to wait for a media channel's StasisStart. */
+  stasisTimeoutMs: number;
+  /** The Asterisk side for a caller: the node they came in on, while the app drives it. */
+  nodeFor: (caller: CallerPort) => NodeMedia | undefined;
   recordingsDir: string;
   recordings: RecordingSink;
   logger: Logger;
@@ -32,7 +37,10 @@ export interface AppConferenceMediaDeps extends AppLegDeps {
 /** A participant's way into the room: through Asterisk (AppLeg) or straight from the caller (DirectLeg). */
 type Leg = AppLeg | DirectLeg;
 
-/** One conference on the app mixer: a room on a media thread, and a leg per participant (dropped on its `@close`). */
+/**
+ * One conference on the app mixer: a room on a media thread, and a leg per participant (dropped on its `@close`).
+ * Each leg goes through the node its caller came in on, so callers on different Asterisk servers share one room.
+ */
 export class AppConferenceMedia implements ConferenceMedia {
   readonly kind = 'app' as const;
   readonly events = new TypedEmitter<ConferenceMediaEvents & ClosingEvents>();
@@ -58,34 +66,50 @@ export class AppConferenceMedia implements ConferenceMedia {
   async add(participant: MediaParticipant): Promise<void> {
     if (this.closed) throw new AppError('conference_ended', `conference ${this.spec.number} has ended`);
     const { participantId } = participant;
-    const remote = this.room.addLeg({ participantId, codec: 'ulaw' });
-    const direct = participant.caller.media;
-    const leg = direct ? new DirectLeg(participant, remote, direct) : new AppLeg(this.deps, participant, remote, this.spec.number);
+    const leg = this.makeLeg(participant);
     // Out of the room the moment the leg closes, before Asterisk is asked anything.
     this.legs.add(participantId, leg, () => this.room.removeLeg(participantId));
-    remote.events.subscribe('talking', (talking) => this.events.safeEmit('talking', participantId, talking));
+    leg.remote.events.subscribe('talking', (talking) => this.events.safeEmit('talking', participantId, talking));
     leg.events.subscribe('lost', (reason) => this.events.safeEmit('lost', participantId, reason));
     try {
       if (leg instanceof DirectLeg) await leg.setup(this.deps.directHost ?? '127.0.0.1', this.room.port);
-      else await leg.setup(this.deps.externalHost(this.room.port), this.room.port);
+      else await leg.setup(this.room.port);
     } catch (error) {
       await leg.close();
       throw error;
     }
   }
 
+  private makeLeg(participant: MediaParticipant): Leg {
+    const { caller, participantId } = participant;
+    if (caller.media) return new DirectLeg(participant, this.room.addLeg({ participantId, codec: 'ulaw' }), caller.media);
+    const node = this.deps.nodeFor(caller);
+    if (!node) throw new AppError('mixer_unavailable', `the node caller ${caller.channelId} came in on is not connected`);
+    const remote = this.room.addLeg({ participantId, codec: 'ulaw' });
+    return new AppLeg(
+      { ...node, clock: this.deps.clock, stasisTimeoutMs: this.deps.stasisTimeoutMs },
+      participant,
+      remote,
+      this.spec.number,
+    );
+  }
+
   async remove(participantId: string): Promise<void> {
     await this.legs.get(participantId)?.close();
   }
 
-  /** After a reconnect, first: pieces of legs Asterisk no longer has are marked gone (see AppLeg). */
-  forgetGone(inventory: AsteriskInventory): void {
-    for (const leg of this.legs.values()) leg.forgetGone(inventory);
+  /** After a node reconnects, first: pieces of its legs its Asterisk no longer has are marked gone (see AppLeg). */
+  forgetGone(nodeId: string, inventory: AsteriskInventory): void {
+    for (const leg of this.nodeLegs(nodeId)) leg.forgetGone(inventory);
   }
 
-  /** Then: legs broken meanwhile are reported lost. */
-  reconcile(inventory: AsteriskInventory): void {
-    for (const leg of this.legs.values()) leg.reconcile(inventory);
+  /** Then: that node's legs broken meanwhile are reported lost. */
+  reconcile(nodeId: string, inventory: AsteriskInventory): void {
+    for (const leg of this.nodeLegs(nodeId)) leg.reconcile(inventory);
+  }
+
+  private nodeLegs(nodeId: string): AppLeg[] {
+    return this.legs.values().filter((leg): leg is AppLeg => leg instanceof AppLeg && leg.nodeId === nodeId);
   }
 
   async setTalk(participantId: string, enabled: boolean): Promise<void> {

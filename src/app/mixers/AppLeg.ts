@@ -15,13 +15,22 @@ export interface AppLegEvents extends ClosingEvents {
   lost: [reason: string];
 }
 
-export interface AppLegDeps {
+/** The Asterisk side of a leg: the node its caller came in on. */
+export interface NodeMedia {
+  nodeId: string;
   ari: AriClient;
+  /** host:port this node's Asterisk sends a room's RTP to (externalMedia `external_host`), given the room's port. */
+  externalHost: (port: number) => string;
+  /** The address this node's Asterisk reaches the app at (SIP legs). */
+  mediaAddress: string;
+  /** SIP media legs, when this node's Asterisk has the endpoint for them; otherwise externalMedia legs. */
+  sipLegs?: () => SipLegs | undefined;
+}
+
+export interface AppLegDeps extends NodeMedia {
   clock: Clock;
   /** How long to wait for the media channel's StasisStart. */
   stasisTimeoutMs: number;
-  /** SIP media legs, when Asterisk has the endpoint for them; otherwise externalMedia legs. */
-  sipLegs?: () => SipLegs | undefined;
 }
 
 /** `made` from the moment its create request is sent (a teardown must ask for it); `gone` once Asterisk says so. */
@@ -55,6 +64,10 @@ export class AppLeg {
     this.bridgeId = deps.ari.newId('leg');
   }
 
+  get nodeId(): string {
+    return this.deps.nodeId;
+  }
+
   get participantId(): string {
     return this.participant.participantId;
   }
@@ -63,7 +76,7 @@ export class AppLeg {
    * Creates the media channel and the bridge; on failure the caller closes the leg. A PJSIP caller's leg is a
    * SIP call Asterisk places to us, so the two share a native_rtp bridge; any other caller's is externalMedia.
    */
-  async setup(externalHost: string, roomPort: number): Promise<void> {
+  async setup(roomPort: number): Promise<void> {
     const { ari } = this.deps;
     const inStasis = this.waitForStasis();
     // Its timeout can fire while the externalMedia request still waits for a pooled connection: handled
@@ -74,7 +87,7 @@ export class AppLeg {
     this.stillOpen();
     this.channel = 'made';
     if (sipLegs) await this.dialSipLeg(sipLegs, roomPort, inStasis);
-    else await this.createExternalMedia(externalHost);
+    else await this.createExternalMedia(this.deps.externalHost(roomPort));
     // Closed while the request ran: its DELETE may have come first.
     if (this.closed) await this.hangUpMediaChannel();
     this.stillOpen();
@@ -118,7 +131,12 @@ export class AppLeg {
   private async dialSipLeg(sipLegs: SipLegs, roomPort: number, inStasis: Promise<void>): Promise<void> {
     const { ari } = this.deps;
     // With direct media Asterisk re-INVITEs the leg to the phone's own address: its RTP then comes from there.
-    const call = sipLegs.expect(this.mediaChannelId, roomPort, (moved) => this.remote.setRemote(moved.address, moved.port));
+    const call = sipLegs.expect(
+      this.mediaChannelId,
+      roomPort,
+      (moved) => this.remote.setRemote(moved.address, moved.port),
+      this.deps.mediaAddress,
+    );
     this.disposers.push(call.cancel);
     await ari.rest.channels.originateWithId({ channelId: this.mediaChannelId, endpoint: call.endpoint, app: ari.app, formats: 'ulaw' });
     // The answer's INVITE told us where Asterisk takes RTP (and sends it from). A leg that is never answered

@@ -1,5 +1,4 @@
-import type { AriClient } from '../../ari';
-import type { ConferenceMedia, ConferenceMediaSpec, MixerAvailability, MixerBackend } from '../../conference/ports';
+import type { CallerPort, ConferenceMedia, ConferenceMediaSpec, MixerAvailability, MixerBackend } from '../../conference/ports';
 import { Children } from '../../lib/children';
 import type { Clock } from '../../lib/clock';
 import type { Logger } from '../../lib/logger';
@@ -7,19 +6,16 @@ import type { MediaThreads } from '../../media';
 import type { AsteriskInventory } from '../inventory';
 import { AppConferenceMedia } from './AppConferenceMedia';
 import type { RecordingSink } from './AsteriskBridgeMixer';
-import type { SipLegs } from './SipLegs';
+import type { NodeMedia } from './AppLeg';
 
 export interface AppMixerDeps {
-  ari: AriClient;
   engine: MediaThreads;
   clock: Clock;
-  /** host:port Asterisk sends a room's RTP to (externalMedia `external_host`), given the room's media thread port. */
-  externalHost: (port: number) => string;
+  /** The Asterisk side for a caller: the node they came in on, while the app drives it. */
+  nodeFor: (caller: CallerPort) => NodeMedia | undefined;
   recordingsDir: string;
   recordings: RecordingSink;
   logger: Logger;
-  /** SIP media legs, when Asterisk has the endpoint for them (see App); otherwise externalMedia legs. */
-  sipLegs?: () => SipLegs | undefined;
   /** How long to wait for the media channel's StasisStart (default 5 s). */
   stasisTimeoutMs?: number;
   /** Where callers with direct media (browsers) send a room's RTP, on this host. */
@@ -50,13 +46,13 @@ export class AppMixer implements MixerBackend {
     return this.medias.add(spec.conferenceId, media, () => engine.closeRoom(spec.conferenceId));
   }
 
-  /** After a reconnect, first: what Asterisk no longer has of each leg is marked gone, so no teardown asks about it. */
-  forgetGone(inventory: AsteriskInventory): void {
-    for (const media of this.medias.values()) media.forgetGone(inventory);
+  /** After a node reconnects, first: what its Asterisk no longer has of each leg is marked gone, so no teardown asks about it. */
+  forgetGone(nodeId: string, inventory: AsteriskInventory): void {
+    for (const media of this.medias.values()) media.forgetGone(nodeId, inventory);
   }
 
-  /** Then, beside the Asterisk mixer's: legs whose channel or bridge died meanwhile are reported lost. */
-  reconcile(inventory: AsteriskInventory): void {
-    for (const media of this.medias.values()) media.reconcile(inventory);
+  /** Then, beside the Asterisk mixer's: that node's legs whose channel or bridge died meanwhile are reported lost. */
+  reconcile(nodeId: string, inventory: AsteriskInventory): void {
+    for (const media of this.medias.values()) media.reconcile(nodeId, inventory);
   }
 }

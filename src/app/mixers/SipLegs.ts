@@ -3,6 +3,8 @@ import type { MediaAddress } from '../../sip/sdp';
 
 interface Expected {
   port: number;
+  /** The address this leg's Asterisk sends RTP to (each node may reach the app at its own). */
+  address: string;
   answered: (remote: MediaAddress) => void;
 }
 
@@ -27,7 +29,7 @@ export class SipLegs {
       answer: (user) => {
         const leg = this.expected.get(user);
         if (!leg) return undefined;
-        return { address: options.advertiseAddress, port: leg.port };
+        return { address: leg.address, port: leg.port };
       },
     });
     this.uas.events.on('call', (user, remote) => {
@@ -42,12 +44,20 @@ export class SipLegs {
     return this.uas.start();
   }
 
-  /** The dial string for a leg with this id, and a promise of where Asterisk takes its RTP once it is answered. */
-  expect(legId: string, roomPort: number, moved: LegMoved): { endpoint: string; answered: Promise<MediaAddress>; cancel: () => void } {
-    const answered = new Promise<MediaAddress>((resolve) => this.expected.set(legId, { port: roomPort, answered: resolve }));
+  /**
+   * The dial string for a leg with this id, and a promise of where Asterisk takes its RTP once it is answered.
+   * `address` is where that Asterisk reaches the app (default the advertised address).
+   */
+  expect(
+    legId: string,
+    roomPort: number,
+    moved: LegMoved,
+    address = this.options.advertiseAddress,
+  ): { endpoint: string; answered: Promise<MediaAddress>; cancel: () => void } {
+    const answered = new Promise<MediaAddress>((resolve) => this.expected.set(legId, { port: roomPort, address, answered: resolve }));
     this.answered.set(legId, moved);
     return {
-      endpoint: `PJSIP/${this.options.endpoint}/sip:${legId}@${this.options.advertiseAddress}:${this.uas.port}`,
+      endpoint: `PJSIP/${this.options.endpoint}/sip:${legId}@${address}:${this.uas.port}`,
       answered,
       cancel: () => {
         this.expected.delete(legId);

@@ -4,9 +4,8 @@ import type { ConferenceSnapshot } from '../../../src/conference/model';
 
 function sources(conferences: ConferenceSnapshot[]): MetricSources {
   return {
-    nodeId: 'asterisk-1',
+    nodes: () => [{ id: 'asterisk-1', up: true, reconnects: 0, requestErrors: 0 }],
     conferences: () => conferences,
-    ari: () => ({ reconnects: 0, requestErrors: 0 }),
     rtp: () => ({ packetsIn: 0, packetsOut: 0, lost: 0, late: 0, foreign: 0, malformed: 0 }),
     mediaThreads: () => [],
   };
@@ -23,7 +22,7 @@ const conference = (participants: number): ConferenceSnapshot =>
     nodeId: 'asterisk-1',
     startedAt: new Date(0).toISOString(),
     maxMembers: null,
-    participants: Array.from({ length: participants }, (_, i) => ({ id: `p${i}` })),
+    participants: Array.from({ length: participants }, (_, i) => ({ id: `p${i}`, nodeId: 'asterisk-1' })),
   }) as ConferenceSnapshot;
 
 describe('metrics', () => {

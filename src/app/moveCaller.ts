@@ -1,0 +1,43 @@
+import type { AriClient } from '../ari';
+import type { MediaUri } from '../conference/ports';
+import { errorMessage } from '../lib/errors';
+import type { Logger } from '../lib/logger';
+import type { CallSession } from './CallSession';
+
+export interface MoveRequest {
+  caller: CallSession;
+  /** The caller's node's ARI client. */
+  ari: AriClient | undefined;
+  /** The node that holds the conference, and where callers are sent to reach it (`{number}` replaced). */
+  to: { id: string; redirectUri: string | undefined };
+  number: string;
+  /** Played when the caller cannot be moved. */
+  prompt: MediaUri;
+  logger: Logger;
+}
+
+/**
+ * Sends a caller to the node whose bridge holds their conference with an ARI redirect: chan_pjsip answers a
+ * ringing channel's INVITE with a 302 to that URI (a REFER once answered), so the SIP front routes the call there
+ * and the first node is out of the call for good. When it cannot (no redirectUri, not a PJSIP channel, a refusal)
+ * the caller hears `prompt`: never a second bridge with the same number.
+ */
+export async function moveCaller(request: MoveRequest): Promise<boolean> {
+  const { caller, ari, to, number, logger } = request;
+  const log = logger.child({ channel: caller.channelId, conference: number, node: caller.nodeId, home: to.id });
+  if (ari && to.redirectUri) {
+    const endpoint = `PJSIP/${to.redirectUri.replaceAll('{number}', number)}`;
+    try {
+      await ari.rest.channels.redirect({ channelId: caller.channelId, endpoint });
+      log.info({ endpoint }, 'caller sent to the node that holds their conference');
+      return true;
+    } catch (error) {
+      log.warn({ endpoint, err: errorMessage(error) }, 'redirecting the caller to the node that holds their conference failed');
+    }
+  } else {
+    log.warn('the conference lives on another node, which has no redirectUri: the caller is told to try later');
+  }
+  await caller.answer();
+  await caller.play([request.prompt]);
+  return false;
+}
