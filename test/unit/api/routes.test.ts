@@ -263,7 +263,10 @@ describe('REST API', () => {
     expect((await h.api.inject({ url: '/docs/' })).statusCode).to.equal(200);
     const page = await h.api.inject({ url: '/console' });
     expect(page.headers['content-type']).to.match(/text\/html/);
-    expect(page.body).to.contain('data-testid="api-key"');
+    expect(page.body).to.contain('/console/session.js');
+    const session = await h.api.inject({ url: '/console/session.js' });
+    expect(session.headers['content-type']).to.match(/javascript/);
+    expect(session.body).to.contain('data-testid="api-key"');
   });
 });
 
