@@ -67,6 +67,10 @@ export interface DRecording {
   target: string;
   state: 'queued' | 'recording' | 'done';
   startedAt: number;
+  /** A channel recording: the DTMF that ends it, and its timers (max duration, silence). */
+  terminateOn?: string;
+  timers?: NodeJS.Timeout[];
+  silentSince?: number | undefined;
 }
 
 export function channelJson(c: DChannel): Record<string, unknown> {
