@@ -111,10 +111,11 @@ export function parseOptions(text: string): ConferenceOptions {
       const withArgs = WITH_ARGS[letter];
       if (withArgs) {
         const close = token.indexOf(')', i);
-        if (token[i + 1] !== '(' || close < 0 || !withArgs(token.slice(i + 2, close), result)) {
-          unknown.push(close < 0 ? token.slice(i) : token.slice(i, close + 1));
-          break;
+        if (close < 0 || token[i + 1] !== '(') {
+          unknown.push(letter);
+          continue;
         }
+        if (!withArgs(token.slice(i + 2, close), result)) unknown.push(token.slice(i, close + 1));
         i = close;
         continue;
       }
