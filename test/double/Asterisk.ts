@@ -56,7 +56,7 @@ export class Asterisk {
   readonly bridges = new Map<string, DBridge>();
   readonly playbacks = new Map<string, DPlayback>();
   readonly live = new Map<string, DRecording>();
-  readonly stored = new Map<string, { name: string; format: string; seconds: number }>();
+  readonly stored = new Map<string, { name: string; format: string; seconds: number; toneHz?: number | undefined }>();
   /** Bridges whose softmix failed: GET says 404, yet record answers 201 and DELETE 204 (no-timing-module.jsonl). */
   readonly failed = new Map<string, DBridge>();
   readonly modules = new Set<string>(BASE_MODULES);
@@ -580,6 +580,7 @@ export class Asterisk {
       }
       this.live.set(name, r);
       r.state = 'recording';
+      r.toneHz = c.sim?.tone ?? undefined;
       r.startedAt = Date.now() + (options.beep ? this.ms(mediaDuration('sound:beep').ms) : 0);
       send('RecordingStarted');
       if (options.maxDurationSeconds > 0)
@@ -609,8 +610,11 @@ export class Asterisk {
     for (const r of [...this.live.values()]) if (r.target === `channel:${c.id}`) this.stopRecording(r.name);
   }
 
-  /** The bytes Asterisk would serve for a stored recording: a WAV of silence as long as it ran (8 kHz, 16-bit). */
-  storedFile(recording: { name: string; seconds: number }): Buffer {
+  /**
+   * The bytes Asterisk would serve for a stored recording: a WAV as long as it ran (8 kHz, 16-bit), of silence, or of
+   * the caller's tone for a channel recording.
+   */
+  storedFile(recording: { name: string; seconds: number; toneHz?: number | undefined }): Buffer {
     const data = Math.max(1, recording.seconds) * 16000;
     const file = Buffer.alloc(44 + data);
     file.write('RIFF', 0, 'ascii');
@@ -625,6 +629,11 @@ export class Asterisk {
     file.writeUInt16LE(16, 34);
     file.write('data', 36, 'ascii');
     file.writeUInt32LE(data, 40);
+    const hz = recording.toneHz;
+    if (hz !== undefined) {
+      for (let i = 0; i * 2 < data; i++) file.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * hz * i) / 8000)), 44 + i * 2);
+      return file;
+    }
     // A marker per second, so a byte range read from the wrong offset shows.
     for (let second = 0; second * 16000 < data; second++) file.writeUInt16LE(second + 1, 44 + second * 16000);
     return file;
@@ -636,11 +645,14 @@ export class Asterisk {
     this.live.delete(name);
     r.state = 'done';
     for (const timer of r.timers ?? []) clearTimeout(timer);
-    const seconds = Math.max(0, Math.round((Date.now() - r.startedAt) / 1000));
-    this.stored.set(name, { name, format: r.format, seconds });
     const b = r.target.startsWith('bridge:') ? this.bridges.get(r.target.replace(/^bridge:/, '')) : undefined;
     if (b) b.recording = undefined;
     const channel = r.target.startsWith('channel:') ? this.channels.get(r.target.slice('channel:'.length)) : undefined;
+    // A channel recording lasts as long as Asterisk's clock says (the double runs `speed` times faster), and holds
+    // what the caller said: their tone when it began.
+    const elapsed = Math.max(0, Date.now() - r.startedAt) * (channel ? this.options.speed : 1);
+    const seconds = Math.round(elapsed / 1000);
+    this.stored.set(name, { name, format: r.format, seconds, toneHz: r.toneHz });
     const apps = b ? b.subscribers : new Set(channel?.app ? [channel.app] : []);
     for (const app of apps) {
       this.deliver(app, {

@@ -71,6 +71,8 @@ export interface DRecording {
   terminateOn?: string;
   timers?: NodeJS.Timeout[];
   silentSince?: number | undefined;
+  /** What the caller was saying when a channel recording began (the double's callers speak in tones). */
+  toneHz?: number | undefined;
 }
 
 export function channelJson(c: DChannel): Record<string, unknown> {
