@@ -112,14 +112,14 @@ export class CallerFlow {
   /** `i`, `I` or the conference's `announceJoinLeave`: the caller records their name, as MeetMe does, before joining. */
   private recordName(caller: CallerPort, found: FoundConference, options: ConferenceOptions): Promise<MediaUri | undefined> {
     const { clips } = this.settings;
-    const wanted = options.announceNames || options.announceNamesReview || found.definition.callerFlow?.announceJoinLeave === true;
+    const wanted = options.announceNames || options.announceNamesNoReview || found.definition.callerFlow?.announceJoinLeave === true;
     if (!clips || !wanted || options.quiet) return Promise.resolve(undefined);
     return recordName({
       caller,
       prompts: found.prompts,
       clips,
       number: found.definition.number,
-      review: options.announceNamesReview,
+      review: options.announceNames,
       digitTimeoutMs: this.settings.limits.digitTimeoutMs,
     });
   }

@@ -12,14 +12,14 @@ export interface NameRecording {
   prompts: PromptSet;
   clips: ClipStore;
   number: string;
-  /** `I`: the caller may hear it back and record it again. */
+  /** `i`: the caller may hear it back and record it again. */
   review: boolean;
   digitTimeoutMs: number;
 }
 
 /**
- * Records a caller's name before they join, as app_meetme's `i` (ast_play_and_record) and `I` (ast_record_review:
- * 1 keeps it, 2 plays it back, 3 records it again). Resolves with the clip as it plays (`recording:<name>`), or
+ * Records a caller's name before they join, as app_meetme's `I` (ast_play_and_record) and `i` (ast_record_review:
+ * 1 keeps it, 2 plays it back, 3 records it again; app_meetme.c conf_run, 22.10.1). Resolves with the clip as it plays (`recording:<name>`), or
  * undefined when the caller hung up meanwhile (what was recorded is deleted) or cannot be recorded.
  */
 export async function recordName(request: NameRecording): Promise<MediaUri | undefined> {

@@ -9,8 +9,9 @@ const FLAGS = {
   dynamic: 'd',
   dynamicPin: 'D',
   empty: 'e',
+  /** app_meetme's `i` (CONFFLAG_INTROUSER): the name with review (ast_record_review); `I`: without. */
   announceNames: 'i',
-  announceNamesReview: 'I',
+  announceNamesNoReview: 'I',
   closeLast: 'k',
   listenOnly: 'l',
   muted: 'm',

@@ -23,11 +23,11 @@ describe('caller-flow features against the ARI double with no timing module', fu
   let r: Running;
   afterEach(async () => r?.stop());
 
-  it('i: the name is recorded on the unbridged channel, said to the others on join and leave, then deleted', async () => {
+  it('I: the name is recorded on the unbridged channel, said to the others on join and leave, then deleted', async () => {
     r = await startApp({ mixer: { default: 'app' }, conferences: [{ number: '810', name: 'Names', options: '' }] }, { timing: false });
     const listener = r.ast.dial({ exten: '810' });
     await waitFor(() => r.app.manager.list()[0]?.participants.length === 1, 5000, 'the listener in');
-    const named = r.ast.dial({ exten: '810', args: ['810', 'i'], toneHz: NAME_HZ });
+    const named = r.ast.dial({ exten: '810', args: ['810', 'I'], toneHz: NAME_HZ });
     await waitFor(() => [...r.ast.asterisk.live.values()].some((rec) => rec.target === `channel:${named.channelId}`), 5000, 'recording');
     expect(named.playbacks()).to.include('sound:vm-rec-name');
     const [name] = [...r.ast.asterisk.live.keys()];
@@ -48,9 +48,9 @@ describe('caller-flow features against the ARI double with no timing module', fu
     expect(peakDb(listener, HAS_LEFT_HZ), '...and conf-hasleft').to.be.greaterThan(-30);
   });
 
-  it('i: a caller who hangs up while recording leaves no recording behind, in Asterisk or in the app', async () => {
+  it('I: a caller who hangs up while recording leaves no recording behind, in Asterisk or in the app', async () => {
     r = await startApp({ mixer: { default: 'app' } }, { timing: false });
-    const caller = r.ast.dial({ exten: '811', args: ['811', 'i'], toneHz: NAME_HZ });
+    const caller = r.ast.dial({ exten: '811', args: ['811', 'I'], toneHz: NAME_HZ });
     await waitFor(() => r.ast.asterisk.live.size === 1, 5000, 'recording');
     await caller.hangup();
     await waitFor(() => r.ast.asterisk.stored.size === 0 && r.app.diagnostics().callers === 0, 6000, 'nothing kept');

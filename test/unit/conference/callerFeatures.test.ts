@@ -22,7 +22,7 @@ const idOf = (h: Harness, number: string, channel: string): string =>
 describe('options with arguments', () => {
   it('reads L(x:y:z) and S(x) as app_meetme does, beside letters', () => {
     const o = parseOptions('iL(600000:60000:30000)S(90)C');
-    expect(o).to.include({ announceNames: true, kickContinue: true, stopAfterSeconds: 90 });
+    expect(o).to.include({ announceNames: true, announceNamesNoReview: false, kickContinue: true, stopAfterSeconds: 90 });
     expect(o.limit).to.deep.equal({ limitMs: 600000, warningMs: 60000, repeatMs: 30000 });
     // A warning further out than the limit moves in by the repeat until it fits; without a repeat it is dropped.
     expect(parseOptions('L(60000:90000:20000)').limit).to.deep.equal({ limitMs: 60000, warningMs: 50000, repeatMs: 20000 });
@@ -31,11 +31,11 @@ describe('options with arguments', () => {
   });
 });
 
-describe('names announced on join and leave (i, I)', () => {
+describe('names announced on join and leave (I without review, i with review, as app_meetme)', () => {
   it('records the name before joining, says it to the others only, and deletes it once said on leaving', async () => {
     const h = harness();
-    const first = await dial(h, 'c1', '7', 'i');
-    const second = await dial(h, 'c2', '7', 'i');
+    const first = await dial(h, 'c1', '7', 'I');
+    const second = await dial(h, 'c2', '7', 'I');
     expect(second.played).to.include('sound:vm-rec-name');
     expect(second.recorded).to.have.length(1);
     const clip = `recording:${second.recorded[0]}`;
@@ -57,15 +57,15 @@ describe('names announced on join and leave (i, I)', () => {
     const h = harness();
     const caller = callerFor(h, 'c1');
     caller.hangupWhileRecording = true;
-    await h.manager.handleCaller(caller, ['7', 'i']);
+    await h.manager.handleCaller(caller, ['7', 'I']);
     expect(caller.recorded).to.have.length(1);
     expect(h.clips.discarded).to.deep.equal(caller.recorded);
     expect(h.app.opened).to.have.length(0);
   });
 
-  it('I: the caller hears the name back, records it again, then keeps it', async () => {
+  it('i: the caller hears the name back, records it again, then keeps it', async () => {
     const h = harness();
-    const caller = await dial(h, 'c1', '7', 'I', ['2', '3', '1']);
+    const caller = await dial(h, 'c1', '7', 'i', ['2', '3', '1']);
     expect(caller.recorded).to.have.length(2);
     expect(caller.recorded[0]).to.equal(caller.recorded[1]);
     expect(caller.prompted.filter((p) => p === 'sound:vm-review')).to.have.length(3);
