@@ -4,6 +4,7 @@ import type { Logger } from '../lib/logger';
 import { TypedEmitter } from '../lib/TypedEmitter';
 import { Announcer } from './announcements';
 import { depart, type LeaveOptions } from './departure';
+import { connectMedia, initialMix } from './joining';
 import type { ConferenceEvent, ConferenceSnapshot } from './model';
 import { Member, type Exit } from './Member';
 import { Participant } from './Participant';
@@ -51,8 +52,8 @@ export class Conference {
       this.emit(event),
     );
     const { prompts, flow, clips } = settings;
-    const quietly = (what: string, action: () => Promise<unknown>): Promise<void> => this.quietly(what, action);
-    this.announcer = new Announcer({ media, prompts, flow, clips, members: () => this.members.all(), privately: this.privately, quietly });
+    const { privately, quietly } = this;
+    this.announcer = new Announcer({ media, prompts, flow, clips, members: () => this.members.all(), privately, quietly });
     const disposers = [
       media.events.subscribe('talking', (id, talking) => this.onTalking(id, talking)),
       media.events.subscribe('lost', (id, reason) => {
@@ -94,13 +95,13 @@ export class Conference {
   }
 
   /** Runs a media action whose failure must not stop the conference (a caller that just left, say). */
-  private async quietly(what: string, action: () => Promise<unknown>): Promise<void> {
+  private readonly quietly = async (what: string, action: () => Promise<unknown>): Promise<void> => {
     try {
       await action();
     } catch (error) {
       this.log.warn({ err: errorMessage(error) }, `${what} failed`);
     }
-  }
+  };
 
   snapshot(): ConferenceSnapshot {
     return {
@@ -149,11 +150,10 @@ export class Conference {
     const member = new Member(participant);
     this.members.add(member);
     const joined: JoinResult = { kind: 'joined', participant, left: member.left };
+    let connected: 'in' | 'let go' | 'gone';
     try {
-      await this.media.add({ participantId: participant.id, caller });
+      connected = await connectMedia(member, this.media, this.quietly);
     } catch (error) {
-      member.inMix();
-      if (participant.left) return joined;
       this.members.delete(participant.id);
       participant.left = true;
       member.settled();
@@ -161,24 +161,14 @@ export class Conference {
       if (this.members.size === 0) void this.end('media setup failed');
       throw error;
     }
-    if (participant.left) {
-      // Let go while the media was being set up (a hangup, a kick, the end): that setup is undone too.
-      await this.quietly('leave', () => this.media.remove(participant.id));
-      member.inMix();
-      return joined;
-    }
-    if (caller.gone) {
-      member.inMix();
-      this.leave(member, 'hangup');
-      return joined;
-    }
+    if (connected === 'gone') this.leave(member, 'hangup');
+    if (connected !== 'in') return joined;
     member.dispose = watchMember(this, participant, this.settings, {
       gone: (reason) => void this.leave(member, reason ?? 'hangup'),
       warn: (said) => void this.privately(member, 'time warning', () => this.media.playTo(participant.id, said)),
       expire: (prompt) => this.leave(member, 'time limit', { ...this.exitFor(participant), ...(prompt ? { prompt } : {}) }),
     });
-    if (!participant.talks) await this.quietly('mute', () => this.media.setTalk(participant.id, false));
-    if (!participant.listens) await this.quietly('talk-only', () => this.media.setListen(participant.id, false));
+    await initialMix(member, this.media, this.quietly);
     member.inMix();
     if (participant.left) return joined;
     member.announced = true;
@@ -223,7 +213,7 @@ export class Conference {
     p.left = true;
     this.members.delete(p.id);
     member.dispose();
-    const exit = depart(p, this.media, how, (what, action) => this.quietly(what, action));
+    const exit = depart(p, this.media, how, this.quietly);
     member.exit = exit;
     this.exits.add(exit.done);
     void exit.done.finally(() => {
