@@ -5,12 +5,14 @@ import { DEFAULT_MENUS } from '../conference/menus';
 import { systemClock, type Clock } from '../lib/clock';
 import type { Logger } from '../lib/logger';
 import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { MediaThreads, defaultThreadCount } from '../media';
 import { ClusterDialer } from './AriDialer';
 import { AppMixer } from './mixers/AppMixer';
 import { Metrics } from './metrics';
 import { readiness, type Readiness } from './readiness';
 import type { CallSession } from './CallSession';
+import { NameClips } from './NameClips';
 import { staticDefinition } from './directory';
 import { Store } from '../store/Store';
 import { DefinitionStore } from '../store/DefinitionStore';
@@ -100,6 +102,11 @@ export class MeetmeApp {
       logger: this.log,
     });
     const advertise = config.media.advertiseAddress ?? config.media.bindAddress;
+    // A name is stored by the Asterisk its caller came in on.
+    const clips = new NameClips(
+      (nodeId) => (nodeId === undefined ? undefined : this.cluster.get(nodeId)?.ari),
+      join(config.recordings.dir, 'names'),
+    );
     this.sipLegs = config.media.sipEndpoint
       ? new SipLegs({
           endpoint: config.media.sipEndpoint,
@@ -114,6 +121,7 @@ export class MeetmeApp {
       nodeFor: (caller) => (caller.nodeId === undefined ? undefined : this.cluster.get(caller.nodeId)?.media),
       recordingsDir: config.recordings.dir,
       recordings,
+      clipPath: (name) => clips.path(name),
       logger: this.log,
       directHost: localAddress(config.media.bindAddress),
     });
@@ -133,6 +141,7 @@ export class MeetmeApp {
       logger: this.log,
       limits: config.limits,
       prompts: config.prompts,
+      clips,
       menus: {
         user: config.menus.user ?? DEFAULT_MENUS.user,
         admin: config.menus.admin ?? DEFAULT_MENUS.admin,

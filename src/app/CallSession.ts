@@ -1,10 +1,24 @@
 import type { AriClient, AriEvent } from '../ari';
 import { ignoreGone, isNotFound } from '../ari';
-import type { CallerEvents, CallerPort, CollectOptions, CollectResult, MediaUri, PromptEnd } from '../conference/ports';
+import type {
+  CallerEvents,
+  CallerPort,
+  CollectOptions,
+  CollectResult,
+  DialplanTarget,
+  MediaUri,
+  PromptEnd,
+  RecordRequest,
+} from '../conference/ports';
 import type { Clock, TimerHandle } from '../lib/clock';
 import { startPlayback, type RunningPlayback } from './playback';
 import type { Logger } from '../lib/logger';
 import { TypedEmitter } from '../lib/TypedEmitter';
+
+/** Asterisk ends a recording on hangup and then says so; this long is allowed for that before we stop waiting. */
+const RECORDING_END_GRACE_MS = 3000;
+/** A name recording ends this long after the caller stops speaking (Asterisk's own silence detection). */
+const NAME_SILENCE_SECONDS = 3;
 
 /**
  * One caller's Stasis channel, as the conference domain's CallerPort.
@@ -147,6 +161,52 @@ export class CallSession implements CallerPort {
       });
       if (promptsDone) armTimeout();
     });
+  }
+
+  /**
+   * Records on the unbridged channel (Asterisk refuses a bridged one): `channels/record` reads the caller's own frames,
+   * so it needs no timing module, and the stored file is Asterisk's (`recording:<name>`). Resolves on RecordingFinished
+   * (`hangup` when the caller left meanwhile, the file kept until it is discarded) or RecordingFailed.
+   */
+  record(request: RecordRequest): Promise<'done' | 'hangup' | 'failed'> {
+    if (this.isGone) return Promise.resolve('hangup');
+    return new Promise((resolve) => {
+      let grace: TimerHandle | undefined;
+      const finish = (end: 'done' | 'hangup' | 'failed'): void => {
+        disposeRecording();
+        disposeGone();
+        if (grace) this.clock.clearTimeout(grace);
+        resolve(end);
+      };
+      const disposeRecording = this.ari.onRecording(request.name, (event) => {
+        if (event.type === 'RecordingFinished') finish(this.isGone ? 'hangup' : 'done');
+        else if (event.type === 'RecordingFailed') finish(this.isGone ? 'hangup' : 'failed');
+      });
+      const disposeGone = this.events.subscribe('gone', () => {
+        grace ??= this.clock.setTimeout(() => finish('hangup'), RECORDING_END_GRACE_MS);
+      });
+      this.ari.rest.channels
+        .record({
+          channelId: this.channelId,
+          name: request.name,
+          format: 'wav',
+          maxDurationSeconds: request.maxSeconds,
+          maxSilenceSeconds: NAME_SILENCE_SECONDS,
+          beep: true,
+          terminateOn: request.terminateOn,
+          ifExists: 'overwrite',
+        })
+        .catch((error: unknown) => {
+          if (isNotFound(error)) this.markGone();
+          else this.log.warn({ err: error }, 'recording the caller failed');
+          finish(this.isGone ? 'hangup' : 'failed');
+        });
+    });
+  }
+
+  /** Back to the dialplan (ARI `continue`); the StasisEnd that follows ends the session. */
+  async continueInDialplan(target: DialplanTarget = {}): Promise<void> {
+    await this.guard(() => this.ari.rest.channels.continueInDialplan({ channelId: this.channelId, ...target }));
   }
 
   /** Releases routes without touching the channel (app shutdown). */

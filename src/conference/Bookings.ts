@@ -1,16 +1,13 @@
 import type { Clock, TimerHandle } from '../lib/clock';
 import type { Conference } from './Conference';
-import type { ConferenceSchedule, MediaUri } from './ports';
+import type { ConferenceSchedule } from './ports';
 
 /** Booked conferences of one manager: warnings before the end and the end itself, on the injected clock. */
 export class Bookings {
   private readonly timers = new Map<string, TimerHandle[]>();
   private readonly extended = new Map<string, number>();
 
-  constructor(
-    private readonly clock: Clock,
-    private readonly warning: MediaUri,
-  ) {}
+  constructor(private readonly clock: Clock) {}
 
   /** When a booked conference ends, extensions included. */
   endOf(number: string, schedule: ConferenceSchedule): number {
@@ -32,7 +29,7 @@ export class Bookings {
     for (const minutes of schedule.endWarningsMinutes) {
       const at = end - minutes * 60000;
       if (at > clock.now())
-        timers.push(clock.setTimeout(() => void conference.play([this.warning]).catch(() => undefined), at - clock.now()));
+        timers.push(clock.setTimeout(() => void conference.play([conference.prompts.endWarning]).catch(() => undefined), at - clock.now()));
     }
     timers.push(clock.setTimeout(() => void conference.end('scheduled end'), Math.max(0, end - clock.now())));
     this.timers.set(number, timers);

@@ -2,9 +2,10 @@ import { isAppError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import type { Conference } from './Conference';
 import type { Role } from './model';
+import { recordName } from './names';
 import { mergeOptions, type ConferenceOptions } from './options';
 import type { ScheduleState } from './policies';
-import type { CallerPort, ConferenceDefinition } from './ports';
+import type { CallerPort, ClipStore, ConferenceDefinition, MediaUri } from './ports';
 import type { PromptSet } from './prompts';
 import { parseStasisArgs } from './stasisArgs';
 
@@ -23,6 +24,8 @@ export interface FoundConference {
   schedule: ScheduleState;
   /** Neither defined nor running: with `D` its first caller chooses the PIN. */
   unclaimed: boolean;
+  /** The manager's prompts with the definition's own (`callerFlow.prompts`) over them. */
+  prompts: PromptSet;
 }
 
 export interface DialOutTicket {
@@ -45,6 +48,7 @@ export interface ConferencePort {
 export interface FlowSettings {
   prompts: PromptSet;
   limits: FlowLimits;
+  clips?: ClipStore | undefined;
 }
 
 /** Answers, plays `prompt` and hangs up: callers the app cannot take now. */
@@ -83,40 +87,70 @@ export class CallerFlow {
     if (!found) return refuse(caller);
     const number = found.definition.number;
     const options = mergeOptions(found.options, args.options);
+    const { prompts } = found;
     if (found.schedule.kind !== 'open') {
       log.info({ conference: number, schedule: found.schedule.kind }, 'caller outside the booked time');
-      return refuse(caller, this.prompts.notStarted);
+      return refuse(caller, prompts.notStarted);
     }
     let role: Role | undefined = dialOut ? (dialOut.admin ? 'admin' : 'user') : options.admin ? 'admin' : undefined;
     if (options.dynamicPin && found.unclaimed) {
       // The caller who creates a `D` conference chooses its PIN.
-      const pin = await this.ask(caller, this.prompts.getPin, 12);
+      const pin = await this.ask(caller, prompts.getPin, 12);
       if (caller.gone) return;
       if (pin) this.port.setDynamicPin(number, pin);
       role ??= 'user';
     }
-    if (role === undefined) role = await this.checkPin(caller, found.definition, options);
+    if (role === undefined) role = await this.checkPin(caller, found, options);
     if (caller.gone) return;
     if (role === undefined) return refuse(caller);
-    await this.enter(caller, found, role, role === 'admin' ? Object.freeze({ ...options, admin: true }) : options, log);
+    const nameClip = await this.recordName(caller, found, options);
+    if (caller.gone) return this.discard(nameClip, caller);
+    const entry = { role, options: role === 'admin' ? Object.freeze({ ...options, admin: true }) : options, nameClip };
+    await this.enter(caller, found, entry, log);
+  }
+
+  /** `i`, `I` or the conference's `announceJoinLeave`: the caller records their name, as MeetMe does, before joining. */
+  private recordName(caller: CallerPort, found: FoundConference, options: ConferenceOptions): Promise<MediaUri | undefined> {
+    const { clips } = this.settings;
+    const wanted = options.announceNames || options.announceNamesNoReview || found.definition.callerFlow?.announceJoinLeave === true;
+    if (!clips || !wanted || options.quiet) return Promise.resolve(undefined);
+    return recordName({
+      caller,
+      prompts: found.prompts,
+      clips,
+      number: found.definition.number,
+      review: options.announceNames,
+      digitTimeoutMs: this.settings.limits.digitTimeoutMs,
+    });
+  }
+
+  private async discard(clip: MediaUri | undefined, caller: CallerPort): Promise<void> {
+    if (clip) await this.settings.clips?.discard(clip.slice('recording:'.length), caller.nodeId).catch(() => undefined);
   }
 
   /** Joins and stays until the caller has left. A conference that ended between opening and joining is opened anew. */
-  private async enter(caller: CallerPort, found: FoundConference, role: Role, options: ConferenceOptions, log: Logger): Promise<void> {
+  private async enter(
+    caller: CallerPort,
+    found: FoundConference,
+    entry: { role: Role; options: ConferenceOptions; nameClip: MediaUri | undefined },
+    log: Logger,
+  ): Promise<void> {
     const number = found.definition.number;
+    const { role, options, nameClip } = entry;
     for (let attempt = 1; ; attempt++) {
       let conference: Conference;
       try {
         conference = await this.port.open(found);
       } catch (error) {
         log.error({ err: error, conference: number }, 'the conference could not be opened');
+        await this.discard(nameClip, caller);
         return refuse(caller);
       }
       try {
-        const result = await conference.join({ caller, role, options });
+        const result = await conference.join({ caller, role, options, ...(nameClip ? { nameClip } : {}) });
         if (result.kind === 'refused') {
           log.info({ conference: number, verdict: result.reason }, 'caller refused');
-          return refuse(caller, this.prompts.locked);
+          return refuse(caller, found.prompts.locked);
         }
         return await result.left;
       } catch (error) {
@@ -163,15 +197,16 @@ export class CallerFlow {
   }
 
   /** PIN entry: the admin PIN makes the caller an admin. `undefined` after the last wrong try. */
-  private async checkPin(caller: CallerPort, definition: ConferenceDefinition, options: ConferenceOptions): Promise<Role | undefined> {
+  private async checkPin(caller: CallerPort, found: FoundConference, options: ConferenceOptions): Promise<Role | undefined> {
+    const { definition, prompts } = found;
     const needsPin = definition.pin !== undefined || options.alwaysPin;
     if (!needsPin) return 'user';
     for (let attempt = 0; attempt < this.settings.limits.pinTries && !caller.gone; attempt++) {
-      const pin = await this.ask(caller, this.prompts.getPin, 12);
+      const pin = await this.ask(caller, prompts.getPin, 12);
       if (caller.gone) return undefined;
       if (definition.adminPin !== undefined && pin === definition.adminPin) return 'admin';
       if (pin !== '' && (pin === definition.pin || (definition.pin === undefined && definition.adminPin === undefined))) return 'user';
-      await caller.play([this.prompts.invalidPin]);
+      await caller.play([prompts.invalidPin]);
     }
     return undefined;
   }

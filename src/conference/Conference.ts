@@ -1,71 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import type { ClosingEvents } from '../lib/children';
-import type { Clock } from '../lib/clock';
 import { AppError, errorMessage } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { TypedEmitter } from '../lib/TypedEmitter';
-import { participantNotFound } from './errors';
-import type { MenuConfig } from './menus';
-import type { ConferenceEvent, ConferenceSnapshot, Role } from './model';
-import type { ConferenceOptions } from './options';
+import { Announcer } from './announcements';
+import { depart, type LeaveOptions } from './departure';
+import { connectMedia, initialMix } from './joining';
+import type { ConferenceEvent, ConferenceSnapshot } from './model';
 import { Member, type Exit } from './Member';
 import { Participant } from './Participant';
-import { attachParticipantMenu } from './participantMenu';
-import { admission, joinAnnouncement, type Admission } from './policies';
-import type { CallerPort, ConferenceMedia, GainStep, MediaUri, RecordingPolicy } from './ports';
+import { Roster } from './Roster';
+import { watchMember } from './participantMenu';
+import { admission, joinAnnouncement, recordsFromStart } from './policies';
+import type { ConferenceMedia, GainStep, MediaUri } from './ports';
 import type { PromptSet } from './prompts';
+import { ConferenceRecording } from './recording';
+import { refreshMusic, releaseWaiting } from './waiting';
+import type { ConferenceEvents, ConferenceSettings, ConferenceSpec, JoinRequest, JoinResult } from './membership';
 
-export interface ConferenceSpec {
-  id: string;
-  number: string;
-  name: string;
-  nodeId: string;
-  maxMembers: number | null;
-  recording: RecordingPolicy;
-  /** Record from the start (option `r`). */
-  recordFromStart: boolean;
-}
-
-/** What every conference of one manager shares. */
-export interface ConferenceSettings {
-  prompts: PromptSet;
-  menus: MenuConfig;
-  clock: Clock;
-}
-
-/** `event` is public; `@close` (the conference is over) is for its owner. */
-export interface ConferenceEvents extends ClosingEvents {
-  event: [event: ConferenceEvent];
-}
-
-export interface JoinRequest {
-  caller: CallerPort;
-  role: Role;
-  options: ConferenceOptions;
-  /** A caller of this conference before an app restart: let in whatever the lock and the size say. */
-  rejoining?: boolean;
-}
-
-export type JoinResult =
-  | {
-      kind: 'joined';
-      participant: Participant;
-      /** Resolves once the participant has left and been let go (goodbye prompt played, hung up). */
-      left: Promise<void>;
-    }
-  | { kind: 'refused'; reason: Exclude<Admission, 'ok'> };
-
-interface LeaveOptions {
-  hangup?: boolean;
-  /** Played on the caller's own channel once they are out of the mix. */
-  prompt?: MediaUri;
-  /** The backend is gone: it is asked nothing. */
-  mediaGone?: boolean;
-}
-
-function stamp(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-}
+export type { ConferenceSettings, ConferenceSpec, JoinRequest, JoinResult } from './membership';
 
 /**
  * One live conference: who is in it, and what each of them hears and is heard by.
@@ -76,16 +28,15 @@ function stamp(ms: number): string {
  */
 export class Conference {
   readonly events = new TypedEmitter<ConferenceEvents>();
-  private readonly members = new Map<string, Member>();
+  private readonly members: Roster;
   locked = false;
-  recording: string | null = null;
-  recordingPaused = false;
+  /** The recording of the mix. */
+  readonly recording: ConferenceRecording;
+  private readonly announcer: Announcer;
   private closing = false;
   private ending: Promise<void> | undefined;
   /** Exits still under way (goodbye prompts), so the end waits until everyone is out. */
   private readonly exits = new Set<Promise<void>>();
-  /** Tones to everyone under way: one covers callers arriving or leaving together. */
-  private readonly tones = new Set<MediaUri>();
   readonly startedAt: number;
   private readonly disposeMedia: () => void;
 
@@ -96,10 +47,17 @@ export class Conference {
     readonly log: Logger,
   ) {
     this.startedAt = settings.clock.now();
+    this.members = new Roster(spec.number);
+    this.recording = new ConferenceRecording({ id: spec.id, number: spec.number, policy: spec.recording }, media, settings.clock, (event) =>
+      this.emit(event),
+    );
+    const { prompts, flow, clips } = settings;
+    const { privately, quietly } = this;
+    this.announcer = new Announcer({ media, prompts, flow, clips, members: () => this.members.all(), privately, quietly });
     const disposers = [
       media.events.subscribe('talking', (id, talking) => this.onTalking(id, talking)),
       media.events.subscribe('lost', (id, reason) => {
-        const member = this.members.get(id);
+        const member = this.members.find(id);
         if (member) this.leave(member, `media lost: ${reason}`, { hangup: true });
       }),
       media.events.subscribe('failed', (reason) => void this.mediaFailed(reason)),
@@ -107,7 +65,7 @@ export class Conference {
     this.disposeMedia = () => disposers.forEach((d) => d());
   }
 
-  private get prompts(): PromptSet {
+  get prompts(): PromptSet {
     return this.settings.prompts;
   }
 
@@ -125,17 +83,11 @@ export class Conference {
   }
 
   participants(): Participant[] {
-    return [...this.members.values()].map((m) => m.participant);
-  }
-
-  private member(participantId: string): Member {
-    const member = this.members.get(participantId);
-    if (!member) throw participantNotFound(this.number, participantId);
-    return member;
+    return this.members.participants();
   }
 
   get(participantId: string): Participant {
-    return this.member(participantId).participant;
+    return this.members.member(participantId).participant;
   }
 
   private emit(event: ConferenceEvent): void {
@@ -143,24 +95,13 @@ export class Conference {
   }
 
   /** Runs a media action whose failure must not stop the conference (a caller that just left, say). */
-  private async quietly(what: string, action: () => Promise<unknown>): Promise<void> {
+  private readonly quietly = async (what: string, action: () => Promise<unknown>): Promise<void> => {
     try {
       await action();
     } catch (error) {
       this.log.warn({ err: errorMessage(error) }, `${what} failed`);
     }
-  }
-
-  /** Queues one of the participant's own sounds (after the ones before it; skipped once they have left). */
-  private privately(member: Member, what: string, action: () => Promise<unknown>): Promise<void> {
-    return member.privately(() => this.quietly(what, action));
-  }
-
-  private tone(media: MediaUri): void {
-    if (this.tones.has(media)) return;
-    this.tones.add(media);
-    void this.quietly('tone', () => this.media.playToAll([media])).finally(() => this.tones.delete(media));
-  }
+  };
 
   snapshot(): ConferenceSnapshot {
     return {
@@ -168,7 +109,7 @@ export class Conference {
       number: this.number,
       name: this.spec.name,
       locked: this.locked,
-      recording: this.recording,
+      recording: this.recording.name,
       mixer: this.media.kind,
       nodeId: this.spec.nodeId,
       startedAt: new Date(this.startedAt).toISOString(),
@@ -181,10 +122,6 @@ export class Conference {
     return this.spec.maxMembers !== null && this.members.size >= this.spec.maxMembers;
   }
 
-  hasMarked(): boolean {
-    return this.participants().some((p) => p.marked);
-  }
-
   /**
    * Lets a caller in. Admission, the count they are told and their membership are decided at one moment,
    * before anything is awaited, so two callers dialling together are never both told they are alone.
@@ -194,7 +131,10 @@ export class Conference {
     if (this.ended) throw new AppError('conference_ended', `conference ${this.number} has ended`);
     const { caller, role, options } = request;
     const verdict = request.rejoining ? 'ok' : admission({ locked: this.locked, full: this.full() }, role === 'admin');
-    if (verdict !== 'ok') return { kind: 'refused', reason: verdict };
+    if (verdict !== 'ok') {
+      if (request.nameClip) await this.announcer.discard(request.nameClip, caller.nodeId);
+      return { kind: 'refused', reason: verdict };
+    }
     const participant = new Participant(
       `p-${randomUUID()}`,
       this.spec.id,
@@ -205,88 +145,58 @@ export class Conference {
       this.settings.clock.now(),
     );
     const others = this.members.size;
-    participant.waiting = options.waitMarked && !options.marked && !this.hasMarked();
+    participant.waiting = options.waitMarked && !options.marked && !this.members.hasMarked();
+    if (request.nameClip) participant.nameClip = request.nameClip;
     const member = new Member(participant);
-    this.members.set(participant.id, member);
+    this.members.add(member);
     const joined: JoinResult = { kind: 'joined', participant, left: member.left };
+    let connected: 'in' | 'let go' | 'gone';
     try {
-      await this.media.add({ participantId: participant.id, caller });
+      connected = await connectMedia(member, this.media, this.quietly);
     } catch (error) {
-      member.inMix();
-      if (participant.left) return joined;
       this.members.delete(participant.id);
       participant.left = true;
       member.settled();
+      if (participant.nameClip) void this.announcer.discard(participant.nameClip, caller.nodeId);
       if (this.members.size === 0) void this.end('media setup failed');
       throw error;
     }
-    if (participant.left) {
-      // Let go while the media was being set up (a hangup, a kick, the end): that setup is undone too.
-      await this.quietly('leave', () => this.media.remove(participant.id));
-      member.inMix();
-      return joined;
-    }
-    if (caller.gone) {
-      member.inMix();
-      this.leave(member, 'hangup');
-      return joined;
-    }
-    const disposeGone = caller.events.subscribe('gone', (reason) => this.leave(member, reason ?? 'hangup'));
-    const disposeMenus = attachParticipantMenu(this, participant, this.settings.menus, this.prompts, this.settings.clock);
-    member.dispose = () => {
-      disposeGone();
-      disposeMenus();
-    };
-    if (!participant.talks) await this.quietly('mute', () => this.media.setTalk(participant.id, false));
-    if (!participant.listens) await this.quietly('talk-only', () => this.media.setListen(participant.id, false));
+    if (connected === 'gone') this.leave(member, 'hangup');
+    if (connected !== 'in') return joined;
+    member.dispose = watchMember(this, participant, this.settings, {
+      gone: (reason) => void this.leave(member, reason ?? 'hangup'),
+      warn: (said) => void this.privately(member, 'time warning', () => this.media.playTo(participant.id, said)),
+      expire: (prompt) => this.leave(member, 'time limit', { ...this.exitFor(participant), ...(prompt ? { prompt } : {}) }),
+    });
+    await initialMix(member, this.media, this.quietly);
     member.inMix();
     if (participant.left) return joined;
     member.announced = true;
     this.log.info({ channel: caller.channelId, participant: participant.id, role, marked: participant.marked }, 'participant joined');
     this.emit({ type: 'participant.joined', conferenceId: this.spec.id, number: this.number, participant: participant.snapshot() });
-    if (
-      others === 0 &&
-      this.spec.recording !== 'off' &&
-      (this.spec.recordFromStart || options.record || this.spec.recording === 'always')
-    ) {
-      await this.quietly('recording', () => this.startRecording());
-    }
+    if (others === 0 && recordsFromStart(this.spec, options)) await this.quietly('recording', () => this.recording.start());
     const said = request.rejoining ? [] : joinAnnouncement(this.prompts, { others, waiting: participant.waiting, options });
     if (said.length > 0) void this.privately(member, 'announcement', () => this.media.playTo(participant.id, said));
-    if (participant.marked) this.releaseWaiting();
+    if (participant.marked) releaseWaiting(this.members.all(), this.media, this.prompts, this.privately);
     this.refreshMusic();
-    if (!options.quiet && this.members.size > 1) this.tone(this.prompts.enterTone);
+    if (!request.rejoining) this.announcer.joined(member);
     return joined;
   }
 
-  /** A marked user arrived: everyone waiting is placed into the conference, all at once. */
-  private releaseWaiting(): void {
-    const waiting = [...this.members.values()].filter((m) => m.participant.waiting);
-    for (const m of waiting) m.participant.waiting = false;
-    this.refreshMusic();
-    for (const m of waiting) {
-      const p = m.participant;
-      if (!p.options.quiet) void this.privately(m, 'prompt', () => this.media.playTo(p.id, [this.prompts.placeIntoConf]));
-      void this.privately(m, 'unmute', async () => {
-        if (p.talks) await this.media.setTalk(p.id, true);
-      });
-    }
+  private readonly privately = (member: Member, what: string, action: () => Promise<unknown>): Promise<void> =>
+    member.privately(() => this.quietly(what, action));
+
+  private refreshMusic(): void {
+    refreshMusic(this.members.all(), this.media, this.privately);
   }
 
-  /** Music for whoever is alone with `M`, or waiting for the leader; stopped for everyone else. */
-  private refreshMusic(): void {
-    const alone = this.members.size === 1;
-    for (const m of this.members.values()) {
-      const p = m.participant;
-      const want = p.waiting || (alone && p.options.moh);
-      if (want === p.hearingMusic) continue;
-      p.hearingMusic = want;
-      void this.privately(m, 'music', () => (want ? this.media.startMusic(p.id) : this.media.stopMusic(p.id)));
-    }
+  /** How a caller goes when the conference lets them go: back to the dialplan with `C`, else hung up. */
+  private exitFor(p: Participant): LeaveOptions {
+    return p.options.kickContinue ? { continueTo: {} } : { hangup: true };
   }
 
   private onTalking(participantId: string, talking: boolean): void {
-    const p = this.members.get(participantId)?.participant;
+    const p = this.members.find(participantId)?.participant;
     if (!p || p.talking === talking) return;
     p.talking = talking;
     this.emit({ type: 'participant.talking', conferenceId: this.spec.id, number: this.number, participantId, talking });
@@ -303,32 +213,11 @@ export class Conference {
     p.left = true;
     this.members.delete(p.id);
     member.dispose();
-    const prompt = how.prompt && !p.caller.gone ? how.prompt : undefined;
-    const remove = (): Promise<void> => (how.mediaGone ? Promise.resolve() : this.quietly('leave', () => this.media.remove(p.id)));
-    let outOfMix: Promise<void>;
-    let done: Promise<void>;
-    if (prompt && p.caller.media && !how.mediaGone) {
-      // A caller with direct media (a browser) has no channel to hear a prompt on: their voice leaves the mix at
-      // once and the goodbye plays through their leg, which replaces the conference for them; then they go.
-      outOfMix = this.quietly('mute', () => this.media.setTalk(p.id, false));
-      done = (async () => {
-        await outOfMix;
-        await this.quietly('prompt', () => this.media.playTo(p.id, [prompt]));
-        await remove();
-        if (how.hangup) await this.quietly('hangup', () => p.caller.hangup());
-      })();
-    } else {
-      outOfMix = remove();
-      done = (async () => {
-        await outOfMix;
-        if (prompt) await this.quietly('prompt', () => p.caller.play([prompt]));
-        if (how.hangup) await this.quietly('hangup', () => p.caller.hangup());
-      })();
-    }
-    member.exit = { outOfMix, done };
-    this.exits.add(done);
-    void done.finally(() => {
-      this.exits.delete(done);
+    const exit = depart(p, this.media, how, this.quietly);
+    member.exit = exit;
+    this.exits.add(exit.done);
+    void exit.done.finally(() => {
+      this.exits.delete(exit.done);
       member.settled();
     });
     if (member.announced) {
@@ -336,7 +225,8 @@ export class Conference {
       this.emit({ type: 'participant.left', conferenceId: this.spec.id, number: this.number, participantId: p.id, reason });
     }
     if (!this.ended) this.afterLeaving(p);
-    return member.exit;
+    this.announcer.left(member, !this.ended && this.members.size > 0);
+    return exit;
   }
 
   private afterLeaving(p: Participant): void {
@@ -344,8 +234,8 @@ export class Conference {
       void this.end('empty');
       return;
     }
-    if (p.marked && !this.hasMarked()) {
-      for (const m of [...this.members.values()].filter((m) => m.participant.options.endMarked))
+    if (p.marked && !this.members.hasMarked()) {
+      for (const m of this.members.all().filter((m) => m.participant.options.endMarked))
         this.leave(m, 'leader left', { hangup: true, prompt: this.prompts.leaderHasLeft });
       if (this.ended) return;
     }
@@ -354,18 +244,17 @@ export class Conference {
       return;
     }
     this.refreshMusic();
-    if (!p.options.quiet) this.tone(this.prompts.leaveTone);
   }
 
   /** Takes a participant out; resolves once they are out of the mix. No-op for someone not (or no longer) in. */
-  async remove(participantId: string, reason: string, options: { hangup?: boolean; prompt?: MediaUri } = {}): Promise<void> {
-    const member = this.members.get(participantId);
+  async remove(participantId: string, reason: string, options: LeaveOptions = {}): Promise<void> {
+    const member = this.members.find(participantId);
     if (member) await this.leave(member, reason, options).outOfMix;
   }
 
   /** Plays to one participant (they do not hear the conference meanwhile), after their own sounds before it. */
   async prompt(participantId: string, media: MediaUri[]): Promise<void> {
-    const member = this.member(participantId);
+    const member = this.members.member(participantId);
     await this.privately(member, 'prompt', () => this.media.playTo(participantId, media));
   }
 
@@ -384,31 +273,10 @@ export class Conference {
     if (announce) await this.prompt(p.id, [muted ? this.prompts.muted : this.prompts.unmuted]);
   }
 
-  async setAllMuted(muted: boolean): Promise<void> {
-    const targets = this.participants().filter((m) => !m.admin && !(m.options.listenOnly && !muted));
-    await Promise.all(targets.map((p) => this.setMuted(p.id, muted)));
-  }
-
   /** Resolves once the participant is out of the mix; `conf-kicked` and the hangup follow on their channel. */
   async kick(participantId: string): Promise<void> {
-    await this.leave(this.member(participantId), 'kicked', { hangup: true, prompt: this.prompts.kicked }).outOfMix;
-  }
-
-  async kickLast(): Promise<void> {
-    const last = this.participants()
-      .filter((p) => !p.admin)
-      .sort((a, b) => b.joinedAt - a.joinedAt)[0];
-    if (!last) throw new AppError('participant_not_found', `nobody to kick in conference ${this.number}`);
-    await this.kick(last.id);
-  }
-
-  /** Everyone who is not an admin, together. */
-  async kickAll(): Promise<void> {
-    await Promise.all(
-      this.participants()
-        .filter((m) => !m.admin)
-        .map((p) => this.kick(p.id)),
-    );
+    const member = this.members.member(participantId);
+    await this.leave(member, 'kicked', { ...this.exitFor(member.participant), prompt: this.prompts.kicked }).outOfMix;
   }
 
   setLocked(locked: boolean): void {
@@ -423,36 +291,6 @@ export class Conference {
     if (gain.talk !== undefined) p.talkGain = gain.talk;
     if (gain.listen !== undefined) p.listenGain = gain.listen;
     await this.media.setGain(participantId, gain);
-  }
-
-  async startRecording(): Promise<string> {
-    if (this.spec.recording === 'off')
-      throw new AppError('recording_disabled', `conference ${this.number} is never recorded (recording: off)`);
-    if (this.recording) throw new AppError('already_recording', `conference ${this.number} is already being recorded`);
-    const name = `meetme-${this.number}-${stamp(this.settings.clock.now())}`;
-    await this.media.startRecording({ name });
-    this.recording = name;
-    this.emit({ type: 'recording.started', conferenceId: this.spec.id, number: this.number, name });
-    return name;
-  }
-
-  async pauseRecording(paused: boolean): Promise<void> {
-    const name = this.recording;
-    if (!name) throw new AppError('not_recording', `conference ${this.number} is not being recorded`);
-    if (this.recordingPaused === paused) return;
-    await this.media.pauseRecording(paused);
-    this.recordingPaused = paused;
-    this.emit({ type: paused ? 'recording.paused' : 'recording.resumed', conferenceId: this.spec.id, number: this.number, name });
-  }
-
-  /** With `mediaGone` the recording already ended with the backend: it is only said. */
-  async stopRecording(mediaGone = false): Promise<void> {
-    const name = this.recording;
-    if (!name) throw new AppError('not_recording', `conference ${this.number} is not being recorded`);
-    this.recording = null;
-    this.recordingPaused = false;
-    if (!mediaGone) await this.media.stopRecording();
-    this.emit({ type: 'recording.stopped', conferenceId: this.spec.id, number: this.number, name });
   }
 
   async play(media: MediaUri[], participantId?: string): Promise<void> {
@@ -482,8 +320,8 @@ export class Conference {
 
   private async wrapUp(reason: string, mediaGone: boolean): Promise<void> {
     this.disposeMedia();
-    if (this.recording) await this.quietly('stop recording', () => this.stopRecording(mediaGone));
-    for (const m of [...this.members.values()]) this.leave(m, reason, { hangup: true, mediaGone });
+    if (this.recording.name) await this.quietly('stop recording', () => this.recording.stop(mediaGone));
+    for (const m of this.members.all()) this.leave(m, reason, { hangup: true, mediaGone });
     // Everyone out first: a goodbye to a caller with direct media plays through the mix.
     await Promise.all([...this.exits]);
     if (!mediaGone) await this.quietly('close media', () => this.media.close());

@@ -12,10 +12,12 @@ import type { ConferenceControl, DialOutRequest } from './control';
 import { conferenceNotFound } from './errors';
 import { DEFAULT_MENUS, type MenuConfig } from './menus';
 import type { ConferenceEvent, ConferenceSnapshot, Role } from './model';
+import { kickAll, kickLast, setAllMuted } from './moderation';
 import { NO_OPTIONS, parseOptions, type ConferenceOptions } from './options';
 import { scheduleState } from './policies';
 import type {
   CallerPort,
+  ClipStore,
   ConferenceDefinition,
   ConferenceDirectory,
   ConferenceMedia,
@@ -25,7 +27,7 @@ import type {
   MixerBackend,
   MixerKind,
 } from './ports';
-import { DEFAULT_PROMPTS, type PromptSet } from './prompts';
+import { DEFAULT_PROMPTS, promptsFrom, type PromptSet } from './prompts';
 import { dialOutArgs } from './stasisArgs';
 
 export interface ConferenceManagerOptions {
@@ -40,6 +42,8 @@ export interface ConferenceManagerOptions {
   limits: FlowLimits & { maxMembersDefault?: number | undefined };
   prompts?: Partial<PromptSet>;
   menus?: MenuConfig;
+  /** Keeps callers' recorded names for the call; without it `i`, `I` and `announceJoinLeave` record nothing. */
+  clips?: ClipStore;
 }
 
 /**
@@ -55,7 +59,8 @@ export class ConferenceManager implements ConferenceControl, ConferencePort {
   private readonly dynamicPins = new Map<string, string>();
   private readonly visits = new Set<Promise<void>>();
   private readonly idleWaiters = new Set<() => void>();
-  private readonly settings: ConferenceSettings;
+  /** What every conference shares; each one adds its definition's own (`callerFlow`). */
+  private readonly settings: Omit<ConferenceSettings, 'flow'>;
   private readonly flow: CallerFlow;
   private isDraining = false;
   /** Set by shutdown: no conference opens any more, or shutdown would never see it end. */
@@ -64,9 +69,14 @@ export class ConferenceManager implements ConferenceControl, ConferencePort {
   private readonly log: Logger;
 
   constructor(private readonly options: ConferenceManagerOptions) {
-    this.settings = { prompts: { ...DEFAULT_PROMPTS, ...options.prompts }, menus: options.menus ?? DEFAULT_MENUS, clock: options.clock };
-    this.bookings = new Bookings(options.clock, this.settings.prompts.endWarning);
-    this.flow = new CallerFlow(this, { prompts: this.settings.prompts, limits: options.limits });
+    this.settings = {
+      prompts: { ...DEFAULT_PROMPTS, ...options.prompts },
+      menus: options.menus ?? DEFAULT_MENUS,
+      clock: options.clock,
+      clips: options.clips,
+    };
+    this.bookings = new Bookings(options.clock);
+    this.flow = new CallerFlow(this, { prompts: this.settings.prompts, limits: options.limits, clips: options.clips });
     this.log = options.logger;
   }
 
@@ -154,6 +164,7 @@ export class ConferenceManager implements ConferenceControl, ConferencePort {
     return {
       definition,
       options: this.definitionOptions(definition),
+      prompts: { ...this.settings.prompts, ...promptsFrom(definition.callerFlow?.prompts) },
       schedule: scheduleState(definition.schedule, this.options.clock.now(), this.bookings.extendedEnd(number)),
       unclaimed: this.options.directory.lookup(number) === undefined && !this.conferences.has(number),
     };
@@ -235,7 +246,7 @@ export class ConferenceManager implements ConferenceControl, ConferencePort {
         recordFromStart: found.options.record,
       },
       media,
-      this.settings,
+      { ...this.settings, prompts: found.prompts, flow: definition.callerFlow ?? {} },
       this.log.child({ conference: definition.number }),
     );
     conference.events.on('event', (event) => this.events.safeEmit('event', event));
@@ -279,7 +290,7 @@ export class ConferenceManager implements ConferenceControl, ConferencePort {
   }
 
   setAllMuted(number: string, muted: boolean): Promise<void> {
-    return this.conference(number).setAllMuted(muted);
+    return setAllMuted(this.conference(number), muted);
   }
 
   kick(number: string, participantId: string): Promise<void> {
@@ -287,11 +298,11 @@ export class ConferenceManager implements ConferenceControl, ConferencePort {
   }
 
   kickLast(number: string): Promise<void> {
-    return this.conference(number).kickLast();
+    return kickLast(this.conference(number));
   }
 
   kickAll(number: string): Promise<void> {
-    return this.conference(number).kickAll();
+    return kickAll(this.conference(number));
   }
 
   async setLocked(number: string, locked: boolean): Promise<void> {
@@ -299,15 +310,15 @@ export class ConferenceManager implements ConferenceControl, ConferencePort {
   }
 
   startRecording(number: string): Promise<string> {
-    return this.conference(number).startRecording();
+    return this.conference(number).recording.start();
   }
 
   stopRecording(number: string): Promise<void> {
-    return this.conference(number).stopRecording();
+    return this.conference(number).recording.stop();
   }
 
   pauseRecording(number: string, paused: boolean): Promise<void> {
-    return this.conference(number).pauseRecording(paused);
+    return this.conference(number).recording.pause(paused);
   }
 
   play(number: string, media: MediaUri[], participantId?: string): Promise<void> {

@@ -1,6 +1,6 @@
 import type { ParticipantSnapshot, Role } from './model';
 import type { ConferenceOptions } from './options';
-import type { CallerPort, GainStep } from './ports';
+import type { CallerPort, GainStep, MediaUri } from './ports';
 
 /** One member of a conference. State only: the Conference decides and tells the media. */
 export class Participant {
@@ -11,6 +11,8 @@ export class Participant {
   /** Waiting for a marked user (`w`): hears music, is not heard. */
   waiting = false;
   hearingMusic = false;
+  /** The name they recorded on entry (`i`, `I`), as it plays: said to the others on join and leave. */
+  nameClip: MediaUri | undefined;
   /** Set once the participant has left; every later action is a no-op. */
   left = false;
   readonly joinedAt: number;

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { ErrorCode } from '../lib/errors';
 import { parseOptions } from './options';
+import { promptOverrides, soundName } from './prompts';
 
 /** What callers dial and the API names: 1-20 digits. */
 export const CONFERENCE_NUMBER = /^[0-9]{1,20}$/;
@@ -29,6 +30,34 @@ export const scheduleSchema = z.strictObject({
   endWarningsMinutes: z.array(z.number().int().min(1).max(120)).max(5).default([]),
 });
 
+/** ConfBridge's announcement settings and MeetMe's channel variables, per conference (the caller flow). */
+export const callerFlowSchema = z.strictObject({
+  /** ConfBridge `announce_join_leave`: every caller records their name on entry, said to the others on join and leave. */
+  announceJoinLeave: z.boolean().optional(),
+  /** ConfBridge `announce_user_count_all`: everyone hears the count when someone joins. */
+  announceUserCountAll: z.boolean().optional(),
+  /** ConfBridge `hear_own_join_sound` (default true): the caller who joins hears the join tone too. */
+  hearOwnJoinSound: z.boolean().optional(),
+  /** ConfBridge `sound_*`: prompt name -> sound, over the config file's `prompts:`. */
+  prompts: promptOverrides.optional(),
+  /** MeetMe `CONF_LIMIT_WARNING_FILE`: the `L` warning instead of "you have N minutes". */
+  limitWarningSound: soundName.optional(),
+  /** MeetMe `CONF_LIMIT_TIMEOUT_FILE`: played when the `L` limit is reached. */
+  limitTimeoutSound: soundName.optional(),
+  /** MeetMe `MEETME_EXIT_CONTEXT` for `X` (default: the caller's own context). */
+  exitContext: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,80}$/, 'a dialplan context name')
+    .optional(),
+  /** `X`: the digits with an extension in the exit context (ARI cannot look into the dialplan); default 0-9. */
+  exitDigits: z
+    .string()
+    .regex(/^[0-9*#]{1,12}$/, 'exit digits are DTMF digits')
+    .optional(),
+});
+
+export type CallerFlowSettings = z.output<typeof callerFlowSchema>;
+
 /** Everything but the number: what `PUT /definitions/{number}` takes. */
 export const definitionFieldsSchema = z.strictObject({
   name: z.string().min(1).max(100),
@@ -40,6 +69,7 @@ export const definitionFieldsSchema = z.strictObject({
   mixer: z.enum(MIXER_KINDS).optional(),
   recording: z.enum(RECORDING_POLICIES).optional(),
   schedule: scheduleSchema.optional(),
+  callerFlow: callerFlowSchema.optional(),
 });
 
 export const definitionSchema = definitionFieldsSchema.extend({ number: conferenceNumber });

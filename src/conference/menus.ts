@@ -13,6 +13,8 @@ export const MENU_ACTIONS = [
   'kickAll',
   'muteAll',
   'toggleRecording',
+  'toggleRecordingPause',
+  'participantCount',
 ] as const;
 
 export type MenuAction = (typeof MENU_ACTIONS)[number];
@@ -25,20 +27,22 @@ export interface MenuConfig {
   timeoutMs: number;
 }
 
-/** MeetMe's menus; admins' `8` opens the extended codes *82, *83, *84. */
+/** MeetMe's menus; admins' `8` opens the extended codes *82, *83, *84 (and ours, *85); `5` is ours (ConfBridge's participant_count). */
 export const DEFAULT_MENUS: MenuConfig = Object.freeze<MenuConfig>({
-  user: { '1': 'toggleMute', '4': 'listenDown', '6': 'listenUp', '7': 'talkDown', '9': 'talkUp', '8': 'leave' },
+  user: { '1': 'toggleMute', '4': 'listenDown', '5': 'participantCount', '6': 'listenUp', '7': 'talkDown', '9': 'talkUp', '8': 'leave' },
   admin: {
     '1': 'toggleMute',
     '2': 'toggleLock',
     '3': 'kickLast',
     '4': 'listenDown',
+    '5': 'participantCount',
     '6': 'listenUp',
     '7': 'talkDown',
     '9': 'talkUp',
     '82': 'kickAll',
     '83': 'muteAll',
     '84': 'toggleRecording',
+    '85': 'toggleRecordingPause',
   },
   timeoutMs: 3000,
 });
@@ -85,6 +89,19 @@ export class MenuReader {
     }
     this.reset();
     return { kind: 'invalid', sequence };
+  }
+
+  /**
+   * The menu prompt is playing: as in app_meetme, the wait for a choice starts once it has played (a digit meanwhile
+   * is taken as usual).
+   */
+  holdWhile(prompt: Promise<unknown>): void {
+    if (this.timer) this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    const sequence = this.sequence;
+    void prompt.finally(() => {
+      if (this.sequence !== null && this.sequence === sequence && this.timer === undefined) this.arm();
+    });
   }
 
   private arm(): void {

@@ -1,19 +1,37 @@
-import type { Clock } from '../lib/clock';
 import { errorMessage } from '../lib/errors';
+import { participantCount } from './announcements';
 import type { Conference } from './Conference';
-import { MenuReader, type MenuAction, type MenuConfig } from './menus';
+import type { ConferenceSettings } from './membership';
+import { MenuReader, type MenuAction } from './menus';
+import { kickAll, kickLast, setAllMuted } from './moderation';
 import type { Participant } from './Participant';
 import { stepGain } from './policies';
-import type { PromptSet } from './prompts';
+import { armTimeLimit, type LimitActions } from './timeLimits';
 
-/** Wires a participant's digits to the conference: `*` menus, and `#` to leave with option `p`. */
-export function attachParticipantMenu(
+/** `X` exits on these digits unless the conference names its own (`callerFlow.exitDigits`). */
+const EXIT_DIGITS = '0123456789';
+
+/** What follows a participant while they are in: their hangup, their digits, their time limit. Returns the release. */
+export function watchMember(
   conference: Conference,
   participant: Participant,
-  menus: MenuConfig,
-  prompts: PromptSet,
-  clock: Clock,
+  settings: ConferenceSettings,
+  on: LimitActions & { gone(reason?: string): void },
 ): () => void {
+  const disposers = [
+    participant.caller.events.subscribe('gone', (reason) => on.gone(reason)),
+    attachParticipantMenu(conference, participant, settings),
+    armTimeLimit(settings.clock, participant.options, settings.prompts, settings.flow, on),
+  ];
+  return () => disposers.forEach((dispose) => dispose());
+}
+
+/**
+ * Wires a participant's digits to the conference: `*` menus, `#` to leave with option `p`, and with `X` a digit to
+ * leave for that extension of the exit context.
+ */
+export function attachParticipantMenu(conference: Conference, participant: Participant, settings: ConferenceSettings): () => void {
+  const { menus, prompts, clock, flow } = settings;
   const reader = new MenuReader(participant.admin ? menus.admin : menus.user, menus.timeoutMs, clock);
   const log = conference.log.child({ channel: participant.caller.channelId });
   const run = async (action: MenuAction): Promise<void> => {
@@ -33,26 +51,38 @@ export function attachParticipantMenu(
         conference.setLocked(!conference.locked);
         return conference.prompt(participant.id, [conference.locked ? prompts.lockedNow : prompts.unlockedNow]);
       case 'kickLast':
-        return conference.kickLast();
+        return kickLast(conference);
       case 'kickAll':
-        return conference.kickAll();
+        return kickAll(conference);
       case 'muteAll':
-        return conference.setAllMuted(true);
+        return setAllMuted(conference, true);
       case 'toggleRecording':
-        if (conference.recording) return conference.stopRecording();
-        await conference.startRecording();
+        if (conference.recording.name) return conference.recording.stop();
+        await conference.recording.start();
         return;
+      case 'toggleRecordingPause':
+        return conference.recording.pause(!conference.recording.paused);
+      case 'participantCount':
+        return conference.prompt(participant.id, participantCount(prompts, conference.size - 1));
     }
   };
+  const exitDigits = flow.exitDigits ?? EXIT_DIGITS;
   const dispose = participant.caller.events.subscribe('digit', (digit) => {
     if (participant.left) return;
     if (digit === '#' && !reader.open && participant.options.exitHash) {
       void conference.remove(participant.id, 'left', { hangup: true });
       return;
     }
+    if (participant.options.exitContext && !reader.open && digit !== '*' && exitDigits.includes(digit)) {
+      const to = { extension: digit, priority: 1, ...(flow.exitContext !== undefined ? { context: flow.exitContext } : {}) };
+      log.info({ digit, context: flow.exitContext ?? '(own)' }, 'leaving for the exit context');
+      void conference.remove(participant.id, 'exit digit', { continueTo: to });
+      return;
+    }
     const outcome = reader.feed(digit);
     if (outcome.kind === 'open' && participant.options.menu) {
-      void conference.prompt(participant.id, [participant.admin ? prompts.adminMenu : prompts.userMenu]).catch(() => undefined);
+      const menu = conference.prompt(participant.id, [participant.admin ? prompts.adminMenu : prompts.userMenu]).catch(() => undefined);
+      reader.holdWhile(menu);
     } else if (outcome.kind === 'action') {
       log.info({ action: outcome.action }, 'menu action');
       run(outcome.action).catch((error: unknown) => log.warn({ action: outcome.action, err: errorMessage(error) }, 'menu action failed'));

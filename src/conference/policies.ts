@@ -1,5 +1,5 @@
 import type { ConferenceOptions } from './options';
-import type { ConferenceSchedule, MediaUri } from './ports';
+import type { ConferenceSchedule, MediaUri, RecordingPolicy } from './ports';
 import type { PromptSet } from './prompts';
 
 export type ScheduleState = { kind: 'open' } | { kind: 'early'; opensAt: number } | { kind: 'over' };
@@ -41,4 +41,9 @@ export function joinAnnouncement(prompts: PromptSet, state: { others: number; wa
   const said: MediaUri[] = others === 0 && !options.noOnlyPerson ? [prompts.onlyPerson] : [];
   if (options.announceCount && others > 0) said.push(prompts.thereAre, `number:${others}`, prompts.otherInParty);
   return said;
+}
+
+/** Whether the first caller starts the recording: `recording: always`, or `r` (the conference's or the caller's). */
+export function recordsFromStart(spec: { recording: RecordingPolicy; recordFromStart: boolean }, options: ConferenceOptions): boolean {
+  return spec.recording !== 'off' && (spec.recordFromStart || options.record || spec.recording === 'always');
 }

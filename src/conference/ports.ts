@@ -37,6 +37,21 @@ export interface CallerEvents {
   gone: [reason?: string];
 }
 
+/** Where in the dialplan a caller who leaves Stasis goes on; unset parts stay as they are (the next priority). */
+export interface DialplanTarget {
+  context?: string;
+  extension?: string;
+  priority?: number;
+}
+
+export interface RecordRequest {
+  /** Unique per recording; the clip then plays as `recording:<name>`. */
+  name: string;
+  maxSeconds: number;
+  /** Ends the recording early. */
+  terminateOn: '#';
+}
+
 /** The audio of a caller that reaches the app directly (a browser over WebRTC) instead of through an Asterisk channel. */
 export interface DirectMedia {
   /** Starts sending the caller's u-law RTP to `target`; resolves with the address the mix must be sent back to. */
@@ -64,6 +79,21 @@ export interface CallerPort {
   readonly media?: DirectMedia;
   /** The Asterisk server the caller came in on; unset for callers with no channel (browsers). */
   readonly nodeId?: string;
+  /**
+   * Records what the caller says, before they are in a conference (Asterisk records no bridged channel); resolves
+   * once it is stored, `hangup`, or `failed` (nothing to keep). Absent for callers with no channel to record (browsers).
+   */
+  record?(request: RecordRequest): Promise<'done' | 'hangup' | 'failed'>;
+  /** Leaves the app for the dialplan (ARI `continue`). Absent for callers with no dialplan (browsers). */
+  continueInDialplan?(target?: DialplanTarget): Promise<void>;
+}
+
+/** Short recordings made for one call (callers' names), kept no longer than the call. */
+export interface ClipStore {
+  /** Makes a clip recorded on a caller's channel playable as `recording:<name>` by every mixer. */
+  keep(name: string, nodeId: string | undefined): Promise<void>;
+  /** Deletes it wherever it is (`nodeId`: the Asterisk server the caller came in on); one already gone is no error. */
+  discard(name: string, nodeId: string | undefined): Promise<void>;
 }
 
 /** Gain steps as MeetMe's menus use them: -4..4, 0 is unity. */

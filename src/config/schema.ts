@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { conferenceNumber, definitionProblems, definitionSchema, MIXER_KINDS } from '../conference/definition';
 import { MENU_ACTIONS } from '../conference/menus';
-import { PROMPT_NAMES } from '../conference/prompts';
+import { PROMPT_NAMES, soundName } from '../conference/prompts';
 
 /** Config-file conferences: the API's definition, with the name defaulting to the number. */
 const conferenceSchema = definitionSchema.extend({ name: definitionSchema.shape.name.optional() }).superRefine((definition, ctx) => {
@@ -24,11 +24,7 @@ const menuAction = z.enum(MENU_ACTIONS);
  */
 const prompts = z.partialRecord(
   z.enum(PROMPT_NAMES),
-  z
-    .string()
-    .max(100)
-    .regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/, 'a sound name such as custom/welcome (letters, digits, _ - and /, no extension)')
-    .transform((name) => `sound:${name}`),
+  soundName.transform((name) => `sound:${name}`),
 );
 
 const menu = z.record(z.string().regex(/^[0-9#*]{1,4}$/, 'menu keys are 1-4 DTMF digits'), menuAction);

@@ -75,7 +75,10 @@ export class SoundLibrary {
     return undefined;
   }
 
-  /** The audio of a media list; missing items are skipped as Asterisk skips them inside a list. */
+  /**
+   * The audio of a media list; missing items are skipped as Asterisk skips them inside a list. Besides Asterisk's
+   * schemes, `file:<absolute path>.wav` plays a file of the app's own.
+   */
   async resolve(media: readonly string[]): Promise<{ parts: Int16Array[]; missing: string[] }> {
     const parts: Int16Array[] = [];
     const missing: string[] = [];
@@ -91,6 +94,13 @@ export class SoundLibrary {
             : scheme === 'digits'
               ? value.split('').map((d) => `digits/${d}`)
               : [];
+      if (scheme === 'file') {
+        // A clip made for one call (a caller's name): read each time, not cached, since it is deleted after the call.
+        const pcm = value.endsWith('.wav') ? await readWav(value).then(to8k, () => null) : null;
+        if (pcm) parts.push(pcm);
+        else missing.push(uri);
+        continue;
+      }
       if (scheme === 'tone') {
         const t = tone(value);
         if (t) parts.push(t);

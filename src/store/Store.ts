@@ -32,6 +32,7 @@ const MIGRATIONS: readonly string[] = [
      minutes BLOB NOT NULL,
      PRIMARY KEY (scope, day)
    ) WITHOUT ROWID`,
+  'ALTER TABLE definitions ADD COLUMN caller_flow TEXT',
 ];
 
 /**

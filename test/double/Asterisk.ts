@@ -56,7 +56,7 @@ export class Asterisk {
   readonly bridges = new Map<string, DBridge>();
   readonly playbacks = new Map<string, DPlayback>();
   readonly live = new Map<string, DRecording>();
-  readonly stored = new Map<string, { name: string; format: string; seconds: number }>();
+  readonly stored = new Map<string, { name: string; format: string; seconds: number; toneHz?: number | undefined }>();
   /** Bridges whose softmix failed: GET says 404, yet record answers 201 and DELETE 204 (no-timing-module.jsonl). */
   readonly failed = new Map<string, DBridge>();
   readonly modules = new Set<string>(BASE_MODULES);
@@ -177,6 +177,8 @@ export class Asterisk {
     this.emitChannel(c, 'ChannelHangupRequest', byApp ? { cause: 32, soft: true } : { cause: 16 });
     const partner = c.partner ? this.channels.get(c.partner) : undefined;
     this.stopPlaybacksOf(c);
+    // A recording on the channel ends as its frames do (ast_read NULL) and is stored, before the channel leaves Stasis.
+    this.stopChannelRecordings(c);
     if (c.bridge) this.leaveBridge(c, this.bridges.get(c.bridge));
     const app = c.app;
     if (app) this.emitChannel(c, 'StasisEnd');
@@ -221,6 +223,30 @@ export class Asterisk {
     if (bridge?.technology === 'native_rtp' && (!peer?.sip || peer.sip.telephoneEvent)) return;
     peer?.media?.digit(durationMs);
     this.emitChannel(c, 'ChannelDtmfReceived', { digit, duration_ms: durationMs });
+    for (const r of this.live.values())
+      if (r.target === `channel:${c.id}` && r.terminateOn && (r.terminateOn === 'any' || r.terminateOn === digit))
+        this.stopRecording(r.name);
+  }
+
+  /**
+   * POST /channels/{id}/continue: out of Stasis to the dialplan (no ChannelDestroyed: the channel lives on there).
+   * No arguments: the next priority; an extension alone starts at priority 1 of it.
+   */
+  continueInDialplan(c: DChannel, target: { context?: string; extension?: string; priority?: number }): void {
+    const app = c.app;
+    if (c.bridge) this.leaveBridge(c, this.bridges.get(c.bridge));
+    this.stopPlaybacksOf(c);
+    const here = c.dialplan;
+    const moved = target.context !== undefined || target.extension !== undefined;
+    c.dialplan = {
+      context: target.context ?? here.context,
+      exten: target.extension ?? here.exten,
+      priority: target.priority ?? (moved ? 1 : here.priority + 1),
+      app_name: '',
+      app_data: '',
+    };
+    if (app) this.emitChannel(c, 'StasisEnd');
+    c.app = undefined;
   }
 
   /** What the caller is saying changed (tone on/off): TALK_DETECT events as Asterisk times them. */
@@ -421,7 +447,11 @@ export class Asterisk {
   private startItem(p: DPlayback): void {
     if (!this.playbacks.has(p.id)) return;
     const uri = p.media[p.index] ?? '';
-    const info = mediaDuration(uri);
+    // `recording:` plays a stored recording for as long as it is; one that is not stored is a missing file.
+    const stored = uri.startsWith('recording:') ? this.stored.get(uri.slice('recording:'.length)) : undefined;
+    const info = uri.startsWith('recording:')
+      ? { ms: (stored?.seconds ?? 0) * 1000, ok: stored !== undefined, supported: true }
+      : mediaDuration(uri);
     const bridge = p.target.kind === 'bridge' ? this.bridges.get(p.target.id) : undefined;
     // A missing file on an empty bridge gives no events at all (FINDINGS "Channels and events").
     if (bridge && bridge.channels.length === 0 && !info.ok) {
@@ -506,8 +536,85 @@ export class Asterisk {
     return r;
   }
 
-  /** The bytes Asterisk would serve for a stored recording: a WAV of silence as long as it ran (8 kHz, 16-bit). */
-  storedFile(recording: { name: string; seconds: number }): Buffer {
+  /**
+   * POST /channels/{id}/record (res_stasis_recording record_file): 201 at once; a bridged channel then fails
+   * ("Cannot record channel while in bridge"). Otherwise it records what the caller sends (the caller's frames drive
+   * it: no timer needed), after the beep, until the terminating digit, `maxDurationSeconds`, or `maxSilenceSeconds` of
+   * silence, or the hangup; the file is stored in every case.
+   */
+  recordChannel(
+    c: DChannel,
+    options: {
+      name: string;
+      format: string;
+      ifExists: string;
+      maxDurationSeconds: number;
+      maxSilenceSeconds: number;
+      beep: boolean;
+      terminateOn: string;
+    },
+  ): DRecording {
+    const { name, format } = options;
+    if (!['wav', 'gsm', 'ulaw', 'alaw', 'sln', 'g722', 'wav16'].includes(format))
+      throw new AriFault(422, 'specified format is unknown on this system');
+    if ((this.live.has(name) || this.stored.has(name)) && options.ifExists === 'fail')
+      throw new AriFault(422, 'Recording already in progress or exists');
+    const r: DRecording = {
+      name,
+      format,
+      target: `channel:${c.id}`,
+      state: 'queued',
+      startedAt: Date.now(),
+      terminateOn: options.terminateOn,
+      timers: [],
+    };
+    const app = c.app;
+    const send = (type: string, fields: Record<string, unknown> = {}): void => {
+      if (app) this.deliver(app, { ...this.event(type, { recording: { ...recordingJson(r), ...fields } }), application: app });
+    };
+    setImmediate(() => {
+      if (!this.channels.has(c.id)) return;
+      if (c.bridge) {
+        send('RecordingFailed', { state: 'failed', cause: 'Cannot record channel while in bridge' });
+        return;
+      }
+      this.live.set(name, r);
+      r.state = 'recording';
+      r.toneHz = c.sim?.tone ?? undefined;
+      r.startedAt = Date.now() + (options.beep ? this.ms(mediaDuration('sound:beep').ms) : 0);
+      send('RecordingStarted');
+      if (options.maxDurationSeconds > 0)
+        r.timers!.push(
+          setTimeout(
+            () => this.live.has(name) && this.stopRecording(name),
+            this.ms(options.maxDurationSeconds * 1000) + (r.startedAt - Date.now()),
+          ),
+        );
+      if (options.maxSilenceSeconds > 0) {
+        // Silence detection on what the caller sends: a silent caller's recording ends maxSilence after it began.
+        const check = setInterval(() => {
+          if (!this.live.has(name)) return clearInterval(check);
+          if (c.sim?.speaking) r.silentSince = undefined;
+          else {
+            r.silentSince ??= Date.now();
+            if (Date.now() - r.silentSince >= this.ms(options.maxSilenceSeconds * 1000)) this.stopRecording(name);
+          }
+        }, this.ms(100));
+        r.timers!.push(check);
+      }
+    });
+    return r;
+  }
+
+  private stopChannelRecordings(c: DChannel): void {
+    for (const r of [...this.live.values()]) if (r.target === `channel:${c.id}`) this.stopRecording(r.name);
+  }
+
+  /**
+   * The bytes Asterisk would serve for a stored recording: a WAV as long as it ran (8 kHz, 16-bit), of silence, or of
+   * the caller's tone for a channel recording.
+   */
+  storedFile(recording: { name: string; seconds: number; toneHz?: number | undefined }): Buffer {
     const data = Math.max(1, recording.seconds) * 16000;
     const file = Buffer.alloc(44 + data);
     file.write('RIFF', 0, 'ascii');
@@ -522,6 +629,11 @@ export class Asterisk {
     file.writeUInt16LE(16, 34);
     file.write('data', 36, 'ascii');
     file.writeUInt32LE(data, 40);
+    const hz = recording.toneHz;
+    if (hz !== undefined) {
+      for (let i = 0; i * 2 < data; i++) file.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * hz * i) / 8000)), 44 + i * 2);
+      return file;
+    }
     // A marker per second, so a byte range read from the wrong offset shows.
     for (let second = 0; second * 16000 < data; second++) file.writeUInt16LE(second + 1, 44 + second * 16000);
     return file;
@@ -532,11 +644,17 @@ export class Asterisk {
     if (!r) throw new AriFault(404, 'Recording not found');
     this.live.delete(name);
     r.state = 'done';
-    const seconds = Math.round((Date.now() - r.startedAt) / 1000);
-    this.stored.set(name, { name, format: r.format, seconds });
-    const b = this.bridges.get(r.target.replace(/^bridge:/, ''));
+    for (const timer of r.timers ?? []) clearTimeout(timer);
+    const b = r.target.startsWith('bridge:') ? this.bridges.get(r.target.replace(/^bridge:/, '')) : undefined;
     if (b) b.recording = undefined;
-    for (const app of b?.subscribers ?? []) {
+    const channel = r.target.startsWith('channel:') ? this.channels.get(r.target.slice('channel:'.length)) : undefined;
+    // A channel recording lasts as long as Asterisk's clock says (the double runs `speed` times faster), and holds
+    // what the caller said: their tone when it began.
+    const elapsed = Math.max(0, Date.now() - r.startedAt) * (channel ? this.options.speed : 1);
+    const seconds = Math.round(elapsed / 1000);
+    this.stored.set(name, { name, format: r.format, seconds, toneHz: r.toneHz });
+    const apps = b ? b.subscribers : new Set(channel?.app ? [channel.app] : []);
+    for (const app of apps) {
       this.deliver(app, {
         ...this.event('RecordingFinished', { recording: { ...recordingJson(r), duration: seconds } }),
         application: app,

@@ -37,6 +37,11 @@ export class SimCaller {
     return this.channel.id;
   }
 
+  /** The tone it says now, if any. */
+  get tone(): number | null {
+    return this.state === 'gone' ? null : this.toneHz;
+  }
+
   get speaking(): boolean {
     return this.toneHz !== null && this.state !== 'gone';
   }

@@ -67,6 +67,12 @@ export interface DRecording {
   target: string;
   state: 'queued' | 'recording' | 'done';
   startedAt: number;
+  /** A channel recording: the DTMF that ends it, and its timers (max duration, silence). */
+  terminateOn?: string;
+  timers?: NodeJS.Timeout[];
+  silentSince?: number | undefined;
+  /** What the caller was saying when a channel recording began (the double's callers speak in tones). */
+  toneHz?: number | undefined;
 }
 
 export function channelJson(c: DChannel): Record<string, unknown> {

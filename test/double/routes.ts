@@ -294,6 +294,29 @@ export const ROUTES: Record<string, Handler> = {
     return none;
   },
   'POST /channels/{channelId}/ring': (a, r) => (a.stasisChannel(r.params.channelId!), none),
+  'POST /channels/{channelId}/continue': (a, r) => {
+    const c = a.stasisChannel(r.params.channelId!);
+    const priority = r.query.get('priority');
+    a.continueInDialplan(c, {
+      ...(r.query.get('context') ? { context: r.query.get('context')! } : {}),
+      ...(r.query.get('extension') ? { extension: r.query.get('extension')! } : {}),
+      ...(priority ? { priority: Number(priority) } : {}),
+    });
+    return none;
+  },
+  'POST /channels/{channelId}/record': (a, r) => {
+    const c = a.stasisChannel(r.params.channelId!);
+    const rec = a.recordChannel(c, {
+      name: required(r, 'name'),
+      format: required(r, 'format'),
+      ifExists: r.query.get('ifExists') ?? 'fail',
+      maxDurationSeconds: Number(r.query.get('maxDurationSeconds') ?? 0),
+      maxSilenceSeconds: Number(r.query.get('maxSilenceSeconds') ?? 0),
+      beep: r.query.get('beep') === 'true',
+      terminateOn: r.query.get('terminateOn') ?? 'none',
+    });
+    return { status: 201, body: recordingJson(rec) };
+  },
   'POST /channels/{channelId}/mute': (a, r) => {
     const c = a.stasisChannel(r.params.channelId!);
     const d = direction(r);

@@ -23,6 +23,14 @@ export const SOUNDS: Readonly<Record<string, number>> = {
   'conf-usermenu': 4500,
   beep: 420,
   'tt-allbusy': 3000,
+  // Measured from asterisk-core-sounds-en (en_US_f_Allison WAVs).
+  'vm-rec-name': 4286,
+  'vm-review': 7746,
+  'vm-msgsaved': 2169,
+  'conf-onlyone': 3250,
+  'vm-youhave': 907,
+  'queue-minutes': 875,
+  'queue-seconds': 1120,
 };
 
 /** How long a media URI plays; undefined when Asterisk could not play it. */
@@ -44,8 +52,6 @@ export function mediaDuration(uri: string): { ms: number; ok: boolean; supported
     case 'tone':
       // tone:beep fails at once ("Failed to parse tone part"); other tones play until stopped.
       return rest === 'beep' ? { ms: 0, ok: false, supported: true } : { ms: Infinity, ok: true, supported: true };
-    case 'recording':
-      return { ms: 1000, ok: true, supported: true };
     default:
       return { ms: 0, ok: false, supported: false };
   }

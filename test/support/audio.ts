@@ -32,6 +32,9 @@ export function makeSounds(): { soundsDir: string; musicDir: string } {
     'conf-unlockednow': 950,
     'conf-usermenu': 1050,
     'conf-adminmenu': 1100,
+    'conf-hasjoin': 1150,
+    'conf-hasleft': 1250,
+    'vm-youhave': 1300,
   };
   for (const [name, hz] of Object.entries(prompts)) writeFileSync(join(soundsDir, `${name}.wav`), wavBytes(sine(hz, 2400)));
   const musicDir = join(soundsDir, 'moh');

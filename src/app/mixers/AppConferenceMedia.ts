@@ -29,10 +29,14 @@ export interface AppConferenceMediaDeps {
   nodeFor: (caller: CallerPort) => NodeMedia | undefined;
   recordingsDir: string;
   recordings: RecordingSink;
+  /** Where the app's copy of a caller's recorded name (`recording:<name>`) is. */
+  clipPath?: (name: string) => string;
   logger: Logger;
   /** Where callers with direct media (browsers) send a room's RTP, on this host. */
   directHost?: string;
 }
+
+const RECORDING = 'recording:';
 
 /** A participant's way into the room: through Asterisk (AppLeg) or straight from the caller (DirectLeg). */
 type Leg = AppLeg | DirectLeg;
@@ -124,9 +128,15 @@ export class AppConferenceMedia implements ConferenceMedia {
     this.get(participantId).remote.setGain(gain);
   }
 
+  /** Asterisk's `recording:<name>` is a stored file there; the engine plays the app's own copy of it. */
+  private local(media: MediaUri[]): MediaUri[] {
+    const { clipPath } = this.deps;
+    return media.map((m) => (clipPath && m.startsWith(RECORDING) ? `file:${clipPath(m.slice(RECORDING.length))}` : m));
+  }
+
   async playToAll(media: MediaUri[]): Promise<void> {
     if (this.closed) return;
-    const result = await this.room.playToAll(media);
+    const result = await this.room.playToAll(this.local(media));
     // Cut short because the conference ended (its last callers hung up together): nothing went wrong.
     if (result === 'failed' && !this.closed) this.log.warn({ media }, 'announcement could not be played');
   }
@@ -134,7 +144,7 @@ export class AppConferenceMedia implements ConferenceMedia {
   async playTo(participantId: string, media: MediaUri[]): Promise<PromptEnd> {
     const leg = this.get(participantId);
     if (leg.participant.caller.gone) return 'hangup';
-    const result = await this.room.playTo(participantId, media);
+    const result = await this.room.playTo(participantId, this.local(media));
     const stillHere = this.legs.get(participantId) === leg && !leg.participant.caller.gone;
     // A prompt cut short because the participant left the mix (hung up, kicked) is no failure.
     if (result === 'failed' && stillHere) this.log.warn({ media, participantId }, 'prompt could not be played');

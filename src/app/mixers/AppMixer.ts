@@ -14,6 +14,8 @@ export interface AppMixerDeps {
   /** The Asterisk side for a caller: the node they came in on, while the app drives it. */
   nodeFor: (caller: CallerPort) => NodeMedia | undefined;
   recordingsDir: string;
+  /** Where the app's copy of a caller's recorded name (`recording:<name>`) is. */
+  clipPath?: (name: string) => string;
   recordings: RecordingSink;
   logger: Logger;
   /** How long to wait for the media channel's StasisStart (default 5 s). */

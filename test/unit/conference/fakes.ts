@@ -6,6 +6,8 @@ import type { ConferenceEvent } from '../../../src/conference/model';
 import type {
   CallerEvents,
   CallerPort,
+  ClipStore,
+  DialplanTarget,
   CollectOptions,
   CollectResult,
   ConferenceDefinition,
@@ -19,6 +21,7 @@ import type {
   MixerKind,
   OriginateRequest,
   PromptEnd,
+  RecordRequest,
 } from '../../../src/conference/ports';
 
 /** Prompt lengths as the recorded Asterisk plays them (ms), for harnesses whose prompts take time. */
@@ -54,6 +57,12 @@ export class FakeCaller implements CallerPort {
   hangupOn: MediaUri | undefined;
   /** Set for a caller with direct media (a browser): no channel of its own. */
   media?: DirectMedia;
+  /** Names of the recordings made on this caller's channel. */
+  readonly recorded: string[] = [];
+  /** Hang up in the middle of the next recording. */
+  hangupWhileRecording = false;
+  /** Where the caller went on in the dialplan, if they did. */
+  continued: DialplanTarget | undefined;
 
   constructor(
     readonly channelId: string,
@@ -95,6 +104,23 @@ export class FakeCaller implements CallerPort {
 
   async hangup(): Promise<void> {
     this.hungUp = true;
+    this.leave();
+  }
+
+  async record(request: RecordRequest): Promise<'done' | 'hangup' | 'failed'> {
+    if (this.gone) return 'hangup';
+    this.recorded.push(request.name);
+    if (this.hangupWhileRecording) {
+      this.leave();
+      return 'hangup';
+    }
+    if (this.clock) await new Promise<void>((resolve) => this.clock!.setTimeout(resolve, 2000));
+    return this.gone ? 'hangup' : 'done';
+  }
+
+  /** Back to the dialplan: the channel leaves Stasis, so for the app it is gone. */
+  async continueInDialplan(target: DialplanTarget = {}): Promise<void> {
+    this.continued = target;
     this.leave();
   }
 
@@ -215,6 +241,19 @@ export class FakeMedia implements ConferenceMedia {
   }
 }
 
+/** Name clips as the app keeps them: what was kept, and what was deleted. */
+export class FakeClips implements ClipStore {
+  readonly kept = new Set<string>();
+  readonly discarded: string[] = [];
+  async keep(name: string): Promise<void> {
+    this.kept.add(name);
+  }
+  async discard(name: string): Promise<void> {
+    this.kept.delete(name);
+    this.discarded.push(name);
+  }
+}
+
 export class FakeBackend implements MixerBackend {
   readonly opened: FakeMedia[] = [];
   reason: string | undefined;
@@ -251,6 +290,7 @@ export interface Harness {
   definitions: Map<string, ConferenceDefinition>;
   /** The clock prompts take time on, in a timed harness. */
   timed: FakeClock | undefined;
+  clips: FakeClips;
 }
 
 export function harness(
@@ -264,7 +304,9 @@ export function harness(
   const asterisk = new FakeBackend('asterisk', promptClock);
   const defs = new Map(definitions.map((d) => [d.number, d]));
   const dialed: OriginateRequest[] = [];
+  const clips = new FakeClips();
   const manager = new ConferenceManager({
+    clips,
     nodeId: 'node-a',
     directory: { lookup: (n) => defs.get(n), list: () => [...defs.values()] },
     backends: { app, asterisk },
@@ -283,7 +325,7 @@ export function harness(
   });
   const events: ConferenceEvent[] = [];
   manager.events.on('event', (e) => events.push(e));
-  return { manager, clock, app, asterisk, events, dialed, definitions: defs, timed: promptClock };
+  return { manager, clock, app, asterisk, events, dialed, definitions: defs, timed: promptClock, clips };
 }
 
 /** A caller for `h`: its prompts take their real length when the harness is timed. */

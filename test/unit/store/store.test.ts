@@ -13,12 +13,12 @@ describe('Store', () => {
   it('keeps definitions and recordings across a reopen, with migrations run once', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'store-')), 'meetme.sqlite');
     const first = new Store(path);
-    expect(first.version).to.equal(3);
+    expect(first.version).to.equal(4);
     new DefinitionStore(first).create({ number: '42', name: 'Board', pin: '1', options: 'Mc', schedule });
     new RecordingsIndex(first).started({ name: 'meetme-42-x', conference: '42', location: 'local', path: '/tmp/x.wav' });
     first.close();
     const second = new Store(path);
-    expect(second.version).to.equal(3);
+    expect(second.version).to.equal(4);
     expect(new DefinitionStore(second).get('42')).to.deep.equal({ number: '42', name: 'Board', pin: '1', options: 'Mc', schedule });
     expect(new RecordingsIndex(second).get('meetme-42-x')).to.include({ conference: '42', location: 'local' });
     second.close();
@@ -79,6 +79,7 @@ describe('Store', () => {
       mixer: 'asterisk' as const,
       recording: 'always' as const,
       schedule,
+      callerFlow: { announceJoinLeave: true, prompts: { kicked: 'custom/bye' }, exitContext: 'after', exitDigits: '12' },
     };
     expect(Object.keys(full).sort()).to.deep.equal(Object.keys(definitionSchema.shape).sort());
     const defs = new DefinitionStore(store);
