@@ -1,0 +1,276 @@
+/**
+ * Debian's kamailio running the shipped kamailio/kamailio.cfg, and sipp as stand-in Asterisk nodes and as
+ * callers, each on free ports in one temp directory. Every process is started in its own process group and
+ * stopped by `SipLab.stop()`, which the tests call in `after` whatever happened.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+export const KAMAILIO_CFG = join(__dirname, '../../kamailio/kamailio.cfg');
+export const SCENARIOS = join(__dirname, '../fixtures/sipp');
+const KAMAILIO = '/usr/sbin/kamailio';
+const KAMCMD = '/usr/sbin/kamcmd';
+const SIPP = '/usr/bin/sipp';
+
+export function sipLabAvailable(): boolean {
+  return [KAMAILIO, KAMCMD, SIPP].every((p) => existsSync(p));
+}
+
+/** A UDP port nobody holds at this moment on `host` (bound to 0 and released). */
+export async function freeUdpPort(host = '127.0.0.1'): Promise<number> {
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(0, host, resolve);
+  });
+  const { port } = socket.address();
+  await new Promise<void>((resolve) => socket.close(resolve));
+  return port;
+}
+
+export async function sleep(ms: number): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A line of Kamailio's log, stamped when the test read it. */
+export interface LogLine {
+  at: number;
+  text: string;
+}
+
+/** What the dispatcher says of one node: `A` active, `I` inactive, `T` trying; `P` probed. */
+export type DispatcherState = Map<string, string>;
+
+export interface Kamailio {
+  port: number;
+  log: LogLine[];
+  dispatcher(): Promise<DispatcherState>;
+  rpc(...args: string[]): Promise<string>;
+}
+
+export interface SippProcess {
+  proc: ChildProcess;
+  exited: Promise<number | null>;
+}
+
+export interface Node {
+  name: string;
+  uri: string;
+  port: number;
+  /** Call-IDs this node answered (or refused, for the busy scenario), from its sipp log. */
+  calls(): string[];
+  kill(): Promise<void>;
+  restart(): Promise<void>;
+}
+
+export interface CallRun {
+  successful: number;
+  failed: number;
+  exitCode: number | null;
+  /** INVITE to 200 per call, ms, from sipp's response-time log. */
+  setupMs: number[];
+}
+
+export class SipLab {
+  readonly dir = mkdtempSync(join(tmpdir(), 'meetme-kamailio-'));
+  private readonly procs = new Set<ChildProcess>();
+  private seq = 0;
+
+  /** Starts a node (sipp UAS answering OPTIONS with -aa) on a free port. */
+  async node(name: string, scenario = 'node-uas.xml'): Promise<Node> {
+    const port = await freeUdpPort();
+    const logFile = join(this.dir, `${name}.log`);
+    writeFileSync(logFile, '');
+    let current: SippProcess | undefined;
+    const start = async (): Promise<void> => {
+      current = this.sipp([
+        '-sf',
+        join(SCENARIOS, scenario),
+        '-i',
+        '127.0.0.1',
+        '-p',
+        String(port),
+        '-mp',
+        String(await freeUdpPort()),
+        '-aa',
+        '-trace_logs',
+        '-log_file',
+        logFile,
+      ]);
+    };
+    await start();
+    return {
+      name,
+      port,
+      uri: `sip:127.0.0.1:${port}`,
+      calls: () =>
+        readFileSync(logFile, 'utf8')
+          .split('\n')
+          .map((l) => /^(?:answered|refused) (\S+)/.exec(l)?.[1])
+          .filter((id): id is string => id !== undefined),
+      kill: async () => {
+        if (current) await this.kill(current, 'SIGKILL');
+        current = undefined;
+      },
+      restart: start,
+    };
+  }
+
+  /** Starts kamailio with the shipped configuration, these nodes in its list and `defines` as -A. */
+  async kamailio(nodes: Node[], defines: string[] = []): Promise<Kamailio> {
+    const port = await freeUdpPort();
+    const name = `kamailio-${++this.seq}`;
+    const list = join(this.dir, `${name}.list`);
+    writeFileSync(list, nodes.map((n) => `1 ${n.uri} 0 0 node=${n.name}\n`).join(''));
+    const ctl = `unix:${join(this.dir, `${name}.ctl`)}`;
+    const args = [
+      '-DD',
+      '-E',
+      '-f',
+      KAMAILIO_CFG,
+      '-Y',
+      this.dir,
+      '-P',
+      join(this.dir, `${name}.pid`),
+      '-w',
+      this.dir,
+      '-m',
+      '32',
+      '-M',
+      '8',
+      '-A',
+      `SIP_PORT=${port}`,
+      '-A',
+      `DS_LIST="${list}"`,
+      '-A',
+      `CTL_SOCKET="${ctl}"`,
+      '-A',
+      'CHILDREN=2',
+      ...defines.flatMap((d) => ['-A', d]),
+    ];
+    const proc = spawn(KAMAILIO, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+    this.procs.add(proc);
+    const log: LogLine[] = [];
+    let rest = '';
+    proc.stderr?.setEncoding('utf8');
+    proc.stderr?.on('data', (chunk: string) => {
+      const lines = (rest + chunk).split('\n');
+      rest = lines.pop() ?? '';
+      const at = Date.now();
+      for (const text of lines) log.push({ at, text });
+    });
+    const rpc = async (...cmd: string[]): Promise<string> => (await run(KAMCMD, ['-s', ctl, ...cmd], { timeout: 5000 })).stdout;
+    const dispatcher = async (): Promise<DispatcherState> => {
+      const state = new Map<string, string>();
+      for (const m of (await rpc('dispatcher.list')).matchAll(/URI: (\S+)\s+FLAGS: (\S+)/g)) state.set(m[1]!, m[2]!);
+      return state;
+    };
+    const started = Date.now();
+    for (;;) {
+      if (proc.exitCode !== null) throw new Error(`kamailio exited ${proc.exitCode}:\n${log.map((l) => l.text).join('\n')}`);
+      try {
+        const state = await dispatcher();
+        if (nodes.every((n) => state.get(n.uri)?.startsWith('A'))) break;
+      } catch {
+        // the control socket is not there yet
+      }
+      if (Date.now() - started > 10000) throw new Error('kamailio did not come up with every node active');
+      await sleep(50);
+    }
+    return { port, log, dispatcher, rpc };
+  }
+
+  /** Places `calls` calls to conference `service` through `kamailio` at `rate` per second and waits for them. */
+  async calls(target: number, service: string, calls: number, rate = 10): Promise<CallRun> {
+    const name = `caller-${++this.seq}`;
+    const p = this.sipp([
+      '-sf',
+      join(SCENARIOS, 'caller-uac.xml'),
+      `127.0.0.1:${target}`,
+      '-s',
+      service,
+      '-i',
+      '127.0.0.1',
+      '-p',
+      String(await freeUdpPort()),
+      '-mp',
+      String(await freeUdpPort()),
+      '-m',
+      String(calls),
+      '-r',
+      String(rate),
+      '-l',
+      String(Math.max(rate * 4, 10)),
+      '-timeout',
+      '60',
+      '-trace_rtt',
+      '-rtt_freq',
+      '1',
+      '-trace_stat',
+      '-stf',
+      join(this.dir, `${name}.csv`),
+    ]);
+    const exitCode = await p.exited;
+    const stats = readFileSync(join(this.dir, `${name}.csv`), 'utf8')
+      .trim()
+      .split('\n');
+    const header = stats[0]!.split(';');
+    const last = stats[stats.length - 1]!.split(';');
+    const column = (n: string): number => Number(last[header.indexOf(n)]);
+    // sipp names this file itself: <scenario>_<pid>_rtt.csv in its working directory
+    const rttFile = join(this.dir, `caller-uac_${p.proc.pid}_rtt.csv`);
+    const setupMs = existsSync(rttFile)
+      ? readFileSync(rttFile, 'utf8')
+          .trim()
+          .split('\n')
+          .slice(1)
+          .map((l) => Number(l.split(';')[2]))
+          .filter((v) => Number.isFinite(v))
+      : [];
+    return { successful: column('SuccessfulCall(C)'), failed: column('FailedCall(C)'), exitCode, setupMs };
+  }
+
+  sipp(args: string[]): SippProcess {
+    const proc = spawn(SIPP, [...args, '-nostdin'], { cwd: this.dir, detached: true, stdio: 'ignore' });
+    this.procs.add(proc);
+    const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+    return { proc, exited };
+  }
+
+  private async kill(p: SippProcess, signal: NodeJS.Signals): Promise<void> {
+    if (p.proc.exitCode === null && p.proc.signalCode === null && p.proc.pid !== undefined) process.kill(-p.proc.pid, signal);
+    await p.exited;
+    this.procs.delete(p.proc);
+  }
+
+  /** Stops every process this lab started (its process group), then removes the directory. */
+  async stop(): Promise<void> {
+    await Promise.all(
+      [...this.procs].map(async (proc) => {
+        if (proc.exitCode !== null || proc.signalCode !== null || proc.pid === undefined) return;
+        const gone = new Promise((resolve) => proc.once('exit', resolve));
+        try {
+          process.kill(-proc.pid, 'SIGTERM');
+        } catch {
+          return;
+        }
+        const timer = setTimeout(() => {
+          try {
+            process.kill(-proc.pid!, 'SIGKILL');
+          } catch {
+            // already gone
+          }
+        }, 3000);
+        await gone;
+        clearTimeout(timer);
+      }),
+    );
+    this.procs.clear();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
