@@ -64,6 +64,8 @@ export interface Node {
   port: number;
   /** Call-IDs this node answered (or refused, for the busy scenario), from its sipp log. */
   calls(): string[];
+  /** The Record-Route each answered call arrived with ('' for none). */
+  recordRoutes(): string[];
   kill(): Promise<void>;
   restart(): Promise<void>;
 }
@@ -72,7 +74,7 @@ export interface CallRun {
   successful: number;
   failed: number;
   exitCode: number | null;
-  /** INVITE to 200 per call, ms, from sipp's response-time log. */
+  /** INVITE sent to 200 received per call, ms (only for timed runs). */
   setupMs: number[];
 }
 
@@ -104,15 +106,17 @@ export class SipLab {
       ]);
     };
     await start();
+    const lines = (): RegExpExecArray[] =>
+      readFileSync(logFile, 'utf8')
+        .split('\n')
+        .map((l) => /^(?:answered|refused) (\S+)(?: rr=(\S*))?/.exec(l))
+        .filter((m): m is RegExpExecArray => m !== null);
     return {
       name,
       port,
       uri: `sip:127.0.0.1:${port}`,
-      calls: () =>
-        readFileSync(logFile, 'utf8')
-          .split('\n')
-          .map((l) => /^(?:answered|refused) (\S+)/.exec(l)?.[1])
-          .filter((id): id is string => id !== undefined),
+      calls: () => lines().map((m) => m[1]!),
+      recordRoutes: () => lines().map((m) => m[2] ?? ''),
       kill: async () => {
         if (current) await this.kill(current, 'SIGKILL');
         current = undefined;
@@ -121,12 +125,17 @@ export class SipLab {
     };
   }
 
-  /** Starts kamailio with the shipped configuration, these nodes in its list and `defines` as -A. */
-  async kamailio(nodes: Node[], defines: string[] = []): Promise<Kamailio> {
+  /**
+   * Starts kamailio with the shipped configuration, these nodes in its list, `trusted` addresses exempt from
+   * the flood limit and `defines` as -A.
+   */
+  async kamailio(nodes: Node[], defines: string[] = [], trusted: string[] = []): Promise<Kamailio> {
     const port = await freeUdpPort();
     const name = `kamailio-${++this.seq}`;
     const list = join(this.dir, `${name}.list`);
     writeFileSync(list, nodes.map((n) => `1 ${n.uri} 0 0 node=${n.name}\n`).join(''));
+    const trustedList = join(this.dir, `${name}.trusted`);
+    writeFileSync(trustedList, ['# exempt from pike', ...trusted.map((a) => `1 ${a}`)].join('\n') + '\n');
     const ctl = `unix:${join(this.dir, `${name}.ctl`)}`;
     const args = [
       '-DD',
@@ -149,6 +158,8 @@ export class SipLab {
       `DS_LIST="${list}"`,
       '-A',
       `CTL_SOCKET="${ctl}"`,
+      '-A',
+      `TRUSTED_LIST="${trustedList}"`,
       '-A',
       'CHILDREN=2',
       ...defines.flatMap((d) => ['-A', d]),
@@ -185,9 +196,14 @@ export class SipLab {
     return { port, log, dispatcher, rpc };
   }
 
-  /** Places `calls` calls to conference `service` through `kamailio` at `rate` per second and waits for them. */
-  async calls(target: number, service: string, calls: number, rate = 10): Promise<CallRun> {
+  /**
+   * Places `calls` calls to conference `service` at `target` (Kamailio's port, or a node's) at `rate` per
+   * second and waits for them. With `timed`, sipp traces every message and `setupMs` is each call's INVITE
+   * to 200, to the microsecond of sipp's clock.
+   */
+  async calls(target: number, service: string, calls: number, rate = 10, timed = false): Promise<CallRun> {
     const name = `caller-${++this.seq}`;
+    const trace = join(this.dir, `${name}.messages`);
     const p = this.sipp([
       '-sf',
       join(SCENARIOS, 'caller-uac.xml'),
@@ -208,12 +224,10 @@ export class SipLab {
       String(Math.max(rate * 4, 10)),
       '-timeout',
       '60',
-      '-trace_rtt',
-      '-rtt_freq',
-      '1',
       '-trace_stat',
       '-stf',
       join(this.dir, `${name}.csv`),
+      ...(timed ? ['-trace_msg', '-message_file', trace] : []),
     ]);
     const exitCode = await p.exited;
     const stats = readFileSync(join(this.dir, `${name}.csv`), 'utf8')
@@ -222,17 +236,12 @@ export class SipLab {
     const header = stats[0]!.split(';');
     const last = stats[stats.length - 1]!.split(';');
     const column = (n: string): number => Number(last[header.indexOf(n)]);
-    // sipp names this file itself: <scenario>_<pid>_rtt.csv in its working directory
-    const rttFile = join(this.dir, `caller-uac_${p.proc.pid}_rtt.csv`);
-    const setupMs = existsSync(rttFile)
-      ? readFileSync(rttFile, 'utf8')
-          .trim()
-          .split('\n')
-          .slice(1)
-          .map((l) => Number(l.split(';')[2]))
-          .filter((v) => Number.isFinite(v))
-      : [];
-    return { successful: column('SuccessfulCall(C)'), failed: column('FailedCall(C)'), exitCode, setupMs };
+    return {
+      successful: column('SuccessfulCall(C)'),
+      failed: column('FailedCall(C)'),
+      exitCode,
+      setupMs: timed ? setupTimes(readFileSync(trace, 'utf8')) : [],
+    };
   }
 
   sipp(args: string[]): SippProcess {
@@ -273,4 +282,24 @@ export class SipLab {
     this.procs.clear();
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** From a sipp message trace: per Call-ID, the first INVITE sent to the first 200 for it received, ms. */
+function setupTimes(trace: string): number[] {
+  const sent = new Map<string, number>();
+  const setup = new Map<string, number>();
+  for (const block of trace.split(/^-{20,} /m).slice(1)) {
+    const stamp = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d\.\d+)/.exec(block);
+    const callId = /^Call-ID: *(\S+)/im.exec(block)?.[1];
+    if (!stamp || !callId) continue;
+    const [h, m, sec] = stamp[2]!.split(':').map(Number) as [number, number, number];
+    const at = (h * 3600 + m * 60 + sec) * 1000;
+    const start = block.split('\n').find((l, i) => i > 1 && l.trim() !== '') ?? '';
+    if (block.includes('message sent') && start.startsWith('INVITE ') && !sent.has(callId)) sent.set(callId, at);
+    if (block.includes('message received') && start.startsWith('SIP/2.0 200') && /^CSeq: *\d+ INVITE/im.test(block)) {
+      const t0 = sent.get(callId);
+      if (t0 !== undefined && !setup.has(callId)) setup.set(callId, at - t0);
+    }
+  }
+  return [...setup.values()];
 }
