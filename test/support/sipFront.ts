@@ -1,7 +1,8 @@
 /**
  * Debian's kamailio running the shipped kamailio/kamailio.cfg, and sipp as stand-in Asterisk nodes and as
- * callers, each on free ports in one temp directory. Every process is started in its own process group and
- * stopped by `SipLab.stop()`, which the tests call in `after` whatever happened.
+ * callers, each on free ports in one temp directory. Every process is stopped by `SipLab.stop()`, which the
+ * tests call in `afterEach` whatever happened, and by the test process's exit if it is interrupted; they stay
+ * in the test's process group, so a Ctrl-C reaches them too.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
@@ -76,6 +77,20 @@ export interface CallRun {
   exitCode: number | null;
   /** INVITE sent to 200 received per call, ms (only for timed runs). */
   setupMs: number[];
+}
+
+/** Every process a lab started and has not stopped: stopped too when the test run exits or is interrupted. */
+const LIVE = new Set<ChildProcess>();
+function stopLive(): void {
+  for (const proc of LIVE) if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+}
+process.once('exit', stopLive);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    stopLive();
+    // then die of the signal as without this handler
+    process.kill(process.pid, signal);
+  });
 }
 
 export class SipLab {
@@ -164,8 +179,9 @@ export class SipLab {
       'CHILDREN=2',
       ...defines.flatMap((d) => ['-A', d]),
     ];
-    const proc = spawn(KAMAILIO, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+    const proc = spawn(KAMAILIO, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     this.procs.add(proc);
+    LIVE.add(proc);
     const log: LogLine[] = [];
     let rest = '';
     proc.stderr?.setEncoding('utf8');
@@ -245,32 +261,35 @@ export class SipLab {
   }
 
   sipp(args: string[]): SippProcess {
-    const proc = spawn(SIPP, [...args, '-nostdin'], { cwd: this.dir, detached: true, stdio: 'ignore' });
+    const proc = spawn(SIPP, [...args, '-nostdin'], { cwd: this.dir, stdio: 'ignore' });
     this.procs.add(proc);
+    LIVE.add(proc);
     const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
     return { proc, exited };
   }
 
   private async kill(p: SippProcess, signal: NodeJS.Signals): Promise<void> {
-    if (p.proc.exitCode === null && p.proc.signalCode === null && p.proc.pid !== undefined) process.kill(-p.proc.pid, signal);
+    if (p.proc.exitCode === null && p.proc.signalCode === null && p.proc.pid !== undefined) process.kill(p.proc.pid, signal);
     await p.exited;
     this.procs.delete(p.proc);
+    LIVE.delete(p.proc);
   }
 
-  /** Stops every process this lab started (its process group), then removes the directory. */
+  /** Stops every process this lab started, then removes the directory. */
   async stop(): Promise<void> {
     await Promise.all(
       [...this.procs].map(async (proc) => {
         if (proc.exitCode !== null || proc.signalCode !== null || proc.pid === undefined) return;
         const gone = new Promise((resolve) => proc.once('exit', resolve));
         try {
-          process.kill(-proc.pid, 'SIGTERM');
+          // kamailio's main process stops its children on SIGTERM
+          process.kill(proc.pid, 'SIGTERM');
         } catch {
           return;
         }
         const timer = setTimeout(() => {
           try {
-            process.kill(-proc.pid!, 'SIGKILL');
+            process.kill(proc.pid!, 'SIGKILL');
           } catch {
             // already gone
           }
@@ -279,6 +298,7 @@ export class SipLab {
         clearTimeout(timer);
       }),
     );
+    for (const proc of this.procs) LIVE.delete(proc);
     this.procs.clear();
     rmSync(this.dir, { recursive: true, force: true });
   }
