@@ -41,7 +41,7 @@ function highPass(rate: number): Float64Array {
 export class TalkDetector {
   private above = 0;
   private below = 0;
-  private floor = -1;
+  private floor: number;
   private readonly hp: Float64Array;
   private x1 = 0;
   private x2 = 0;
@@ -57,6 +57,8 @@ export class TalkDetector {
     rate = 8000,
   ) {
     this.hp = highPass(rate);
+    // A new line is taken as quiet until it shows otherwise: the floor starts where the threshold would be met.
+    this.floor = settings.threshold / STANDOUT;
     this.stopFrames = Math.max(1, Math.round(settings.silenceMs / 20));
   }
 
@@ -89,7 +91,7 @@ export class TalkDetector {
   /** Feeds one frame's magnitude. */
   feed(magnitude: number): boolean | null {
     this.magnitude = magnitude;
-    this.floor = this.floor < 0 || magnitude < this.floor ? magnitude : this.floor * FLOOR_RISE;
+    this.floor = magnitude < this.floor ? magnitude : this.floor * FLOOR_RISE;
     const start = Math.max(this.settings.threshold, this.floor * STANDOUT);
     if (!this.talking) {
       this.above = magnitude >= start ? this.above + 1 : 0;
