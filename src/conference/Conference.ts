@@ -24,6 +24,8 @@ export interface ConferenceSpec {
   recording: RecordingPolicy;
   /** Record from the start (option `r`). */
   recordFromStart: boolean;
+  /** Record each participant's own audio from their join (media.recordParticipants). */
+  recordParticipants?: boolean;
 }
 
 /** What every conference of one manager shares. */
@@ -251,6 +253,8 @@ export class Conference {
     ) {
       await this.quietly('recording', () => this.startRecording());
     }
+    if (this.spec.recordParticipants && this.spec.recording !== 'off' && !participant.left)
+      await this.quietly('participant recording', () => this.startParticipantRecording(participant.id).then(() => undefined));
     const said = request.rejoining ? [] : joinAnnouncement(this.prompts, { others, waiting: participant.waiting, options });
     if (said.length > 0) void this.privately(member, 'announcement', () => this.media.playTo(participant.id, said));
     if (participant.marked) this.releaseWaiting();
@@ -303,6 +307,11 @@ export class Conference {
     p.left = true;
     this.members.delete(p.id);
     member.dispose();
+    // Their own recording ends with their leg (the backend finishes the file when they leave the mix).
+    const recording = p.recording;
+    p.recording = null;
+    if (recording)
+      this.emit({ type: 'recording.stopped', conferenceId: this.spec.id, number: this.number, name: recording, participantId: p.id });
     const prompt = how.prompt && !p.caller.gone ? how.prompt : undefined;
     const remove = (): Promise<void> => (how.mediaGone ? Promise.resolve() : this.quietly('leave', () => this.media.remove(p.id)));
     let outOfMix: Promise<void>;
@@ -453,6 +462,29 @@ export class Conference {
     this.recordingPaused = false;
     if (!mediaGone) await this.media.stopRecording();
     this.emit({ type: 'recording.stopped', conferenceId: this.spec.id, number: this.number, name });
+  }
+
+  /** One participant's own audio to its own file, for speech-to-text; it ends when they leave. */
+  async startParticipantRecording(participantId: string): Promise<string> {
+    if (this.spec.recording === 'off')
+      throw new AppError('recording_disabled', `conference ${this.number} is never recorded (recording: off)`);
+    const p = this.get(participantId);
+    if (p.recording) throw new AppError('already_recording', `participant ${participantId} is already being recorded`);
+    const name = `meetme-${this.number}-${stamp(this.settings.clock.now())}-${participantId}`;
+    await this.media.startParticipantRecording(participantId, { name });
+    if (p.left) return name;
+    p.recording = name;
+    this.emit({ type: 'recording.started', conferenceId: this.spec.id, number: this.number, name, participantId });
+    return name;
+  }
+
+  async stopParticipantRecording(participantId: string): Promise<void> {
+    const p = this.get(participantId);
+    const name = p.recording;
+    if (!name) throw new AppError('not_recording', `participant ${participantId} is not being recorded`);
+    p.recording = null;
+    await this.media.stopParticipantRecording(participantId);
+    this.emit({ type: 'recording.stopped', conferenceId: this.spec.id, number: this.number, name, participantId });
   }
 
   async play(media: MediaUri[], participantId?: string): Promise<void> {

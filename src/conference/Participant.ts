@@ -11,6 +11,8 @@ export class Participant {
   /** Waiting for a marked user (`w`): hears music, is not heard. */
   waiting = false;
   hearingMusic = false;
+  /** Their own recording's name while it runs. */
+  recording: string | null = null;
   /** Set once the participant has left; every later action is a no-op. */
   left = false;
   readonly joinedAt: number;
@@ -61,6 +63,7 @@ export class Participant {
       talking: this.talking,
       talkGain: this.talkGain,
       listenGain: this.listenGain,
+      recording: this.recording,
       joinedAt: new Date(this.joinedAt).toISOString(),
       nodeId: this.nodeId,
     };

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { ErrorCode } from '../lib/errors';
+import { mediaSettingsSchema } from './mediaSettings';
 import { parseOptions } from './options';
 
 /** What callers dial and the API names: 1-20 digits. */
@@ -40,6 +41,8 @@ export const definitionFieldsSchema = z.strictObject({
   mixer: z.enum(MIXER_KINDS).optional(),
   recording: z.enum(RECORDING_POLICIES).optional(),
   schedule: scheduleSchema.optional(),
+  /** Talk detection, energy level, auto-gain, denoise, per-participant recording, wideband (the app mixer). */
+  media: mediaSettingsSchema.optional(),
 });
 
 export const definitionSchema = definitionFieldsSchema.extend({ number: conferenceNumber });

@@ -32,6 +32,9 @@ const MIGRATIONS: readonly string[] = [
      minutes BLOB NOT NULL,
      PRIMARY KEY (scope, day)
    ) WITHOUT ROWID`,
+  // A definition's media settings (JSON); which participant a per-participant recording is of.
+  `ALTER TABLE definitions ADD COLUMN media TEXT;
+   ALTER TABLE recordings ADD COLUMN participant TEXT`,
 ];
 
 /**
