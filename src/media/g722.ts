@@ -47,26 +47,35 @@ function sat16(v: number): number {
   return v > 32767 ? 32767 : v < -32768 ? -32768 : v;
 }
 
-/** Sign bit of a 16-bit value as the Recommendation compares them: -1 for negative, 0 otherwise. */
-function sign(v: number): number {
-  return v >> 15;
-}
-
 /**
  * One sub-band's ADPCM state: the scale factor (its log NB and linear DET), and the adaptive predictor's
- * coefficients (A: poles, B: zeros) with their past inputs (D: quantized differences, P: partial
- * reconstructions, R: reconstructed signal). Index 0 holds the current sample, 1.. the delayed ones.
+ * coefficients (a: poles, b: zeros) with their past inputs (d: quantized differences, p: partial
+ * reconstructions, r: reconstructed signal), numbered by delay. Plain fields, not arrays: the predictor runs
+ * twice per sample pair and indexing small arrays cost three times as much.
  */
 class Band {
   nb = 0;
   det: number;
   s = 0;
   sz = 0;
-  readonly a = new Int32Array(3);
-  readonly b = new Int32Array(7);
-  readonly d = new Int32Array(7);
-  readonly p = new Int32Array(3);
-  readonly r = new Int32Array(3);
+  a1 = 0;
+  a2 = 0;
+  b1 = 0;
+  b2 = 0;
+  b3 = 0;
+  b4 = 0;
+  b5 = 0;
+  b6 = 0;
+  d1 = 0;
+  d2 = 0;
+  d3 = 0;
+  d4 = 0;
+  d5 = 0;
+  d6 = 0;
+  p1 = 0;
+  p2 = 0;
+  r1 = 0;
+  r2 = 0;
 
   constructor(det: number) {
     this.det = det;
@@ -77,43 +86,63 @@ class Band {
    * FILTEP, FILTEZ and PREDIC, leaving `s` (and `sz`) the prediction for the next sample.
    */
   adapt(dq: number): void {
-    const { a, b, d, p, r } = this;
-    r[0] = sat16(this.s + dq);
-    p[0] = sat16(this.sz + dq);
+    const r0 = sat16(this.s + dq);
+    const p0 = sat16(this.sz + dq);
     // UPPOL2
-    const sg0 = sign(p[0]);
-    const sg1 = sign(p[1] as number);
-    const sg2 = sign(p[2] as number);
-    let wd = sat16((a[1] as number) * 4);
+    const sg0 = p0 >> 15;
+    const sg1 = this.p1 >> 15;
+    const sg2 = this.p2 >> 15;
+    let wd = sat16(this.a1 * 4);
     wd = sg0 === sg1 ? -wd : wd;
     if (wd > 32767) wd = 32767;
-    let a2 = (wd >> 7) + (sg0 === sg2 ? 128 : -128) + (((a[2] as number) * 32512) >> 15);
+    let a2 = (wd >> 7) + (sg0 === sg2 ? 128 : -128) + ((this.a2 * 32512) >> 15);
     a2 = a2 > 12288 ? 12288 : a2 < -12288 ? -12288 : a2;
     // UPPOL1
-    let a1 = sat16((sg0 === sg1 ? 192 : -192) + (((a[1] as number) * 32640) >> 15));
+    let a1 = sat16((sg0 === sg1 ? 192 : -192) + ((this.a1 * 32640) >> 15));
     const limit = 15360 - a2;
     a1 = a1 > limit ? limit : a1 < -limit ? -limit : a1;
-    // UPZERO, then DELAYZ: the zeros leak towards 0 and step towards agreeing signs.
+    // UPZERO: the zeros leak towards 0 and step towards agreeing signs.
     const step = dq === 0 ? 0 : 128;
-    const sgd = sign(dq);
-    for (let i = 1; i <= 6; i++) b[i] = sat16((sign(d[i] as number) === sgd ? step : -step) + (((b[i] as number) * 32640) >> 15));
-    for (let i = 6; i >= 2; i--) d[i] = d[i - 1] as number;
-    d[1] = dq;
-    // DELAYA
-    r[2] = r[1] as number;
-    r[1] = r[0];
-    p[2] = p[1] as number;
-    p[1] = p[0];
-    a[2] = a2;
-    a[1] = a1;
+    const sgd = dq >> 15;
+    const b1 = sat16((this.d1 >> 15 === sgd ? step : -step) + ((this.b1 * 32640) >> 15));
+    const b2 = sat16((this.d2 >> 15 === sgd ? step : -step) + ((this.b2 * 32640) >> 15));
+    const b3 = sat16((this.d3 >> 15 === sgd ? step : -step) + ((this.b3 * 32640) >> 15));
+    const b4 = sat16((this.d4 >> 15 === sgd ? step : -step) + ((this.b4 * 32640) >> 15));
+    const b5 = sat16((this.d5 >> 15 === sgd ? step : -step) + ((this.b5 * 32640) >> 15));
+    const b6 = sat16((this.d6 >> 15 === sgd ? step : -step) + ((this.b6 * 32640) >> 15));
+    // DELAYZ, DELAYA
+    this.d6 = this.d5;
+    this.d5 = this.d4;
+    this.d4 = this.d3;
+    this.d3 = this.d2;
+    this.d2 = this.d1;
+    this.d1 = dq;
+    this.b1 = b1;
+    this.b2 = b2;
+    this.b3 = b3;
+    this.b4 = b4;
+    this.b5 = b5;
+    this.b6 = b6;
+    this.r2 = this.r1;
+    this.r1 = r0;
+    this.p2 = this.p1;
+    this.p1 = p0;
+    this.a1 = a1;
+    this.a2 = a2;
     // FILTEP
-    const sp = sat16(((a[1] * sat16(r[1] * 2)) >> 15) + ((a[2] * sat16(r[2] * 2)) >> 15));
+    const sp = sat16(((a1 * sat16(r0 * 2)) >> 15) + ((a2 * sat16(this.r2 * 2)) >> 15));
     // FILTEZ
-    let sz = 0;
-    for (let i = 6; i >= 1; i--) sz += ((b[i] as number) * sat16((d[i] as number) * 2)) >> 15;
-    this.sz = sat16(sz);
+    const sz = sat16(
+      ((b1 * sat16(this.d1 * 2)) >> 15) +
+        ((b2 * sat16(this.d2 * 2)) >> 15) +
+        ((b3 * sat16(this.d3 * 2)) >> 15) +
+        ((b4 * sat16(this.d4 * 2)) >> 15) +
+        ((b5 * sat16(this.d5 * 2)) >> 15) +
+        ((b6 * sat16(this.d6 * 2)) >> 15),
+    );
+    this.sz = sz;
     // PREDIC
-    this.s = sat16(sp + this.sz);
+    this.s = sat16(sp + sz);
   }
 }
 
@@ -153,7 +182,7 @@ export class G722Encoder {
     const { x, low, high } = this;
     let o = offset;
     for (let j = 0; j + 1 < samples; j += 2) {
-      x.copyWithin(0, 2);
+      for (let i = 0; i < 22; i++) x[i] = x[i + 2] as number;
       x[22] = sat16(pcm[j] as number);
       x[23] = sat16(pcm[j + 1] as number);
       // Transmit QMF: the even and odd taps, summed and differenced into the two bands.
@@ -170,8 +199,15 @@ export class G722Encoder {
       // Lower band: SUBTRA, QUANTL, INVQAL, LOGSCL/SCALEL, then the predictor.
       const el = sat16(xl - low.s);
       const wl = el >= 0 ? el : -(el + 1);
-      let m = 1;
-      while (m < 30 && wl >= ((Q6[m] as number) * low.det) >> 12) m++;
+      // The first level whose decision threshold is above the difference (the thresholds rise with the level).
+      let lo = 1;
+      let hi = 30;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (wl >= ((Q6[mid] as number) * low.det) >> 12) lo = mid + 1;
+        else hi = mid;
+      }
+      const m = lo;
       const il = el < 0 ? (ILN[m] as number) : (ILP[m] as number);
       const il4 = il >> 2;
       const dl = (low.det * (QM4[il4] as number)) >> 15;
@@ -225,7 +261,7 @@ export class G722Decoder {
       high.adapt(dh);
 
       // Receive QMF: the difference and the sum of the bands through the even and odd taps.
-      x.copyWithin(0, 2);
+      for (let i = 0; i < 22; i++) x[i] = x[i + 2] as number;
       x[22] = rl + rh;
       x[23] = rl - rh;
       let first = 0;
