@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { silentLogger } from '../src/lib/logger';
 import { MediaThreads, defaultThreadCount, type RemoteRoom, type ThreadReport } from '../src/media';
 import { wavHeader } from '../src/media/wav';
+import { featureCost } from './featureCost';
 
 const ROOMS = Number(process.env.BENCH_ROOMS ?? 100);
 const PER_ROOM = Number(process.env.BENCH_PER_ROOM ?? 10);
@@ -59,6 +60,7 @@ function pct(values: number[], p: number): number {
 }
 
 export async function main(): Promise<void> {
+  await featureCost();
   const participants = ROOMS * PER_ROOM;
   const engine = new MediaThreads({
     threads: THREADS,

@@ -76,7 +76,13 @@ export class MeetmeApp {
     const recordings: RecordingSink = {
       started: (info) => {
         this.log.info(info, 'recording started');
-        this.recordings.started({ name: info.name, conference: info.conferenceNumber, location: info.location, path: info.path });
+        this.recordings.started({
+          name: info.name,
+          conference: info.conferenceNumber,
+          location: info.location,
+          path: info.path,
+          ...(info.participantId !== undefined ? { participant: info.participantId } : {}),
+        });
       },
       stopped: (name) => {
         const entry = this.recordings.find(name);

@@ -161,6 +161,14 @@ class PlacedMedia implements ConferenceMedia {
     await this.placed?.pauseRecording(paused);
   }
 
+  startParticipantRecording(participantId: string, target: RecordingTarget): Promise<void> {
+    return this.media.startParticipantRecording(participantId, target);
+  }
+
+  async stopParticipantRecording(participantId: string): Promise<void> {
+    await this.placed?.stopParticipantRecording(participantId);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

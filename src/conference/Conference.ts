@@ -175,6 +175,8 @@ export class Conference {
     this.log.info({ channel: caller.channelId, participant: participant.id, role, marked: participant.marked }, 'participant joined');
     this.emit({ type: 'participant.joined', conferenceId: this.spec.id, number: this.number, participant: participant.snapshot() });
     if (others === 0 && recordsFromStart(this.spec, options)) await this.quietly('recording', () => this.recording.start());
+    if (this.spec.recordParticipants && this.spec.recording !== 'off' && !participant.left)
+      await this.quietly('participant recording', () => this.recording.startParticipant(participant).then(() => undefined));
     const said = request.rejoining ? [] : joinAnnouncement(this.prompts, { others, waiting: participant.waiting, options });
     if (said.length > 0) void this.privately(member, 'announcement', () => this.media.playTo(participant.id, said));
     if (participant.marked) releaseWaiting(this.members.all(), this.media, this.prompts, this.privately);
@@ -213,6 +215,7 @@ export class Conference {
     p.left = true;
     this.members.delete(p.id);
     member.dispose();
+    this.recording.participantLeft(p);
     const exit = depart(p, this.media, how, this.quietly);
     member.exit = exit;
     this.exits.add(exit.done);
@@ -291,6 +294,15 @@ export class Conference {
     if (gain.talk !== undefined) p.talkGain = gain.talk;
     if (gain.listen !== undefined) p.listenGain = gain.listen;
     await this.media.setGain(participantId, gain);
+  }
+
+  /** One participant's own audio to its own file, for speech-to-text; it ends when they leave. */
+  startParticipantRecording(participantId: string): Promise<string> {
+    return this.recording.startParticipant(this.get(participantId));
+  }
+
+  stopParticipantRecording(participantId: string): Promise<void> {
+    return this.recording.stopParticipant(this.get(participantId));
   }
 
   async play(media: MediaUri[], participantId?: string): Promise<void> {

@@ -234,7 +234,12 @@ export class ConferenceManager implements ConferenceControl, ConferencePort {
     const { definition } = found;
     const backend = this.pickBackend(definition);
     const id = `${this.options.nodeId}:${definition.number}:${this.nextId++}`;
-    const media: ConferenceMedia = await backend.open({ conferenceId: id, number: definition.number, nodeId: this.options.nodeId });
+    const media: ConferenceMedia = await backend.open({
+      conferenceId: id,
+      number: definition.number,
+      nodeId: this.options.nodeId,
+      ...(definition.media ? { media: definition.media } : {}),
+    });
     const conference = new Conference(
       {
         id,
@@ -244,6 +249,7 @@ export class ConferenceManager implements ConferenceControl, ConferencePort {
         maxMembers: definition.maxMembers ?? this.options.limits.maxMembersDefault ?? null,
         recording: definition.recording ?? 'on-demand',
         recordFromStart: found.options.record,
+        recordParticipants: definition.media?.recordParticipants ?? false,
       },
       media,
       { ...this.settings, prompts: found.prompts, flow: definition.callerFlow ?? {} },
@@ -319,6 +325,14 @@ export class ConferenceManager implements ConferenceControl, ConferencePort {
 
   pauseRecording(number: string, paused: boolean): Promise<void> {
     return this.conference(number).recording.pause(paused);
+  }
+
+  startParticipantRecording(number: string, participantId: string): Promise<string> {
+    return this.conference(number).startParticipantRecording(participantId);
+  }
+
+  stopParticipantRecording(number: string, participantId: string): Promise<void> {
+    return this.conference(number).stopParticipantRecording(participantId);
   }
 
   play(number: string, media: MediaUri[], participantId?: string): Promise<void> {

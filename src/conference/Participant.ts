@@ -13,6 +13,8 @@ export class Participant {
   hearingMusic = false;
   /** The name they recorded on entry (`i`, `I`), as it plays: said to the others on join and leave. */
   nameClip: MediaUri | undefined;
+  /** Their own recording's name while it runs. */
+  recording: string | null = null;
   /** Set once the participant has left; every later action is a no-op. */
   left = false;
   readonly joinedAt: number;
@@ -63,6 +65,7 @@ export class Participant {
       talking: this.talking,
       talkGain: this.talkGain,
       listenGain: this.listenGain,
+      recording: this.recording,
       joinedAt: new Date(this.joinedAt).toISOString(),
       nodeId: this.nodeId,
     };

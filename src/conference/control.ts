@@ -32,6 +32,9 @@ export interface ConferenceControl {
   startRecording(number: string): Promise<string>;
   stopRecording(number: string): Promise<void>;
   pauseRecording(number: string, paused: boolean): Promise<void>;
+  /** One participant's own audio to its own file (the app mixer); resolves with the recording's name. */
+  startParticipantRecording(number: string, participantId: string): Promise<string>;
+  stopParticipantRecording(number: string, participantId: string): Promise<void>;
   play(number: string, media: MediaUri[], participantId?: string): Promise<void>;
   setGain(number: string, participantId: string, gain: { talk?: GainStep; listen?: GainStep }): Promise<void>;
   end(number: string, reason?: string): Promise<void>;

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { ErrorCode } from '../lib/errors';
+import { mediaSettingsSchema } from './mediaSettings';
 import { parseOptions } from './options';
 import { promptOverrides, soundName } from './prompts';
 
@@ -70,6 +71,8 @@ export const definitionFieldsSchema = z.strictObject({
   recording: z.enum(RECORDING_POLICIES).optional(),
   schedule: scheduleSchema.optional(),
   callerFlow: callerFlowSchema.optional(),
+  /** Talk detection, energy level, auto-gain, denoise, per-participant recording, wideband (the app mixer). */
+  media: mediaSettingsSchema.optional(),
 });
 
 export const definitionSchema = definitionFieldsSchema.extend({ number: conferenceNumber });

@@ -19,6 +19,8 @@ export interface ConferenceSpec {
   recording: RecordingPolicy;
   /** Record from the start (option `r`). */
   recordFromStart: boolean;
+  /** Record each participant's own audio from their join (media.recordParticipants). */
+  recordParticipants?: boolean;
 }
 
 /** How one conference runs: the manager's settings with the definition's own over them. */

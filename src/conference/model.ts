@@ -18,6 +18,8 @@ export interface ParticipantSnapshot {
   talking: boolean;
   talkGain: number;
   listenGain: number;
+  /** The name of this participant's own recording while it runs. */
+  recording: string | null;
   /** ISO 8601. */
   joinedAt: string;
   nodeId: string;
@@ -47,7 +49,8 @@ export type ConferenceEvent =
   | { type: 'participant.muted'; conferenceId: string; number: string; participantId: string }
   | { type: 'participant.unmuted'; conferenceId: string; number: string; participantId: string }
   | { type: 'participant.talking'; conferenceId: string; number: string; participantId: string; talking: boolean }
-  | { type: 'recording.started'; conferenceId: string; number: string; name: string }
-  | { type: 'recording.stopped'; conferenceId: string; number: string; name: string }
+  /** With `participantId`: that participant's own recording. */
+  | { type: 'recording.started'; conferenceId: string; number: string; name: string; participantId?: string }
+  | { type: 'recording.stopped'; conferenceId: string; number: string; name: string; participantId?: string }
   | { type: 'recording.paused'; conferenceId: string; number: string; name: string }
   | { type: 'recording.resumed'; conferenceId: string; number: string; name: string };

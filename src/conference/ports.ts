@@ -5,6 +5,7 @@
  */
 import type { TypedEmitter } from '../lib/TypedEmitter';
 import type { ConferenceDefinition, MixerKind } from './definition';
+import type { MediaSettings } from './mediaSettings';
 
 export type { ConferenceDefinition, ConferenceSchedule, MixerKind, RecordingPolicy } from './definition';
 
@@ -139,6 +140,9 @@ export interface ConferenceMedia {
   stopRecording(): Promise<void>;
   /** Pauses or resumes the running recording (what happens meanwhile is left out). */
   pauseRecording(paused: boolean): Promise<void>;
+  /** One participant's own audio to its own file (as well as the mix); it ends by itself when they leave. */
+  startParticipantRecording(participantId: string, target: RecordingTarget): Promise<void>;
+  stopParticipantRecording(participantId: string): Promise<void>;
   /** Tears the mix down. Idempotent. */
   close(): Promise<void>;
 }
@@ -148,6 +152,8 @@ export interface ConferenceMediaSpec {
   number: string;
   /** The Asterisk server the conference lives on. */
   nodeId: string;
+  /** The definition's media settings (the app mixer maps them to its engine). */
+  media?: MediaSettings;
 }
 
 export interface MixerAvailability {

@@ -1,13 +1,17 @@
 import type { Clock } from '../lib/clock';
 import { AppError } from '../lib/errors';
 import type { ConferenceEvent } from './model';
+import type { Participant } from './Participant';
 import type { ConferenceMedia, RecordingPolicy } from './ports';
 
 function stamp(ms: number): string {
   return new Date(ms).toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 }
 
-/** A conference's recording of the mix: started, paused, resumed and stopped, each said as an event. */
+/**
+ * A conference's recording of the mix (started, paused, resumed and stopped) and of each participant's own
+ * audio, each said as an event.
+ */
 export class ConferenceRecording {
   name: string | null = null;
   paused = false;
@@ -19,14 +23,28 @@ export class ConferenceRecording {
     private readonly emit: (event: ConferenceEvent) => void,
   ) {}
 
-  private say(type: 'recording.started' | 'recording.stopped' | 'recording.paused' | 'recording.resumed', name: string): void {
-    this.emit({ type, conferenceId: this.conference.id, number: this.conference.number, name });
+  private say(
+    type: 'recording.started' | 'recording.stopped' | 'recording.paused' | 'recording.resumed',
+    name: string,
+    participantId?: string,
+  ): void {
+    this.emit({
+      type,
+      conferenceId: this.conference.id,
+      number: this.conference.number,
+      name,
+      ...(participantId ? { participantId } : {}),
+    });
+  }
+
+  private refuseOff(): void {
+    if (this.conference.policy === 'off')
+      throw new AppError('recording_disabled', `conference ${this.conference.number} is never recorded (recording: off)`);
   }
 
   async start(): Promise<string> {
     const { number } = this.conference;
-    if (this.conference.policy === 'off')
-      throw new AppError('recording_disabled', `conference ${number} is never recorded (recording: off)`);
+    this.refuseOff();
     if (this.name) throw new AppError('already_recording', `conference ${number} is already being recorded`);
     const name = `meetme-${number}-${stamp(this.clock.now())}`;
     await this.media.startRecording({ name });
@@ -55,5 +73,31 @@ export class ConferenceRecording {
     this.paused = false;
     if (!mediaGone) await this.media.stopRecording();
     this.say('recording.stopped', name);
+  }
+
+  async startParticipant(p: Participant): Promise<string> {
+    this.refuseOff();
+    if (p.recording) throw new AppError('already_recording', `participant ${p.id} is already being recorded`);
+    const name = `meetme-${this.conference.number}-${stamp(this.clock.now())}-${p.id}`;
+    await this.media.startParticipantRecording(p.id, { name });
+    if (p.left) return name;
+    p.recording = name;
+    this.say('recording.started', name, p.id);
+    return name;
+  }
+
+  async stopParticipant(p: Participant): Promise<void> {
+    const name = p.recording;
+    if (!name) throw new AppError('not_recording', `participant ${p.id} is not being recorded`);
+    p.recording = null;
+    await this.media.stopParticipantRecording(p.id);
+    this.say('recording.stopped', name, p.id);
+  }
+
+  /** Their own recording ended with their leg (the backend finishes the file when they leave the mix). */
+  participantLeft(p: Participant): void {
+    const name = p.recording;
+    p.recording = null;
+    if (name) this.say('recording.stopped', name, p.id);
   }
 }

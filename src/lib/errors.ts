@@ -33,6 +33,7 @@ export const ERROR_CODES = {
   recording_disabled: 409,
   already_recording: 409,
   not_recording: 409,
+  participant_recording_unsupported: 409,
   // mixers and media
   mixer_unavailable: 503,
   media_setup_failed: 502,

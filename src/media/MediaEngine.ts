@@ -86,9 +86,9 @@ export class MediaEngine implements RoomHost {
       return;
     }
     const view = this.view;
-    // chan_rtp sends u-law as PT 0 with 160-byte payloads, nothing else (FINDINGS "externalMedia"): a
-    // header alone, another size or another payload type is not audio we can mix.
-    if (parseRtp(msg, msg.length, view) !== null || view.payloadType !== 0 || view.payloadLength !== FRAME) {
+    // chan_rtp sends the leg's format only: u-law as PT 0, G.722 as PT 9, both 160 bytes a 20 ms frame
+    // (FINDINGS "externalMedia"): a header alone, another size or another payload type is not audio we can mix.
+    if (parseRtp(msg, msg.length, view) !== null || view.payloadType !== leg.payloadType || view.payloadLength !== FRAME) {
       this.counters.malformed++;
       return;
     }

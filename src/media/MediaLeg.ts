@@ -1,17 +1,30 @@
 import { randomInt } from 'node:crypto';
 import { TypedEmitter } from '../lib/TypedEmitter';
-import { JitterBuffer, type JitterStats } from './JitterBuffer';
+import { JitterBuffer, type JitterStats, type PopResult } from './JitterBuffer';
 import { RtpSource } from './RtpSource';
+import { G722Decoder, G722Encoder } from './g722';
 import type { MixParty } from './mixFrame';
+import { Downsampler, Upsampler } from './resample';
 import type { Player } from './sounds';
+import { Denoiser } from './denoise';
 import { TalkDetector } from './TalkDetector';
+import { ulawDecodeInto, ulawEncodeInto } from './ulaw';
+import { AutoGain, DEFAULT_AUDIO, EnergyGate, type RoomAudio } from './voice';
+import type { WavRecorder } from './wav';
 
-export type Codec = 'ulaw';
+/** u-law (PT 0) or G.722 (PT 9, 16 kHz audio on an 8 kHz RTP clock): the payload types chan_rtp takes back. */
+export type Codec = 'ulaw' | 'g722';
+export type Rate = 8000 | 16000;
+
+export const PAYLOAD_TYPE: Record<Codec, number> = { ulaw: 0, g722: 9 };
+export const CODEC_RATE: Record<Codec, Rate> = { ulaw: 8000, g722: 16000 };
 
 /** The app mixer's period: 20 ms frames, as Asterisk's externalMedia sends them. */
 export const PTIME_MS = 20;
-/** Samples in one frame at 8 kHz. */
+/** Samples in one frame at 8 kHz; also the payload bytes of a 20 ms frame in either codec. */
 export const FRAME = 160;
+/** Samples in one frame at 16 kHz. */
+export const WIDE_FRAME = 320;
 const HEADER = 12;
 
 /** Talk and listen gains as linear amplitude factors: media knows numbers, not the domain's steps. */
@@ -20,11 +33,18 @@ export interface LegGain {
   listen?: number;
 }
 
+/** Concealment: the last frame again, at half level, then silence (JitterBuffer goes idle). */
+const CONCEAL_GAIN = 0.5;
+
 export interface LegStats extends JitterStats {
   sent: number;
 }
 
-/** One participant's RTP leg: jitter buffer in, encoded frames out, gains, talk detection. */
+/**
+ * One participant's RTP leg: jitter buffer in, encoded frames out, gains, talk detection, and what the room
+ * does to the voice first (denoise, energy gate, auto-gain). Its audio is at its codec's rate (`native`); in a
+ * room that mixes at another rate, `input` is that audio resampled and `encode` resamples back.
+ */
 export class MediaLeg implements MixParty {
   readonly events = new TypedEmitter<{ talking: [talking: boolean] }>();
   readonly source = new RtpSource();
@@ -32,9 +52,30 @@ export class MediaLeg implements MixParty {
   readonly held = new Uint8Array(FRAME);
   heldSeq = -1;
   readonly jitter = new JitterBuffer(FRAME);
-  readonly input = new Int16Array(FRAME);
+  readonly rate: Rate;
+  readonly payloadType: number;
+  /** This tick's audio at the leg's own rate, after denoise and auto-gain. */
+  readonly native: Int16Array;
+  /** The same at the room's rate (the same array when the rates agree). */
+  input: Int16Array;
+  /** The room's rate is the leg's: its u-law frame can be shared with others who hear the same. */
+  shareable = true;
   readonly payload = new Uint8Array(FRAME);
-  readonly detector = new TalkDetector();
+  detector: TalkDetector;
+  denoiser: Denoiser | undefined;
+  gate: EnergyGate | undefined;
+  autoGain: AutoGain | undefined;
+  /** This participant's own audio to its own file (per-participant recording). */
+  recorder: WavRecorder | undefined;
+  recordingOpens = false;
+  private readonly decoder: G722Decoder | undefined;
+  private readonly encoder: G722Encoder | undefined;
+  private readonly wide = new Int16Array(WIDE_FRAME);
+  private readonly up = new Upsampler();
+  private readonly down = new Downsampler();
+  private readonly narrow = new Int32Array(FRAME);
+  private readonly ownUp = new Upsampler();
+  private readonly ownWide = new Int16Array(WIDE_FRAME);
   /** Two packet buffers used in turn: a datagram is handed to the kernel before the next tick reuses one. */
   readonly packets = [Buffer.alloc(HEADER + FRAME), Buffer.alloc(HEADER + FRAME)];
   /** The payload of each packet, where the mix writes what this participant hears. */
@@ -53,9 +94,10 @@ export class MediaLeg implements MixParty {
   /** A prompt or music only this participant hears, instead of the conference. */
   private: Player | undefined;
   music: Player | undefined;
-  /** This tick's frame of `private` or `music`, for the mix. */
+  /** This tick's frame of `private` or `music` (8 kHz, as sounds are), and at the room's rate, for the mix. */
   readonly ownFrame = new Int16Array(FRAME);
   own: Int16Array | null = null;
+  private roomRate: Rate = 8000;
   /** Whether this frame's input holds audio (a frame or concealment). */
   hasInput = false;
   sent = 0;
@@ -64,7 +106,83 @@ export class MediaLeg implements MixParty {
     readonly participantId: string,
     readonly codec: Codec,
     private readonly onRemote: (leg: MediaLeg) => void,
-  ) {}
+    audio: RoomAudio = DEFAULT_AUDIO,
+  ) {
+    this.rate = CODEC_RATE[codec];
+    this.payloadType = PAYLOAD_TYPE[codec];
+    this.native = new Int16Array(this.rate / 50);
+    this.input = this.native;
+    if (codec === 'g722') {
+      this.decoder = new G722Decoder();
+      this.encoder = new G722Encoder();
+    }
+    this.detector = new TalkDetector(audio.talk, this.rate);
+    this.configure(audio);
+  }
+
+  /** The room's voice settings (talk detection starts afresh). */
+  configure(audio: RoomAudio): void {
+    this.detector = new TalkDetector(audio.talk, this.rate);
+    this.denoiser = audio.denoise ? (this.denoiser ?? new Denoiser(this.rate)) : undefined;
+    this.gate = audio.energyLevel > 0 ? new EnergyGate(audio.energyLevel) : undefined;
+    this.autoGain = audio.autoGainLevel > 0 ? new AutoGain(audio.autoGainLevel) : undefined;
+  }
+
+  /** The room now mixes at `rate`. */
+  setRoomRate(rate: Rate): void {
+    this.roomRate = rate;
+    this.input = rate === this.rate ? this.native : this.wide;
+    this.shareable = rate === 8000 && this.codec === 'ulaw';
+    this.up.reset();
+    this.down.reset();
+    this.ownUp.reset();
+  }
+
+  /** The payload into `native`: decoded, or concealment, or silence; returns whether there is audio. */
+  decode(result: PopResult): boolean {
+    const native = this.native;
+    const n = native.length;
+    if (result === 'frame') {
+      if (this.decoder) this.decoder.decode(this.payload, 0, FRAME, native);
+      else ulawDecodeInto(this.payload, 0, native, FRAME);
+      this.denoiser?.process(native);
+      return true;
+    }
+    if (result === 'conceal' && this.hasInput) {
+      for (let i = 0; i < n; i++) native[i] = Math.round((native[i] as number) * CONCEAL_GAIN);
+      return true;
+    }
+    native.fill(0);
+    return false;
+  }
+
+  /** `native` at the room's rate into `input` (a u-law leg in a 16 kHz room). */
+  toRoomRate(): void {
+    if (this.input === this.native) return;
+    if (this.hasInput) this.up.process(this.native, FRAME, this.input);
+    else this.up.reset();
+  }
+
+  /** `ownFrame` (8 kHz) at the room's rate. */
+  ownAtRoomRate(): Int16Array {
+    if (this.roomRate === 8000) return this.ownFrame;
+    this.ownUp.process(this.ownFrame, FRAME, this.ownWide);
+    return this.ownWide;
+  }
+
+  /** What this participant hears this tick, at the room's rate, into `out` in the leg's codec. */
+  encode(pcm: Int16Array | Int32Array, n: number): void {
+    if (this.encoder) {
+      this.encoder.encode(pcm, n, this.out);
+      return;
+    }
+    if (n === FRAME) {
+      ulawEncodeInto(pcm, this.out, 0, FRAME);
+      return;
+    }
+    this.down.process(pcm, n, this.narrow);
+    ulawEncodeInto(this.narrow, this.out, 0, FRAME);
+  }
 
   setRemote(address: string, port: number): void {
     this.address = address;

@@ -1,11 +1,11 @@
 import { addJitterTotals, type JitterTotals } from './JitterBuffer';
 import { roomErrors } from './roomErrors';
-import { mix, newMixScratch } from './mixFrame';
-import { FRAME, MediaLeg, type Codec } from './MediaLeg';
-import { rms } from './TalkDetector';
+import { mix, newMixScratch, type MixScratch } from './mixFrame';
+import { FRAME, MediaLeg, WIDE_FRAME, type Codec, type Rate } from './MediaLeg';
+import { Downsampler, Upsampler } from './resample';
 import { Player, type SoundLibrary } from './sounds';
-import { ulawDecodeInto } from './ulaw';
 import { writeRtpHeader } from './rtp';
+import { DEFAULT_AUDIO, type RoomAudio } from './voice';
 import { WavRecorder } from './wav';
 
 export interface RoomHost {
@@ -15,20 +15,54 @@ export interface RoomHost {
   send(leg: MediaLeg, packet: Buffer): void;
 }
 
-/** Concealment: the last frame again, at half level, then silence (JitterBuffer goes idle). */
-const CONCEAL_GAIN = 0.5;
+/** The mix of a room's recording at the rate the file was opened with (the room's may change under it). */
+class RoomRecording {
+  private readonly down = new Downsampler();
+  private readonly up = new Upsampler();
+  private readonly narrow = new Int32Array(FRAME);
+  private readonly clamped = new Int16Array(FRAME);
+  private readonly wide = new Int16Array(WIDE_FRAME);
 
-/** One conference's mix: every tick, each listener gets everyone but themselves. */
+  constructor(readonly file: WavRecorder) {}
+
+  write(sum: Int32Array, n: number): void {
+    const fileRate = this.file.sampleRate;
+    if (n * 50 === fileRate) this.file.write(sum, n);
+    else if (n === WIDE_FRAME) {
+      this.down.process(sum, n, this.narrow);
+      this.file.write(this.narrow, FRAME);
+    } else {
+      for (let i = 0; i < FRAME; i++) {
+        const v = sum[i] as number;
+        this.clamped[i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+      }
+      this.up.process(this.clamped, FRAME, this.wide);
+      this.file.write(this.wide, WIDE_FRAME);
+    }
+  }
+}
+
+/**
+ * One conference's mix: every tick, each listener gets everyone but themselves. It mixes at 8 kHz, and at
+ * 16 kHz while any leg is wideband (G.722): narrowband legs are then upsampled in and downsampled out.
+ */
 export class MediaRoom {
   private readonly legs = new Map<string, MediaLeg>();
   /** The same legs as an array: iterating a Map allocates an iterator every tick. */
   private order: MediaLeg[] = [];
-  private readonly mixScratch = newMixScratch(FRAME);
-  /** This tick's frame of the announcement. */
+  private rate: Rate = 8000;
+  private readonly scratches: Record<Rate, MixScratch> = { 8000: newMixScratch(FRAME), 16000: newMixScratch(WIDE_FRAME) };
+  private mixScratch = this.scratches[8000];
+  /** This tick's frame of the announcement (8 kHz, as sounds are), and at 16 kHz. */
   private readonly scratch = new Int16Array(FRAME);
+  private readonly announcementUp = new Upsampler();
+  private readonly announcementWide = new Int16Array(WIDE_FRAME);
+  private audio: RoomAudio = DEFAULT_AUDIO;
+  /** Per-participant recordings being finished (their leg left, or the room closes). */
+  private readonly finishing = new Set<Promise<void>>();
   private announcement: Player | undefined;
   private readonly queue: { player: Player; resolve: (r: 'done' | 'failed') => void }[] = [];
-  private recorder: WavRecorder | undefined;
+  private recorder: RoomRecording | undefined;
   private recordingPaused = false;
   private recordingOpens = false;
   private loading: Promise<void> = Promise.resolve();
@@ -43,13 +77,36 @@ export class MediaRoom {
     return this.legs.size;
   }
 
-  addLeg(options: { participantId: string; codec: Codec | 'slin16' | 'g722' }): MediaLeg {
-    if (options.codec !== 'ulaw') throw roomErrors.unsupportedCodec(options.codec);
+  /** The rate it mixes at now. */
+  get mixRate(): Rate {
+    return this.rate;
+  }
+
+  /** The voice settings of every leg, present and future. */
+  configure(audio: RoomAudio): void {
+    this.audio = audio;
+    for (const leg of this.order) leg.configure(audio);
+  }
+
+  addLeg(options: { participantId: string; codec: Codec | 'slin16' }): MediaLeg {
+    if (options.codec !== 'ulaw' && options.codec !== 'g722') throw roomErrors.unsupportedCodec(options.codec);
     if (this.legs.has(options.participantId)) throw roomErrors.duplicateLeg(options.participantId);
-    const leg = new MediaLeg(options.participantId, options.codec, (l) => this.host.legAdded(l));
+    const leg = new MediaLeg(options.participantId, options.codec, (l) => this.host.legAdded(l), this.audio);
     this.legs.set(options.participantId, leg);
     this.order = [...this.legs.values()];
+    this.chooseRate();
+    leg.setRoomRate(this.rate);
     return leg;
+  }
+
+  /** 16 kHz while any leg is wideband, else 8 kHz (cheaper, and u-law legs share their frames). */
+  private chooseRate(): void {
+    const rate: Rate = this.order.some((l) => l.rate === 16000) ? 16000 : 8000;
+    if (rate === this.rate) return;
+    this.rate = rate;
+    this.mixScratch = this.scratches[rate];
+    this.announcementUp.reset();
+    for (const leg of this.order) leg.setRoomRate(rate);
   }
 
   leg(participantId: string): MediaLeg {
@@ -69,6 +126,15 @@ export class MediaRoom {
     if (leg.detector.talking) leg.events.safeEmit('talking', false);
     leg.events.removeAllListeners();
     this.host.legRemoved(leg);
+    if (leg.recorder) this.finish(leg.recorder);
+    leg.recorder = undefined;
+    this.chooseRate();
+  }
+
+  private finish(recorder: WavRecorder): void {
+    const done = recorder.close().catch(() => undefined);
+    this.finishing.add(done);
+    void done.finally(() => this.finishing.delete(done));
   }
 
   /** One period: pull what each leg said, mix (the pure core), record, send. Called on the conference timer. */
@@ -79,15 +145,20 @@ export class MediaRoom {
     if (this.announcement) {
       this.announcement.next(this.scratch);
       extra = this.scratch;
+      if (this.rate === 16000) {
+        this.announcementUp.process(this.scratch, FRAME, this.announcementWide);
+        extra = this.announcementWide;
+      }
       if (this.announcement.done) this.nextAnnouncement();
     }
     const sum = mix(legs, extra, this.mixScratch);
-    if (!this.recordingPaused) this.recorder?.write(sum, FRAME);
+    if (!this.recordingPaused) this.recorder?.write(sum, sum.length);
     for (let l = 0; l < legs.length; l++) {
       const leg = legs[l] as MediaLeg;
       if (leg.address === undefined) continue;
       const packet = leg.packets[leg.packetIndex] as Buffer;
-      writeRtpHeader(packet, 0, leg.sequence, leg.timestamp, leg.ssrc);
+      // RTP clock 8000 for G.722 too (RFC 3551's historical error, which Asterisk follows): 160 a frame either way.
+      writeRtpHeader(packet, leg.payloadType, leg.sequence, leg.timestamp, leg.ssrc);
       leg.sequence = (leg.sequence + 1) & 0xffff;
       // Kept as a signed 32-bit value (the header writer takes the same bits): never a boxed number.
       leg.timestamp = (leg.timestamp + FRAME) | 0;
@@ -96,26 +167,31 @@ export class MediaRoom {
     }
   }
 
-  /** The leg's input for this tick (a frame, concealment or nothing), its talk state, and its own audio. */
+  /**
+   * The leg's input for this tick (a frame, concealment or nothing; denoised), its talk state, the energy gate
+   * and auto-gain, its own recording, and its own audio.
+   */
   private pull(leg: MediaLeg): void {
-    const result = leg.jitter.pop(leg.payload);
-    if (result === 'frame') {
-      ulawDecodeInto(leg.payload, 0, leg.input, FRAME);
-      leg.hasInput = true;
-    } else if (result === 'conceal' && leg.hasInput) {
-      for (let i = 0; i < FRAME; i++) leg.input[i] = Math.round((leg.input[i] as number) * CONCEAL_GAIN);
-    } else {
-      leg.input.fill(0);
-      leg.hasInput = false;
-    }
-    const change = leg.hasInput ? leg.detector.feed(rms(leg.input, FRAME)) : leg.detector.silence();
+    leg.hasInput = leg.decode(leg.jitter.pop(leg.payload));
+    const native = leg.native;
+    const n = native.length;
+    const change = leg.hasInput ? leg.detector.frame(native, n) : leg.detector.silence();
     if (change !== null) leg.events.safeEmit('talking', change);
+    if (leg.hasInput) leg.autoGain?.apply(native, n, leg.detector.magnitude, leg.detector.talking);
+    // Everything the caller said, gate or not (speech-to-text wants it all); silence while muted or absent, so
+    // the file keeps time with the conference's.
+    if (leg.recorder && !this.recordingPaused) {
+      if (leg.hasInput && leg.talk) leg.recorder.write(native, n);
+      else leg.recorder.writeSilence(n);
+    }
+    if (leg.hasInput && leg.gate && !leg.gate.open(leg.detector.magnitude)) leg.hasInput = false;
+    leg.toRoomRate();
     leg.packetIndex ^= 1;
     leg.out = leg.payloads[leg.packetIndex] as Uint8Array;
     const own = leg.private ?? leg.music;
     if (own) {
       own.next(leg.ownFrame);
-      leg.own = leg.ownFrame;
+      leg.own = leg.ownAtRoomRate();
       if (leg.private?.done) {
         const finished = leg.private.finished;
         leg.private = undefined;
@@ -177,10 +253,11 @@ export class MediaRoom {
     if (this.recorder || this.recordingOpens) throw roomErrors.alreadyRecording();
     this.recordingOpens = true;
     try {
-      const recorder = await WavRecorder.open(path);
+      // At the mix rate when it starts; the room's later changes of rate are converted to it.
+      const recorder = await WavRecorder.open(path, this.rate);
       // Closed while the file was being created: it stays an empty, valid WAV.
       if (this.closed) return await recorder.close();
-      this.recorder = recorder;
+      this.recorder = new RoomRecording(recorder);
       this.recordingPaused = false;
     } finally {
       this.recordingOpens = false;
@@ -192,9 +269,33 @@ export class MediaRoom {
   }
 
   async stopRecording(): Promise<{ path: string; seconds: number }> {
-    const recorder = this.recorder;
+    const recorder = this.recorder?.file;
     if (!recorder) throw roomErrors.notRecording();
     this.recorder = undefined;
+    await recorder.close();
+    return { path: recorder.path, seconds: recorder.seconds };
+  }
+
+  /** One participant's own audio to its own file, at their codec's rate. */
+  async startLegRecording(participantId: string, path: string): Promise<void> {
+    const leg = this.leg(participantId);
+    if (leg.recorder || leg.recordingOpens) throw roomErrors.alreadyRecording();
+    leg.recordingOpens = true;
+    try {
+      const recorder = await WavRecorder.open(path, leg.rate);
+      if (this.closed || this.legs.get(participantId) !== leg) return await recorder.close();
+      leg.recorder = recorder;
+    } finally {
+      leg.recordingOpens = false;
+    }
+  }
+
+  /** Stops it; a participant who left has had their file finished already (the same answer). */
+  async stopLegRecording(participantId: string): Promise<{ path: string; seconds: number }> {
+    const leg = this.leg(participantId);
+    const recorder = leg.recorder;
+    if (!recorder) throw roomErrors.notRecording();
+    leg.recorder = undefined;
     await recorder.close();
     return { path: recorder.path, seconds: recorder.seconds };
   }
@@ -208,7 +309,8 @@ export class MediaRoom {
     for (const item of this.queue.splice(0)) item.resolve('failed');
     this.announcement = undefined;
     for (const id of [...this.legs.keys()]) this.removeLeg(id);
-    await recorder?.close();
+    await recorder?.file.close();
+    await Promise.all(this.finishing);
   }
 
   /** Adds each leg's jitter counters into `totals` (the engine's figures). */

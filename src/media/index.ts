@@ -3,3 +3,6 @@ export { MediaLeg, type LegGain, type LegStats } from './MediaLeg';
 export { MediaRoom } from './MediaRoom';
 export { MediaThreads, MAX_DEFAULT_THREADS, defaultThreadCount, type MediaThreadsOptions, type ThreadReport } from './threads/MediaThreads';
 export { RemoteRoom, RemoteLeg } from './threads/RemoteRoom';
+export { DEFAULT_AUDIO, type RoomAudio } from './voice';
+export { DEFAULT_TALK, type TalkSettings } from './TalkDetector';
+export type { Codec } from './MediaLeg';

@@ -35,6 +35,12 @@ export interface MixParty {
   own: Int16Array | null;
   /** Where the u-law frame they hear is written. */
   out: Uint8Array;
+  /**
+   * They take u-law at the room's rate, which has no state: one encoded frame serves everyone who hears the same.
+   * Otherwise (G.722, or a u-law leg in a 16 kHz room) `encode` makes their frame from what they hear.
+   */
+  shareable: boolean;
+  encode(pcm: Int16Array | Int32Array, n: number): void;
 }
 
 /** Buffers the mix reuses every tick, so a tick allocates nothing. */
@@ -52,6 +58,17 @@ export function newMixScratch(samples: number): MixScratch {
     silence: new Int16Array(samples),
     shared: new Uint8Array(samples),
   };
+}
+
+/** A party with its own encoder: what they hear, handed to it. */
+function hearEncoded(party: MixParty, sum: Int32Array, minus: Int32Array, silence: Int16Array, n: number): void {
+  if (party.own) party.encode(party.own, n);
+  else if (!party.listen) party.encode(silence, n);
+  else if ((!party.talk || !party.hasInput) && party.listenGain === 1) party.encode(sum, n);
+  else {
+    minusInto(minus, sum, party.talk && party.hasInput ? party.input : null, party.talkGain, party.listenGain);
+    party.encode(minus, n);
+  }
 }
 
 /**
@@ -72,6 +89,10 @@ export function mix(parties: readonly MixParty[], extra: Int16Array | null, scra
   let sharedReady = false;
   for (let p = 0; p < parties.length; p++) {
     const party = parties[p] as MixParty;
+    if (!party.shareable) {
+      hearEncoded(party, sum, minus, silence, n);
+      continue;
+    }
     if (party.own) ulawEncodeInto(party.own, party.out, 0, n);
     else if (!party.listen) ulawEncodeInto(silence, party.out, 0, n);
     else if ((!party.talk || !party.hasInput) && party.listenGain === 1) {

@@ -94,7 +94,7 @@ export class WavRecorder {
   private constructor(
     readonly path: string,
     private readonly file: FileHandle,
-    private readonly sampleRate: number,
+    readonly sampleRate: number,
     private readonly chunkBytes: number,
   ) {
     for (let i = 0; i < 3; i++) this.free.push({ bytes: Buffer.alloc(chunkBytes), used: 0 });
@@ -121,6 +121,18 @@ export class WavRecorder {
       if (chunk.used + 2 > this.chunkBytes) chunk = this.queueCurrent();
       const v = samples[i] as number;
       chunk.bytes.writeInt16LE(v > 32767 ? 32767 : v < -32768 ? -32768 : v, chunk.used);
+      chunk.used += 2;
+    }
+  }
+
+  /** From the tick: `length` samples of silence (a gap kept in time). */
+  writeSilence(length: number): void {
+    if (this.closed) return;
+    for (let i = 0; i < length; i++) {
+      let chunk = this.current;
+      if (chunk.used + 2 > this.chunkBytes) chunk = this.queueCurrent();
+      chunk.bytes[chunk.used] = 0;
+      chunk.bytes[chunk.used + 1] = 0;
       chunk.used += 2;
     }
   }

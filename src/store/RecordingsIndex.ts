@@ -11,6 +11,8 @@ export interface RecordingEntry {
   /** `local`: a WAV the app mixer wrote; `asterisk`: in Asterisk's recording spool. */
   location: 'local' | 'asterisk';
   path: string;
+  /** Set for one participant's own recording (per-participant recording); null for the conference's mix. */
+  participant: string | null;
 }
 
 interface Row {
@@ -22,6 +24,7 @@ interface Row {
   size_bytes: number | null;
   location: 'local' | 'asterisk';
   path: string;
+  participant: string | null;
 }
 
 const fromRow = (r: Row): RecordingEntry => ({
@@ -33,16 +36,31 @@ const fromRow = (r: Row): RecordingEntry => ({
   sizeBytes: r.size_bytes,
   location: r.location,
   path: r.path,
+  participant: r.participant,
 });
 
 /** Every conference recording, wherever its file lives. */
 export class RecordingsIndex {
   constructor(private readonly store: Store) {}
 
-  started(entry: { name: string; conference: string; location: 'local' | 'asterisk'; path: string; startedAt?: string }): void {
+  started(entry: {
+    name: string;
+    conference: string;
+    location: 'local' | 'asterisk';
+    path: string;
+    startedAt?: string;
+    participant?: string;
+  }): void {
     this.store.db
-      .prepare('INSERT OR REPLACE INTO recordings (name, conference, started_at, location, path) VALUES (?, ?, ?, ?, ?)')
-      .run(entry.name, entry.conference, entry.startedAt ?? new Date().toISOString(), entry.location, entry.path);
+      .prepare('INSERT OR REPLACE INTO recordings (name, conference, started_at, location, path, participant) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(
+        entry.name,
+        entry.conference,
+        entry.startedAt ?? new Date().toISOString(),
+        entry.location,
+        entry.path,
+        entry.participant ?? null,
+      );
   }
 
   stopped(name: string, facts: { durationSeconds?: number | undefined; sizeBytes?: number | undefined } = {}): void {

@@ -33,6 +33,9 @@ const MIGRATIONS: readonly string[] = [
      PRIMARY KEY (scope, day)
    ) WITHOUT ROWID`,
   'ALTER TABLE definitions ADD COLUMN caller_flow TEXT',
+  // A definition's media settings (JSON); which participant a per-participant recording is of.
+  `ALTER TABLE definitions ADD COLUMN media TEXT;
+   ALTER TABLE recordings ADD COLUMN participant TEXT`,
 ];
 
 /**

@@ -283,6 +283,8 @@ export class Asterisk {
   }
 
   getVar(c: DChannel, variable: string): string {
+    // As a real Asterisk answers for a PJSIP phone that negotiated G.722, or u-law (lab, 22.10.1).
+    if (variable === 'CHANNEL(audionativeformat)') return c.sim?.wideband ? '(g722)' : '(ulaw)';
     const value = c.vars.get(variable);
     if (value !== undefined) return /^VOLUME\(/.test(variable) ? Number(value).toFixed(6) : value;
     if (/\(/.test(variable)) throw new AriFault(500, 'Unable to read provided function');

@@ -52,6 +52,8 @@ export interface DialOptions {
   keepAudio?: boolean;
   /** The phone sends RTP all the time, silence too (default); false: nothing unless it speaks a tone. */
   sendsRtp?: boolean;
+  /** The phone negotiated G.722 (its CHANNEL(audionativeformat) is "(g722)"). */
+  wideband?: boolean;
 }
 
 const API_DOCS = join(__dirname, '../../src/ari/api-docs');
@@ -245,6 +247,7 @@ export class AsteriskDouble {
     const sim = new SimCaller(a, c, options.toneHz ?? null, options.amplitude ?? 8000);
     sim.keepsAudio = options.keepAudio ?? true;
     sim.sendsRtp = options.sendsRtp ?? true;
+    sim.wideband = options.wideband ?? false;
     c.sim = sim;
     a.enterStasis(c, options.app ?? 'meetme', options.args ?? [options.exten]);
     return sim;

@@ -23,6 +23,8 @@ export class SimCaller {
   /** Keeps what it hears for `heard()`; a load test of many callers turns it off (50 frames a second each). */
   keepsAudio = true;
   framesHeard = 0;
+  /** A phone that negotiated G.722: its channel's CHANNEL(audionativeformat) reads "(g722)". */
+  wideband = false;
 
   constructor(
     private readonly asterisk: Asterisk,
@@ -65,11 +67,11 @@ export class SimCaller {
     cycle();
   }
 
-  /** The next `n` samples at 8 kHz of what this caller says. */
-  speak(n: number): Int16Array {
+  /** The next `n` samples at `rate` of what this caller says. */
+  speak(n: number, rate = 8000): Int16Array {
     const out = new Int16Array(n);
     if (this.toneHz === null) return out;
-    const step = (2 * Math.PI * this.toneHz) / 8000;
+    const step = (2 * Math.PI * this.toneHz) / rate;
     for (let i = 0; i < n; i++) {
       out[i] = Math.round(this.amplitude * Math.sin(this.phase));
       this.phase += step;

@@ -135,7 +135,7 @@ async function externalMedia(a: Asterisk, r: RestRequest): Promise<{ status: num
   if (!format) throw new AriFault(400, 'format cannot be empty');
   if (!host) throw new AriFault(400, 'external_host is required for all but websocket server connections');
   // Without chan_rtp (or with a codec it lacks) the channel cannot be allocated.
-  if ((format !== 'ulaw' && format !== 'slin16') || !a.modules.has('chan_rtp.so'))
+  if ((format !== 'ulaw' && format !== 'slin16' && format !== 'g722') || !a.modules.has('chan_rtp.so'))
     throw new AriFault(500, 'An internal error prevented this request from being handled');
   const [address, port] = host.split(':');
   const id = r.query.get('channelId') ?? a.newChannelId();

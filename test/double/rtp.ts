@@ -1,5 +1,6 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { randomInt } from 'node:crypto';
+import { G722Decoder, G722Encoder } from '../../src/media/g722';
 import { ulawDecode, ulawEncode } from './g711';
 import type { Asterisk } from './Asterisk';
 import type { DChannel } from './model';
@@ -8,7 +9,9 @@ import type { DChannel } from './model';
  * chan_rtp as externalMedia shows it: RTP from UNICASTRTP_LOCAL_ADDRESS:PORT to external_host every
  * 20 ms once bridged with another channel, PT 0 with 160-byte u-law payloads (or PT 118, 640-byte
  * big-endian slin16), random sequence and SSRC, the first timestamp one frame in (160 or 320, as
- * recorded), never the marker bit. While the peer's DTMF digit plays no audio comes and the sequence
+ * recorded), never the marker bit. G.722: PT 9 both ways, 160 bytes of 16 kHz audio a frame on an 8 kHz RTP
+ * clock (FINDINGS "Dynamic payload types back into Asterisk"); the codec is the app's own, which matches Asterisk's
+ * byte for byte (test/fixtures/g722). While the peer's DTMF digit plays no audio comes and the sequence
  * number skips (FINDINGS: a 100 ms digit skips 5). What comes back goes to the peer.
  */
 export class ExternalMediaLeg {
@@ -24,12 +27,14 @@ export class ExternalMediaLeg {
   private next = 0;
   packetsSent = 0;
   packetsReceived = 0;
+  private readonly encoder = new G722Encoder();
+  private readonly decoder = new G722Decoder();
 
   constructor(
     private readonly asterisk: Asterisk,
     private readonly channel: DChannel,
     private readonly remote: { address: string; port: number },
-    readonly format: 'ulaw' | 'slin16',
+    readonly format: 'ulaw' | 'slin16' | 'g722',
   ) {
     this.ts = format === 'slin16' ? 320 : 160;
     this.socket = createSocket('udp4');
@@ -87,7 +92,8 @@ export class ExternalMediaLeg {
     if (this.skip > 0) {
       this.skip--;
       this.advance();
-    } else if (!silent && sends) this.send(sim?.speak(160) ?? new Int16Array(160));
+    } else if (!silent && sends)
+      this.send(this.format === 'g722' ? (sim?.speak(320, 16000) ?? new Int16Array(320)) : (sim?.speak(160) ?? new Int16Array(160)));
     // Music on hold is a generator too: Asterisk's timer drives it, or else the caller's own frames.
     if (peer.moh && sim && (this.asterisk.hasTiming || sim.sendsRtp || sim.speaking)) sim.hearMusic();
     this.next += 20;
@@ -95,6 +101,20 @@ export class ExternalMediaLeg {
   }
 
   private send(pcm: Int16Array): void {
+    if (this.format === 'g722') {
+      const packet = Buffer.alloc(12 + 160);
+      packet[0] = 0x80;
+      packet[1] = 9 | (this.marker ? 0x80 : 0);
+      this.marker = false;
+      packet.writeUInt16BE(this.seq, 2);
+      packet.writeUInt32BE(this.ts >>> 0, 4);
+      packet.writeUInt32BE(this.ssrc, 8);
+      this.encoder.encode(pcm, 320, packet, 12);
+      this.advance();
+      this.packetsSent++;
+      this.socket.send(packet, this.remote.port, this.remote.address);
+      return;
+    }
     const slin = this.format === 'slin16';
     const payloadLength = slin ? 640 : 160;
     const packet = Buffer.alloc(12 + payloadLength);
@@ -124,14 +144,20 @@ export class ExternalMediaLeg {
   private receive(msg: Buffer): void {
     if (msg.length < 12 || msg[0]! >> 6 !== 2) return;
     const pt = msg[1]! & 0x7f;
-    // chan_rtp has no receive mapping for dynamic payload types: PT 118 back is dropped silently.
-    if (pt !== 0) return;
+    // chan_rtp has no receive mapping for dynamic payload types: PT 118 back is dropped silently. G.722 (PT 9) is
+    // taken on a G.722 channel.
+    if (pt !== 0 && !(pt === 9 && this.format === 'g722')) return;
     this.packetsReceived++;
     const peer = this.asterisk.peerOf(this.channel);
     const sim = peer?.sim;
     if (!peer || !sim) return;
     const decode = (): Int16Array => {
       const offset = 12 + (msg[0]! & 0x0f) * 4;
+      if (pt === 9) {
+        const wide = new Int16Array((msg.length - offset) * 2);
+        this.decoder.decode(msg, offset, msg.length - offset, wide);
+        return wide;
+      }
       const pcm = new Int16Array(msg.length - offset);
       for (let i = 0; i < pcm.length; i++) pcm[i] = ulawDecode(msg[offset + i]!);
       return pcm;
@@ -141,7 +167,8 @@ export class ExternalMediaLeg {
       this.send(decode());
       return;
     }
-    if (sim.generated && !this.asterisk.hasTiming && peer.playbacks.size === 0 && !peer.mute.in) this.send(sim.speak(160));
+    if (sim.generated && !this.asterisk.hasTiming && peer.playbacks.size === 0 && !peer.mute.in)
+      this.send(this.format === 'g722' ? sim.speak(320, 16000) : sim.speak(160));
     if (peer.mute.out || peer.playbacks.size > 0 || peer.moh) return;
     // A load test's callers keep nothing: counted, not decoded.
     if (sim.keepsAudio) sim.hear(decode());

@@ -75,6 +75,17 @@ export function liveRoutes(app: FastifyInstance, control: ConferenceControl): vo
     },
   );
 
+  app.post<{ Params: Params }>(
+    '/conferences/:number/participants/:id/recording/start',
+    { config: act, schema: { tags, summary: "Record one participant's own audio to its own file", params: participantParams } },
+    async (request, reply) => {
+      return reply.code(201).send({ name: await control.startParticipantRecording(request.params.number, request.params.id ?? '') });
+    },
+  );
+  action('/conferences/:number/participants/:id/recording/stop', "Stop one participant's own recording", participantParams, (p) =>
+    control.stopParticipantRecording(p.number, p.id ?? ''),
+  );
+
   app.post<{ Params: Params; Body: { media: string[]; participantId?: string } }>(
     '/conferences/:number/play',
     {

@@ -50,6 +50,8 @@ export class AppConferenceMedia implements ConferenceMedia {
   readonly events = new TypedEmitter<ConferenceMediaEvents & ClosingEvents>();
   private readonly legs = new Children<string, Leg>();
   private recording: string | undefined;
+  /** Participant id to the name of their own recording. */
+  private readonly participantRecordings = new Map<string, string>();
   private closed = false;
   private readonly log: Logger;
 
@@ -70,7 +72,11 @@ export class AppConferenceMedia implements ConferenceMedia {
   async add(participant: MediaParticipant): Promise<void> {
     if (this.closed) throw new AppError('conference_ended', `conference ${this.spec.number} has ended`);
     const { participantId } = participant;
-    const leg = this.makeLeg(participant);
+    const leg = await this.makeLeg(participant);
+    if (this.closed) {
+      this.room.removeLeg(participantId);
+      throw new AppError('conference_ended', `conference ${this.spec.number} has ended`);
+    }
     // Out of the room the moment the leg closes, before Asterisk is asked anything.
     this.legs.add(participantId, leg, () => this.room.removeLeg(participantId));
     leg.remote.events.subscribe('talking', (talking) => this.events.safeEmit('talking', participantId, talking));
@@ -84,12 +90,13 @@ export class AppConferenceMedia implements ConferenceMedia {
     }
   }
 
-  private makeLeg(participant: MediaParticipant): Leg {
+  private async makeLeg(participant: MediaParticipant): Promise<Leg> {
     const { caller, participantId } = participant;
     if (caller.media) return new DirectLeg(participant, this.room.addLeg({ participantId, codec: 'ulaw' }), caller.media);
     const node = this.deps.nodeFor(caller);
     if (!node) throw new AppError('mixer_unavailable', `the node caller ${caller.channelId} came in on is not connected`);
-    const remote = this.room.addLeg({ participantId, codec: 'ulaw' });
+    const codec = await AppLeg.codecFor(node.ari, caller.channelId, this.spec.media?.wideband ?? false);
+    const remote = this.room.addLeg({ participantId, codec });
     return new AppLeg(
       { ...node, clock: this.deps.clock, stasisTimeoutMs: this.deps.stasisTimeoutMs },
       participant,
@@ -99,7 +106,32 @@ export class AppConferenceMedia implements ConferenceMedia {
   }
 
   async remove(participantId: string): Promise<void> {
+    // Their own recording ends with the leg (the media thread finishes the file).
+    this.participantRecordingEnded(participantId);
     await this.legs.get(participantId)?.close();
+  }
+
+  async startParticipantRecording(participantId: string, target: RecordingTarget): Promise<void> {
+    this.get(participantId);
+    const path = join(this.deps.recordingsDir, `${target.name}.wav`);
+    await this.room.startLegRecording(participantId, path);
+    this.participantRecordings.set(participantId, target.name);
+    this.deps.recordings.started({ name: target.name, conferenceNumber: this.spec.number, location: 'local', path, participantId });
+  }
+
+  async stopParticipantRecording(participantId: string): Promise<void> {
+    const name = this.participantRecordings.get(participantId);
+    if (!name) return;
+    this.participantRecordings.delete(participantId);
+    await this.room.stopLegRecording(participantId);
+    this.deps.recordings.stopped(name);
+  }
+
+  private participantRecordingEnded(participantId: string): void {
+    const name = this.participantRecordings.get(participantId);
+    if (!name) return;
+    this.participantRecordings.delete(participantId);
+    this.deps.recordings.stopped(name);
   }
 
   /** After a node reconnects, first: pieces of its legs its Asterisk no longer has are marked gone (see AppLeg). */

@@ -5,7 +5,7 @@ import type { ClosingEvents } from '../../lib/children';
 import type { Clock } from '../../lib/clock';
 import { AppError } from '../../lib/errors';
 import { TypedEmitter } from '../../lib/TypedEmitter';
-import type { RemoteLeg } from '../../media';
+import type { Codec, RemoteLeg } from '../../media';
 import type { AsteriskInventory } from '../inventory';
 import { LEG_BRIDGE_PREFIX, MEDIA_CHANNEL_PREFIX } from '../names';
 import type { SipLegs } from './SipLegs';
@@ -83,7 +83,8 @@ export class AppLeg {
     // here, so that is a failed setup (awaited below), not an unhandled rejection that ends the process.
     void inStasis.catch(() => undefined);
     const available = this.deps.sipLegs?.();
-    const sipLegs = available && (await this.isSipCaller()) ? available : undefined;
+    // A G.722 leg is an externalMedia one: the SIP legs' answer offers u-law only.
+    const sipLegs = available && this.remote.codec === 'ulaw' && (await this.isSipCaller()) ? available : undefined;
     this.stillOpen();
     this.channel = 'made';
     if (sipLegs) await this.dialSipLeg(sipLegs, roomPort, inStasis);
@@ -152,7 +153,7 @@ export class AppLeg {
       channelId: this.mediaChannelId,
       app: ari.app,
       external_host: externalHost,
-      format: 'ulaw',
+      format: this.remote.codec,
       encapsulation: 'rtp',
       transport: 'udp',
       connection_type: 'client',
@@ -165,6 +166,20 @@ export class AppLeg {
       throw new AppError('media_setup_failed', 'externalMedia answered without UNICASTRTP_LOCAL_ADDRESS/PORT');
     // Accept RTP only from where Asterisk sends it; anything else is foreign.
     this.remote.setRemote(address, port);
+  }
+
+  /**
+   * The leg's codec for a caller: G.722 when the room is wideband and the caller's channel speaks it natively
+   * (CHANNEL(audionativeformat) reads "(g722)" on a phone that negotiated it), so Asterisk transcodes nothing.
+   */
+  static async codecFor(ari: AriClient, channelId: string, wideband: boolean): Promise<Codec> {
+    if (!wideband) return 'ulaw';
+    try {
+      const { value } = await ari.rest.channels.getChannelVar({ channelId, variable: 'CHANNEL(audionativeformat)' });
+      return value.replace(/[()]/g, '').split('|').includes('g722') ? 'g722' : 'ulaw';
+    } catch {
+      return 'ulaw';
+    }
   }
 
   private stillOpen(): void {

@@ -5,6 +5,7 @@ import type { Logger } from '../../lib/logger';
 import type { MediaThreads } from '../../media';
 import type { AsteriskInventory } from '../inventory';
 import { AppConferenceMedia } from './AppConferenceMedia';
+import { roomAudio } from './roomAudio';
 import type { RecordingSink } from './AsteriskBridgeMixer';
 import type { NodeMedia } from './AppLeg';
 
@@ -43,7 +44,7 @@ export class AppMixer implements MixerBackend {
 
   async open(spec: ConferenceMediaSpec): Promise<ConferenceMedia> {
     const { engine } = this.deps;
-    const room = engine.createRoom(spec.conferenceId);
+    const room = engine.createRoom(spec.conferenceId, roomAudio(spec.media));
     const media = new AppConferenceMedia({ ...this.deps, stasisTimeoutMs: this.deps.stasisTimeoutMs ?? 5000 }, spec, room);
     return this.medias.add(spec.conferenceId, media, () => engine.closeRoom(spec.conferenceId));
   }

@@ -24,7 +24,7 @@ import { volumeValue } from './gain';
 import type { TimingProbe } from './TimingProbe';
 
 export interface RecordingSink {
-  started(info: { name: string; conferenceNumber: string; location: 'asterisk' | 'local'; path: string }): void;
+  started(info: { name: string; conferenceNumber: string; location: 'asterisk' | 'local'; path: string; participantId?: string }): void;
   stopped(name: string): void;
 }
 
@@ -311,6 +311,15 @@ class AsteriskConferenceMedia implements ConferenceMedia {
       location: 'asterisk',
       path: `${target.name}.wav`,
     });
+  }
+
+  /** The caller's own audio would be a channel recording, which holds up their prompts and DTMF (FINDINGS): not offered. */
+  async startParticipantRecording(): Promise<void> {
+    throw new AppError('participant_recording_unsupported', 'per-participant recording needs the app mixer (mixer: app)');
+  }
+
+  async stopParticipantRecording(): Promise<void> {
+    throw new AppError('participant_recording_unsupported', 'per-participant recording needs the app mixer (mixer: app)');
   }
 
   async pauseRecording(paused: boolean): Promise<void> {

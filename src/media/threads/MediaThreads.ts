@@ -7,6 +7,7 @@ import type { EngineStats } from '../MediaEngine';
 import { PTIME_MS } from '../MediaLeg';
 import { MediaThread } from './MediaThread';
 import { RemoteRoom } from './RemoteRoom';
+import type { RoomAudio } from '../voice';
 
 export interface MediaThreadsOptions {
   /** How many media threads; each has its own RTP port (port, port + 1, ...) and its own clock. */
@@ -94,10 +95,10 @@ export class MediaThreads {
     return this.threads.map((t) => t.port);
   }
 
-  createRoom(roomId: string): RemoteRoom {
+  createRoom(roomId: string, audio?: RoomAudio): RemoteRoom {
     const existing = this.rooms.get(roomId);
     if (existing) return existing;
-    const room = new RemoteRoom(roomId, this.leastBusy(), this.options.logger.child({ component: 'media' }));
+    const room = new RemoteRoom(roomId, this.leastBusy(), this.options.logger.child({ component: 'media' }), audio);
     this.rooms.set(roomId, room);
     return room;
   }

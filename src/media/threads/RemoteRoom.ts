@@ -1,7 +1,8 @@
 import { roomErrors } from '../roomErrors';
 import type { Logger } from '../../lib/logger';
 import { TypedEmitter } from '../../lib/TypedEmitter';
-import type { LegGain } from '../MediaLeg';
+import type { Codec, LegGain } from '../MediaLeg';
+import { DEFAULT_AUDIO, type RoomAudio } from '../voice';
 import type { MediaThread } from './MediaThread';
 import type { Command } from './protocol';
 
@@ -18,9 +19,12 @@ export class RemoteLeg {
   gain: LegGain = {};
   music = false;
   talking = false;
+  /** The path of this participant's own recording while it runs. */
+  recording: string | undefined;
 
   constructor(
     readonly participantId: string,
+    readonly codec: Codec,
     private readonly room: RemoteRoom,
   ) {}
 
@@ -71,8 +75,9 @@ export class RemoteRoom {
     readonly id: string,
     readonly thread: MediaThread,
     private readonly logger: Logger,
+    private readonly audio: RoomAudio = DEFAULT_AUDIO,
   ) {
-    thread.send({ op: 'createRoom', room: id });
+    thread.send({ op: 'createRoom', room: id, audio });
   }
 
   /** The UDP port Asterisk sends this room's RTP to. */
@@ -88,12 +93,13 @@ export class RemoteRoom {
     this.thread.send({ ...body, room: this.id });
   }
 
-  addLeg(options: { participantId: string; codec: 'ulaw' | 'slin16' | 'g722' }): RemoteLeg {
-    if (options.codec !== 'ulaw') throw roomErrors.unsupportedCodec(options.codec);
+  addLeg(options: { participantId: string; codec: Codec | 'slin16' }): RemoteLeg {
+    const { codec } = options;
+    if (codec !== 'ulaw' && codec !== 'g722') throw roomErrors.unsupportedCodec(codec);
     if (this.legs.has(options.participantId)) throw roomErrors.duplicateLeg(options.participantId);
-    const leg = new RemoteLeg(options.participantId, this);
+    const leg = new RemoteLeg(options.participantId, codec, this);
     this.legs.set(options.participantId, leg);
-    this.command({ op: 'addLeg', leg: options.participantId });
+    this.command({ op: 'addLeg', leg: options.participantId, codec });
     return leg;
   }
 
@@ -168,11 +174,33 @@ export class RemoteRoom {
     if (!recording.lost) await this.thread.request({ op: 'stopRecording', room: this.id });
   }
 
+  /** One participant's own audio to its own file. */
+  async startLegRecording(participantId: string, path: string): Promise<void> {
+    const leg = this.leg(participantId);
+    if (leg.recording) throw roomErrors.alreadyRecording();
+    await this.thread.request({ op: 'startLegRecording', room: this.id, leg: participantId, path });
+    leg.recording = path;
+  }
+
+  /** Stops it; resolves with the file's path (whether the thread still had it or not). */
+  async stopLegRecording(participantId: string): Promise<string> {
+    const leg = this.leg(participantId);
+    const path = leg.recording;
+    if (!path) throw roomErrors.notRecording();
+    leg.recording = undefined;
+    await this.thread.request({ op: 'stopLegRecording', room: this.id, leg: participantId }).catch((error: unknown) => {
+      // Its thread restarted (the file ended there) or the leg's file was finished when it left.
+      this.logger.warn({ err: error, room: this.id, participantId }, 'stopping a participant recording');
+    });
+    return path;
+  }
+
   /** Sets the room up again on a restarted thread. A recording ends at the crash: its file is valid up to there. */
   replay(): void {
-    this.thread.send({ op: 'createRoom', room: this.id });
+    this.thread.send({ op: 'createRoom', room: this.id, audio: this.audio });
     for (const leg of this.legs.values()) {
-      this.command({ op: 'addLeg', leg: leg.participantId });
+      leg.recording = undefined;
+      this.command({ op: 'addLeg', leg: leg.participantId, codec: leg.codec });
       if (leg.address !== undefined) this.command({ op: 'setRemote', leg: leg.participantId, address: leg.address, port: leg.port });
       this.command({ op: 'setLeg', leg: leg.participantId, talk: leg.talk, listen: leg.listen, gain: leg.gain });
       if (leg.music) this.command({ op: 'music', leg: leg.participantId, on: true });

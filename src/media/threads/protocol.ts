@@ -1,7 +1,8 @@
 import type { ErrorCode } from '../../lib/errors';
 import type { TimerStats } from '../../timing/ConferenceTimer';
 import type { EngineStats } from '../MediaEngine';
-import type { LegGain } from '../MediaLeg';
+import type { Codec, LegGain } from '../MediaLeg';
+import type { RoomAudio } from '../voice';
 
 /** What a media thread is started with (workerData). */
 export interface ThreadOptions {
@@ -21,9 +22,9 @@ export interface ThreadOptions {
 
 /** Main thread to media thread. Messages keep their order, so a leg is always created before it is changed. */
 export type Command =
-  | { op: 'createRoom'; room: string }
+  | { op: 'createRoom'; room: string; audio?: RoomAudio }
   | { op: 'closeRoom'; room: string }
-  | { op: 'addLeg'; room: string; leg: string }
+  | { op: 'addLeg'; room: string; leg: string; codec: Codec }
   | { op: 'removeLeg'; room: string; leg: string }
   | { op: 'setRemote'; room: string; leg: string; address: string; port: number }
   | { op: 'setLeg'; room: string; leg: string; talk?: boolean; listen?: boolean; gain?: LegGain }
@@ -37,6 +38,8 @@ export type Request =
   | { op: 'play'; id: number; room: string; leg: string | null; media: string[] }
   | { op: 'startRecording'; id: number; room: string; path: string }
   | { op: 'stopRecording'; id: number; room: string }
+  | { op: 'startLegRecording'; id: number; room: string; leg: string; path: string }
+  | { op: 'stopLegRecording'; id: number; room: string; leg: string }
   /** Closes every room (recordings get their final header) and the socket, before the worker is ended. */
   | { op: 'close'; id: number };
 

@@ -102,6 +102,10 @@ async function answer(request: Request): Promise<unknown> {
       return room(request.room).startRecording(request.path);
     case 'stopRecording':
       return room(request.room).stopRecording();
+    case 'startLegRecording':
+      return room(request.room).startLegRecording(request.leg, request.path);
+    case 'stopLegRecording':
+      return room(request.room).stopLegRecording(request.leg);
     case 'close':
       await timer?.stop();
       await engine.close();
@@ -114,13 +118,16 @@ function handle(command: Command): void {
     case 'createRoom':
       startClock();
       idleSince = performance.now();
-      engine.createRoom(command.room);
+      {
+        const created = engine.createRoom(command.room);
+        if (command.audio) created.configure(command.audio);
+      }
       return;
     case 'closeRoom':
       void engine.closeRoom(command.room);
       return;
     case 'addLeg': {
-      const leg = room(command.room).addLeg({ participantId: command.leg, codec: 'ulaw' });
+      const leg = room(command.room).addLeg({ participantId: command.leg, codec: command.codec });
       leg.events.on('talking', (talking) => post({ type: 'talking', room: command.room, leg: command.leg, talking }));
       return;
     }

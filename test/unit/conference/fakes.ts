@@ -223,6 +223,15 @@ export class FakeMedia implements ConferenceMedia {
     this.call('stopMusic', id);
     this.music.delete(id);
   }
+  readonly participantRecordings = new Map<string, string>();
+  async startParticipantRecording(id: string, target: { name: string }): Promise<void> {
+    this.call('startParticipantRecording', id, target.name);
+    this.participantRecordings.set(id, target.name);
+  }
+  async stopParticipantRecording(id: string): Promise<void> {
+    this.call('stopParticipantRecording', id);
+    this.participantRecordings.delete(id);
+  }
   async startRecording(target: { name: string }): Promise<void> {
     this.recording = target.name;
   }

@@ -17,6 +17,8 @@ function party(hz: number | null, settings: Partial<MixParty> = {}): MixParty {
     listenGain: 1,
     own: null,
     out: new Uint8Array(FRAME),
+    shareable: true,
+    encode: () => undefined,
     ...settings,
   };
 }

@@ -13,14 +13,22 @@ describe('Store', () => {
   it('keeps definitions and recordings across a reopen, with migrations run once', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'store-')), 'meetme.sqlite');
     const first = new Store(path);
-    expect(first.version).to.equal(4);
+    expect(first.version).to.equal(5);
     new DefinitionStore(first).create({ number: '42', name: 'Board', pin: '1', options: 'Mc', schedule });
     new RecordingsIndex(first).started({ name: 'meetme-42-x', conference: '42', location: 'local', path: '/tmp/x.wav' });
+    new RecordingsIndex(first).started({
+      name: 'meetme-42-x-p1',
+      conference: '42',
+      location: 'local',
+      path: '/tmp/p1.wav',
+      participant: 'p1',
+    });
     first.close();
     const second = new Store(path);
-    expect(second.version).to.equal(4);
+    expect(second.version).to.equal(5);
     expect(new DefinitionStore(second).get('42')).to.deep.equal({ number: '42', name: 'Board', pin: '1', options: 'Mc', schedule });
-    expect(new RecordingsIndex(second).get('meetme-42-x')).to.include({ conference: '42', location: 'local' });
+    expect(new RecordingsIndex(second).get('meetme-42-x')).to.include({ conference: '42', location: 'local', participant: null });
+    expect(new RecordingsIndex(second).get('meetme-42-x-p1')).to.include({ conference: '42', participant: 'p1' });
     second.close();
   });
 
@@ -80,6 +88,15 @@ describe('Store', () => {
       recording: 'always' as const,
       schedule,
       callerFlow: { announceJoinLeave: true, prompts: { kicked: 'custom/bye' }, exitContext: 'after', exitDigits: '12' },
+      media: {
+        talkingThreshold: 300,
+        silenceThresholdMs: 2500,
+        energyLevel: 200,
+        autoGainLevel: 1500,
+        denoise: true,
+        recordParticipants: true,
+        wideband: true,
+      },
     };
     expect(Object.keys(full).sort()).to.deep.equal(Object.keys(definitionSchema.shape).sort());
     const defs = new DefinitionStore(store);
