@@ -69,13 +69,13 @@ export function createApi(
   app: MeetmeApp,
   config: Readonly<Config>,
   logger: Logger,
-  options: { eventQueueBytes?: number } = {},
+  options: { eventQueueBytes?: number; ha?: () => unknown } = {},
 ): Promise<FastifyInstance> {
   const local = new LocalRecordingFiles();
   const asterisk = new AsteriskRecordingFiles(app.ari);
   return buildApi({
     logger,
-    readiness: () => app.readiness(),
+    readiness: () => (options.ha ? { ...app.readiness(), ha: options.ha() } : app.readiness()),
     metrics: async () => ({ contentType: app.metrics.contentType, body: await app.metrics.render() }),
     control: app.manager,
     definitions: app.definitions,
