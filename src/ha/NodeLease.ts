@@ -157,6 +157,7 @@ export class NodeLease {
   private lose(reason: LossReason): void {
     const token = this.token;
     this.token = undefined;
+    this.seenHolder = undefined;
     this.fence.revoke();
     const why = {
       superseded: 'another instance holds the lease now',

@@ -43,17 +43,3 @@ export const RELEASE = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 `;
-
-/** Writes a hash field only while the caller's lease is current: every state write of a holder is fenced. */
-export const FENCED_HSET = `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
-return 1
-`;
-
-/** Deletes a hash field only while the caller's lease is current. */
-export const FENCED_HDEL = `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('HDEL', KEYS[2], ARGV[2])
-return 1
-`;

@@ -60,6 +60,8 @@ describe('two instances for one Asterisk node, with a real redis-server and the 
     const port = await freePort();
     const run = runCli(['serve'], {
       ARI_URL: ast.url,
+      ARI_USERNAME: `node-${name}`,
+      ARI_PASSWORD: 'secret',
       REDIS_URL: redis.url,
       HA_INSTANCE_ID: name,
       MIXER: 'app',
@@ -80,11 +82,13 @@ describe('two instances for one Asterisk node, with a real redis-server and the 
   }
 
   beforeEach(async () => {
-    ast = await AsteriskDouble.start({ timing: false, speed: 20 });
+    ast = await AsteriskDouble.start({ timing: false, speed: 20, users: { 'node-a': 'secret', 'node-b': 'secret' } });
     redis = await RedisServer.start();
   });
 
-  afterEach(async () => {
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed')
+      for (const instance of instances) process.stderr.write(`--- ${instance.name}\n${instance.output().slice(-6000)}\n`);
     for (const instance of instances.splice(0)) {
       instance.child.kill('SIGCONT');
       instance.child.kill('SIGKILL');
@@ -141,15 +145,24 @@ describe('two instances for one Asterisk node, with a real redis-server and the 
 
   it('an instance frozen past its lease and resumed stands by: no double mixing, no leaked channel, logged once', async () => {
     const { a, b, callers } = await conference();
+    const participants = (await api(a, 'GET', '/api/v1/conferences/800/participants')).body.participants as { id: string }[];
     a.child.kill('SIGSTOP');
+    // Queued in a's socket while it is frozen: it would act on it first thing after resuming.
+    const lateKick = api(a, 'POST', `/api/v1/conferences/800/participants/${participants[1]!.id}/kick`);
     await waitFor(() => b.output().includes('lease taken'), 8000, 'b active');
     for (const c of callers) c.clearHeard();
     await waitFor(() => mixing(callers), 5000, 'audio back through b');
+    const resumed = ast.requests.length;
     a.child.kill('SIGCONT');
+    expect((await lateKick).status, 'the kick a got while frozen').to.be.oneOf([404, 503]);
     await waitFor(() => a.output().includes('lease lost'), 5000, 'a noticed');
     expect(a.output()).to.contain('this process was frozen past its lease');
     await new Promise((resolve) => setTimeout(resolve, 2000));
     expect(countOf(a.output(), 'lease lost')).to.equal(1);
+    expect(
+      ast.requests.slice(resumed).filter((r) => r.user === 'node-a'),
+      'requests a sent Asterisk after resuming',
+    ).to.deep.equal([]);
     // b still mixes, alone: a sent Asterisk nothing after resuming (no REST, so no bridge or channel of its own).
     expect(mixing(callers)).to.equal(true);
     expect(recent(callers[1]!)[440]).to.be.lessThan(-50);
