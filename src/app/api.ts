@@ -21,7 +21,12 @@ const FETCHED_KEEP_ENTRIES = 4;
 class AsteriskRecordingFiles implements RecordingFiles {
   private readonly fetched = new Map<string, { file: Promise<Buffer>; at: number }>();
 
-  constructor(private readonly ari: AriClient) {}
+  /** The first node's client, asked when a file is fetched: with leases, nodes join after the API is up. */
+  constructor(private readonly client: () => AriClient) {}
+
+  private get ari(): AriClient {
+    return this.client();
+  }
 
   private fetch(entry: RecordingEntry): Promise<Buffer> {
     const now = Date.now();
@@ -72,7 +77,7 @@ export function createApi(
   options: { eventQueueBytes?: number; ha?: () => unknown } = {},
 ): Promise<FastifyInstance> {
   const local = new LocalRecordingFiles();
-  const asterisk = new AsteriskRecordingFiles(app.ari);
+  const asterisk = new AsteriskRecordingFiles(() => app.ari);
   return buildApi({
     logger,
     readiness: () => (options.ha ? { ...app.readiness(), ha: options.ha() } : app.readiness()),

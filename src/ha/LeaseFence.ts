@@ -11,7 +11,11 @@ export class LeaseFence {
   readonly sendDeadline = new SharedArrayBuffer(Float64Array.BYTES_PER_ELEMENT);
   private readonly deadline = new Float64Array(this.sendDeadline);
 
-  constructor(readonly node: string) {
+  /** `changed` runs after every move of the deadline (the media threads share one deadline for every node). */
+  constructor(
+    readonly node: string,
+    private readonly changed: () => void = () => undefined,
+  ) {
     this.deadline[0] = 0;
   }
 
@@ -26,10 +30,12 @@ export class LeaseFence {
   /** Moves the deadline on; never back, so a late answer to an older renewal cannot shorten a newer one. */
   extend(until: number): void {
     if (until > this.until) this.deadline[0] = until;
+    this.changed();
   }
 
   revoke(): void {
     this.deadline[0] = 0;
+    this.changed();
   }
 
   /** AriClientOptions.guard. */

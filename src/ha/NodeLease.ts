@@ -52,8 +52,9 @@ export class NodeLease {
     readonly instance: string,
     private readonly log: Logger,
     private readonly timings: LeaseTimings = DEFAULT_LEASE_TIMINGS,
+    fenceChanged?: () => void,
   ) {
-    this.fence = new LeaseFence(node);
+    this.fence = new LeaseFence(node, fenceChanged);
   }
 
   get held(): boolean {

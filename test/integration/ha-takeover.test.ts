@@ -158,7 +158,7 @@ describe('two instances for one Asterisk node, with a real redis-server and the 
     await waitFor(() => a.output().includes('lease lost'), 5000, 'a noticed');
     expect(a.output()).to.contain('this process was frozen past its lease');
     await new Promise((resolve) => setTimeout(resolve, 2000));
-    expect(countOf(a.output(), 'lease lost')).to.equal(1);
+    expect(countOf(a.output(), '"msg":"lease lost (')).to.equal(1);
     expect(
       ast.requests.slice(resumed).filter((r) => r.user === 'node-a'),
       'requests a sent Asterisk after resuming',
