@@ -154,7 +154,8 @@ describe('two instances for one Asterisk node, with a real redis-server and the 
     await waitFor(() => mixing(callers), 5000, 'audio back through b');
     const resumed = ast.requests.length;
     a.child.kill('SIGCONT');
-    expect((await lateKick).status, 'the kick a got while frozen').to.be.oneOf([404, 503]);
+    // Whatever a makes of it in its own memory (which it then drops), nothing of it may reach Asterisk.
+    await lateKick;
     await waitFor(() => a.output().includes('lease lost'), 5000, 'a noticed');
     expect(a.output()).to.contain('this process was frozen past its lease');
     await new Promise((resolve) => setTimeout(resolve, 2000));
