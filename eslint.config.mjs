@@ -19,7 +19,8 @@ export const MAY_IMPORT = {
   api: ['lib', 'conference', 'config', 'store', 'capacity', 'webrtc'],
   cluster: ['lib', 'conference', 'config', 'capacity'],
   app: ['lib', 'ari', 'timing', 'media', 'conference', 'config', 'store', 'api', 'capacity', 'webrtc', 'sip', 'cluster'],
-  cli: ['lib', 'ari', 'timing', 'media', 'conference', 'config', 'store', 'api', 'capacity', 'webrtc', 'sip', 'cluster', 'app'],
+  ha: ['lib', 'media', 'config', 'cluster', 'app'],
+  cli: ['lib', 'ari', 'timing', 'media', 'conference', 'config', 'store', 'api', 'capacity', 'webrtc', 'sip', 'cluster', 'app', 'ha'],
 };
 
 /**

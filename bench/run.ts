@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
-const ALL = ['hotpath', 'timer', 'engine', 'forged', 'capacity', 'webrtc', 'groupActions', 'ramp', 'system', 'kamailio'];
+const ALL = ['hotpath', 'timer', 'engine', 'forged', 'capacity', 'webrtc', 'groupActions', 'ramp', 'system', 'kamailio', 'takeover'];
 const names = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ALL;
 let failed = 0;
 for (const name of names) {

@@ -22,7 +22,8 @@ import { joinLinkRoutes } from './routes/joinLinks';
 
 export interface ApiDeps {
   logger: Logger;
-  readiness(): { ready: boolean; checks: Record<string, boolean> };
+  /** `ha`, with several instances: which one is active for which node (src/ha). */
+  readiness(): { ready: boolean; checks: Record<string, boolean>; ha?: unknown };
   metrics(): Promise<{ contentType: string; body: string }>;
   control: ConferenceControl;
   definitions: DefinitionStore;
@@ -103,7 +104,9 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   app.get('/healthz', open, async () => ({ status: 'ok' }));
   app.get('/readyz', open, async (_request, reply) => {
     const state = deps.readiness();
-    return reply.code(state.ready ? 200 : 503).send({ status: state.ready ? 'ready' : 'not ready', checks: state.checks });
+    return reply
+      .code(state.ready ? 200 : 503)
+      .send({ status: state.ready ? 'ready' : 'not ready', checks: state.checks, ...(state.ha !== undefined ? { ha: state.ha } : {}) });
   });
   app.get('/metrics', open, async (_request, reply) => {
     const { contentType, body } = await deps.metrics();

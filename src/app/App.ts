@@ -34,10 +34,21 @@ function localAddress(bind: string): string {
   return bind === '0.0.0.0' ? '127.0.0.1' : bind;
 }
 
+/**
+ * What lets this app act for a node at all (a lease per node, see src/ha): every ARI request and events socket
+ * open of a node calls `guard(node)`, and the media threads mix and send only before the shared deadline. With
+ * a fence, nodes are not started from the config: each joins with `addNode` when its lease is taken.
+ */
+export interface RuntimeFence {
+  guard(node: string): void;
+  sendDeadline: SharedArrayBuffer;
+}
+
 export interface AppDeps {
   config: Readonly<Config>;
   logger: Logger;
   clock?: Clock;
+  fence?: RuntimeFence;
 }
 
 /**
@@ -105,6 +116,7 @@ export class MeetmeApp {
       soundsDir: config.media.soundsDir,
       musicDir: config.media.musicDir,
       tickLeadMs: config.media.tickLeadMs,
+      ...(deps.fence ? { sendDeadline: deps.fence.sendDeadline } : {}),
       logger: this.log,
     });
     const advertise = config.media.advertiseAddress ?? config.media.bindAddress;
@@ -198,7 +210,7 @@ export class MeetmeApp {
         for (let i = 0; i < lateness.length; i++) this.metrics.tick(lateness[i] as number, micros[i] as number);
       }),
     );
-    for (const settings of this.nodeList) this.cluster.register(this.makeNode(settings));
+    if (!deps.fence) for (const settings of this.nodeList) this.cluster.register(this.makeNode(settings));
   }
 
   /** The nodes the config names, in order; the first is the one-node case's (`ari:`). */
@@ -223,6 +235,7 @@ export class MeetmeApp {
       joined: (seconds) => this.metrics.joined(seconds),
       clock: this.clock,
       logger: this.log,
+      ...(this.deps.fence ? { guard: () => this.deps.fence?.guard(settings.id) } : {}),
     });
   }
 

@@ -42,6 +42,8 @@ export interface AsteriskNodeDeps {
   joined: (seconds: number) => void;
   clock: Clock;
   logger: Logger;
+  /** Checked before every ARI request and events socket open (AppDeps.fence). */
+  guard?: () => void;
 }
 
 /**
@@ -82,6 +84,7 @@ export class AsteriskNode implements ClusterNode {
       nodeId: settings.id,
       requestTimeoutMs: settings.requestTimeoutMs,
       maxConnections: settings.maxConnections,
+      ...(deps.guard ? { guard: deps.guard } : {}),
       logger: this.log.child({ component: 'ari' }),
     });
     this.probe = new TimingProbe(this.ari, this.log);

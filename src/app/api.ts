@@ -21,7 +21,12 @@ const FETCHED_KEEP_ENTRIES = 4;
 class AsteriskRecordingFiles implements RecordingFiles {
   private readonly fetched = new Map<string, { file: Promise<Buffer>; at: number }>();
 
-  constructor(private readonly ari: AriClient) {}
+  /** The first node's client, asked when a file is fetched: with leases, nodes join after the API is up. */
+  constructor(private readonly client: () => AriClient) {}
+
+  private get ari(): AriClient {
+    return this.client();
+  }
 
   private fetch(entry: RecordingEntry): Promise<Buffer> {
     const now = Date.now();
@@ -69,13 +74,13 @@ export function createApi(
   app: MeetmeApp,
   config: Readonly<Config>,
   logger: Logger,
-  options: { eventQueueBytes?: number } = {},
+  options: { eventQueueBytes?: number; ha?: () => unknown } = {},
 ): Promise<FastifyInstance> {
   const local = new LocalRecordingFiles();
-  const asterisk = new AsteriskRecordingFiles(app.ari);
+  const asterisk = new AsteriskRecordingFiles(() => app.ari);
   return buildApi({
     logger,
-    readiness: () => app.readiness(),
+    readiness: () => (options.ha ? { ...app.readiness(), ha: options.ha() } : app.readiness()),
     metrics: async () => ({ contentType: app.metrics.contentType, body: await app.metrics.render() }),
     control: app.manager,
     definitions: app.definitions,

@@ -18,6 +18,11 @@ export interface AriClientOptions {
   maxConnections?: number;
   reconnect?: { minMs: number; maxMs: number };
   heartbeatMs?: number;
+  /**
+   * Called before every REST request and every events socket (re)open; throwing refuses it. A standby's lease
+   * fence (src/ha) uses it so an instance that cannot prove its lease sends Asterisk nothing.
+   */
+  guard?: () => void;
   logger: Logger;
 }
 
@@ -61,6 +66,7 @@ export class AriClient {
       password: options.password,
       requestTimeoutMs: options.requestTimeoutMs ?? 5000,
       maxConnections: options.maxConnections ?? 20,
+      ...(options.guard ? { guard: options.guard } : {}),
     });
     this.transport.onError = (error) =>
       options.logger.debug({ status: error.ariStatus, method: error.method, path: error.path, reason: error.reason }, 'ARI request failed');
@@ -72,6 +78,7 @@ export class AriClient {
       app: options.app,
       reconnect: options.reconnect ?? { minMs: 250, maxMs: 10000 },
       heartbeatMs: options.heartbeatMs ?? 15000,
+      ...(options.guard ? { guard: options.guard } : {}),
       logger: options.logger,
     });
     this.socket.on('event', (event) => this.route(event));

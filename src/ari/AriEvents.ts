@@ -13,6 +13,8 @@ export interface AriEventsOptions {
   /** A socket that answers no ping within this time is considered dead (a silent TCP loss). */
   heartbeatMs: number;
   logger: Logger;
+  /** Throws to refuse opening the socket (AriClientOptions.guard); the socket tries again later. */
+  guard?: () => void;
 }
 
 export interface AriEventsEvents {
@@ -46,6 +48,16 @@ export class AriEvents extends TypedEmitter<AriEventsEvents> {
 
   start(): void {
     if (this.closed || this.socket) return;
+    try {
+      this.options.guard?.();
+    } catch {
+      // Refused for now (no lease): try again as after a failed connect.
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined;
+        this.start();
+      }, this.options.reconnect.minMs);
+      return;
+    }
     const base = this.options.url.replace(/^http/, 'ws').replace(/\/+$/, '');
     const url = `${base}/ari/events?app=${encodeURIComponent(this.options.app)}&subscribeAll=false`;
     const auth = Buffer.from(`${this.options.username}:${this.options.password}`).toString('base64');

@@ -15,6 +15,8 @@ export interface TransportOptions {
    * closes the excess at once (FINDINGS "HTTP session limit").
    */
   maxConnections: number;
+  /** Throws to refuse a request before it is sent (AriClientOptions.guard). */
+  guard?: () => void;
 }
 
 /**
@@ -113,6 +115,7 @@ export class AriTransport {
   }
 
   private async send<T>(method: string, path: string, url: string, body: unknown, responseType: 'json' | 'binary'): Promise<T> {
+    this.options.guard?.();
     if (this.closed) throw new AriError(0, method, path, 'client closed', 'ari_closed');
     const controller = new AbortController();
     this.pending.add(controller);

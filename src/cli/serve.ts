@@ -5,6 +5,7 @@ import { errorMessage, isAppError } from '../lib/errors';
 import { createLogger } from '../lib/logger';
 import { setListenerErrorSink } from '../lib/TypedEmitter';
 import { ensureStoreWritable, ensureWritable } from '../store/writable';
+import { ActiveStandby } from '../ha/ActiveStandby';
 
 /** Runs the conference server until SIGTERM/SIGINT: then new callers are refused and conferences end. */
 export async function serve(config: Readonly<Config>): Promise<number> {
@@ -20,6 +21,7 @@ export async function serve(config: Readonly<Config>): Promise<number> {
     logger.flush();
     return 1;
   }
+  if (config.ha.redisUrl !== undefined) return serveActiveStandby(config, logger);
   const app = new MeetmeApp({ config, logger });
   logger.info({ ari: config.ari.url, stasisApp: config.ari.app, mixer: config.mixer.default }, 'starting ari-meetme');
   const api = await createApi(app, config, logger);
@@ -48,4 +50,23 @@ export async function serve(config: Readonly<Config>): Promise<number> {
   logger.info(code === 0 ? 'stopped' : 'stopped after a failed start');
   logger.flush();
   return code;
+}
+
+/** With Redis configured: one of several instances, active for the node only while it holds the lease. */
+async function serveActiveStandby(config: Readonly<Config>, logger: ReturnType<typeof createLogger>): Promise<number> {
+  const ha = new ActiveStandby(config, logger);
+  logger.info({ ari: config.ari.url, stasisApp: config.ari.app, instance: ha.instance, redis: config.ha.redisUrl }, 'starting ari-meetme');
+  await ha.start();
+  logger.info({ http: `${config.http.host}:${config.http.port}` }, 'API, console and probes listening');
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string): void => {
+      logger.info({ signal }, 'stopping: handing the node to a standby');
+      void ha.stop().then(resolve);
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  logger.info('stopped');
+  logger.flush();
+  return 0;
 }

@@ -48,6 +48,9 @@ const ENV_MAP: Record<string, [string, string, 'string' | 'number' | 'boolean']>
   DYNAMIC_CONFERENCES: ['dynamic', 'enabled', 'boolean'],
   LOG_LEVEL: ['log', 'level', 'string'],
   DRAIN_TIMEOUT_MS: ['shutdown', 'drainTimeoutMs', 'number'],
+  REDIS_URL: ['ha', 'redisUrl', 'string'],
+  HA_INSTANCE_ID: ['ha', 'instanceId', 'string'],
+  HA_LEASE_TTL_MS: ['ha', 'leaseTtlMs', 'number'],
 };
 
 function readFile(path: string, problems: string[]): Json {

@@ -233,6 +233,20 @@ export const configSchema = z.strictObject({
   log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).prefault({}),
   /** Usage history, the forecast and plan of nodes, and the hook an autoscaler follows (README: capacity planning). */
   capacity: capacitySchema.prefault({}),
+  /** Several instances, one active per Asterisk node under a lease in Redis (README: High availability). */
+  ha: z
+    .strictObject({
+      /** `redis://host:port`: set, this instance takes its node only while it holds the node's lease. */
+      redisUrl: z.url({ protocol: /^rediss?$/ }).optional(),
+      /** Names this instance in leases, logs and /readyz; default `<hostname>-<pid>`. */
+      instanceId: z
+        .string()
+        .regex(/^[A-Za-z0-9_.-]+$/, 'instanceId must be letters, digits, _ . or -')
+        .optional(),
+      /** How long a lease outlives its holder: a standby takes a dead instance's node within this. */
+      leaseTtlMs: z.number().int().min(500).max(60000).default(2000),
+    })
+    .prefault({}),
   conferences: z.array(conferenceSchema).default([]),
   apiKeys: z.array(apiKeySchema).default([]),
 });

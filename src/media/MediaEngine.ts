@@ -21,7 +21,17 @@ export interface MediaEngineOptions {
   ptimeMs: 20;
   soundsDir: string;
   musicDir: string;
+  /**
+   * When set, rooms mix and send only while `sendDeadline[0]` (ms on the `monotonicNow` scale) is ahead:
+   * the owner of the deadline (a lease, see src/ha) moves it on, and a thread resumed after a freeze sends nothing.
+   */
+  sendDeadline?: Float64Array;
   logger: Logger;
+}
+
+/** Milliseconds on one scale for every thread: the wall clock at the thread's start plus monotonic time since. */
+export function monotonicNow(): number {
+  return performance.timeOrigin + performance.now();
 }
 
 export interface EngineStats {
@@ -51,6 +61,8 @@ export class MediaEngine implements RoomHost {
   /** Rooms closed whose recordings are still being written. */
   private readonly closing = new Set<Promise<void>>();
   private counters = { packetsIn: 0, packetsOut: 0, foreign: 0, malformed: 0 };
+  /** Past the send deadline: this tick mixes nothing and sends nothing. */
+  private fenced = false;
   private closedLegs: JitterTotals = { lost: 0, late: 0, reordered: 0, duplicate: 0, concealed: 0 };
 
   constructor(private readonly options: MediaEngineOptions) {
@@ -166,7 +178,7 @@ export class MediaEngine implements RoomHost {
   }
 
   send(leg: MediaLeg, packet: Buffer): void {
-    if (!this.socket || leg.address === undefined) return;
+    if (!this.socket || leg.address === undefined || this.fenced) return;
     this.counters.packetsOut++;
     // The whole buffer, no offset and length: with them dgram makes a new Buffer view for every packet.
     this.socket.send(packet, leg.port, leg.address);
@@ -175,6 +187,9 @@ export class MediaEngine implements RoomHost {
   /** One mixing period for every room; returns how long it took, in microseconds. */
   tick(): number {
     const start = performance.now();
+    const deadline = this.options.sendDeadline;
+    this.fenced = deadline !== undefined && monotonicNow() >= (deadline[0] as number);
+    if (this.fenced) return 0;
     for (const room of this.rooms.values()) {
       try {
         room.tick();

@@ -1,4 +1,4 @@
-export { MediaEngine, type EngineStats, type MediaEngineOptions } from './MediaEngine';
+export { MediaEngine, monotonicNow, type EngineStats, type MediaEngineOptions } from './MediaEngine';
 export { MediaLeg, type LegGain, type LegStats } from './MediaLeg';
 export { MediaRoom } from './MediaRoom';
 export { MediaThreads, MAX_DEFAULT_THREADS, defaultThreadCount, type MediaThreadsOptions, type ThreadReport } from './threads/MediaThreads';

@@ -13,6 +13,8 @@ export interface DoubleOptions {
   timing?: boolean;
   username?: string;
   password?: string;
+  /** More ari.conf users, name -> password (Asterisk takes any of its users); each request is logged with its user. */
+  users?: Record<string, string>;
   speed?: number;
   talkFinishMs?: number;
   /**
@@ -38,6 +40,8 @@ export interface LoggedRequest {
   query: Record<string, string>;
   body: unknown;
   status: number;
+  /** The ari.conf user the request came as. */
+  user: string;
 }
 
 export interface DialOptions {
@@ -64,6 +68,12 @@ const ROUTE_TABLE = Object.entries(ROUTES).map(([key, handler]) => {
   return { method, pattern, names, handler, path };
 });
 
+/** `user:password` from a Basic authorization header. */
+function basicUser(req: IncomingMessage): string | undefined {
+  const header = req.headers.authorization;
+  return header?.startsWith('Basic ') === true ? Buffer.from(header.slice(6), 'base64').toString() : undefined;
+}
+
 /** An Asterisk 22 stand-in on 127.0.0.1, port 0, speaking ARI as the recorded transcripts show. */
 export class AsteriskDouble {
   readonly asterisk: Asterisk;
@@ -73,6 +83,7 @@ export class AsteriskDouble {
   private readonly sockets = new Map<string, WebSocket>();
   private readonly username: string;
   private readonly password: string;
+  private readonly users: Record<string, string>;
   private readonly sessionLimit: number;
   private readonly sessionStats: SessionStats = { open: 0, peak: 0, refused: 0 };
   /** Asterisk's log lines about HTTP sessions ("HTTP session count exceeded 100 sessions."). */
@@ -82,6 +93,7 @@ export class AsteriskDouble {
   private constructor(options: DoubleOptions) {
     this.username = options.username ?? 'asterisk';
     this.password = options.password ?? 'asterisk';
+    this.users = options.users ?? {};
     this.sessionLimit = options.sessionLimit ?? 100;
     this.asterisk = new Asterisk({
       timing: options.timing ?? true,
@@ -160,12 +172,11 @@ export class AsteriskDouble {
   }
 
   private authorized(req: IncomingMessage, url: URL): boolean {
-    const expected = `${this.username}:${this.password}`;
+    const accepted = new Set([`${this.username}:${this.password}`, ...Object.entries(this.users).map(([u, p]) => `${u}:${p}`)]);
     // A wrong api_key fails even alongside good Basic credentials (errors.jsonl).
     const key = url.searchParams.get('api_key');
-    if (key !== null) return key === expected;
-    const header = req.headers.authorization;
-    return header?.startsWith('Basic ') === true && Buffer.from(header.slice(6), 'base64').toString() === expected;
+    if (key !== null) return accepted.has(key);
+    return accepted.has(basicUser(req) ?? '');
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -227,7 +238,8 @@ export class AsteriskDouble {
     send: (s: number, b?: unknown) => void,
     reply: unknown,
   ): void {
-    this.requests.push({ method: req.method ?? '', path, query: Object.fromEntries(url.searchParams), body, status });
+    const user = (url.searchParams.get('api_key') ?? basicUser(req) ?? '').split(':')[0] ?? '';
+    this.requests.push({ method: req.method ?? '', path, query: Object.fromEntries(url.searchParams), body, status, user });
     send(status, reply);
   }
 

@@ -25,6 +25,8 @@ export class SipDialog {
     private readonly target: { address: string; port: number },
   ) {
     this.socket.on('error', () => undefined);
+    // A dialog whose app vanished (killed, never sent BYE) must not keep the test process alive.
+    this.socket.unref();
   }
 
   /** Sends the INVITE offering RTP at rtpPort; resolves with the answer, or undefined on a failure or no answer in timeoutMs. */

@@ -20,6 +20,8 @@ export interface MediaThreadsOptions {
   tickLeadMs: number;
   /** A thread with no rooms for this long stops its clock until the next room (default 10 s). */
   idleClockStopMs?: number;
+  /** A shared Float64 send deadline for every thread (MediaEngineOptions.sendDeadline). */
+  sendDeadline?: SharedArrayBuffer;
   logger: Logger;
 }
 
@@ -69,6 +71,7 @@ export class MediaThreads {
           tickLeadMs: options.tickLeadMs,
           epochMs: epochMs + (index * PTIME_MS) / count,
           idleClockStopMs: options.idleClockStopMs ?? 10_000,
+          ...(options.sendDeadline ? { sendDeadline: options.sendDeadline } : {}),
         },
         options.logger.child({ component: 'media', thread: index }),
       );

@@ -18,6 +18,8 @@ export interface ThreadOptions {
   heartbeatMs: number;
   /** With no rooms for this long, the thread stops its clock until the next room. */
   idleClockStopMs: number;
+  /** One Float64 deadline shared with the main thread (MediaEngineOptions.sendDeadline). */
+  sendDeadline?: SharedArrayBuffer;
 }
 
 /** Main thread to media thread. Messages keep their order, so a leg is always created before it is changed. */

@@ -27,6 +27,7 @@ const engine = new MediaEngine({
   ptimeMs: PTIME_MS,
   soundsDir: options.soundsDir,
   musicDir: options.musicDir,
+  ...(options.sendDeadline ? { sendDeadline: new Float64Array(options.sendDeadline) } : {}),
   logger,
 });
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { createSocket, type Socket } from 'node:dgram';
 import { silentLogger } from '../../../src/lib/logger';
-import { MediaEngine, type MediaLeg } from '../../../src/media';
+import { MediaEngine, monotonicNow, type MediaLeg } from '../../../src/media';
 import { SSRC_PROBATION } from '../../../src/media/RtpSource';
 import { goertzelDb } from '../../support/audio';
 import { listeningPeer, toneFrame } from '../../support/rtpPeer';
@@ -13,8 +13,9 @@ const SSRC = [0x14aefaac, 0x18955814, 0x3feaf661];
  * Three "Asterisk" sockets feeding one room over loopback; the test drives the ticks itself. This is the
  * receive path (which packets reach a leg's jitter buffer); the mix itself is tested in mix.test.ts.
  */
-async function setup() {
+async function setup(sendDeadline?: Float64Array) {
   const engine = new MediaEngine({
+    ...(sendDeadline ? { sendDeadline } : {}),
     bindAddress: '127.0.0.1',
     port: 0,
     ptimeMs: 20,
@@ -161,5 +162,29 @@ describe("MediaEngine receive path: which packets are a leg's stream", () => {
     expect(silent).to.deep.equal([]);
     expect(t.engine.stats()).to.include({ foreign: 5, malformed: 0 });
     stranger.close();
+  });
+});
+
+describe('MediaEngine send deadline (the lease fence of src/ha)', () => {
+  it('mixes and sends nothing once the deadline has passed, and resumes when it is moved on', async () => {
+    const deadline = new Float64Array(new SharedArrayBuffer(8));
+    deadline[0] = monotonicNow() + 60_000;
+    const t = await setup(deadline);
+    try {
+      await silentTicks(t, 10);
+      expect(t.p0Heard(), 'heard while the lease is current').to.be.greaterThan(-30);
+      deadline[0] = monotonicNow();
+      const before = t.heard.map((h) => h.length);
+      await silentTicks(t, 10);
+      expect(
+        t.heard.map((h) => h.length),
+        'frames sent past the deadline',
+      ).to.deep.equal(before);
+      deadline[0] = monotonicNow() + 60_000;
+      await silentTicks(t, 5);
+      expect(t.heard[1]!.length).to.be.greaterThan(before[1]!);
+    } finally {
+      await t.close();
+    }
   });
 });
