@@ -42,6 +42,8 @@ const APP_ENV = Object.fromEntries(
     .filter(Boolean)
     .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
 );
+/** Node flags for the app, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` (a profile per thread, written when it exits). */
+const APP_NODE_ARGS = (process.env.BENCH_APP_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
 /** HTTP connections Asterisk allows by default (http.conf sessionlimit 100): stay well under it. */
 const ARI_CONCURRENCY = 16;
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
@@ -116,7 +118,7 @@ async function startApp(spec: string, port: number): Promise<ChildProcess> {
   const [mixer, other] = spec.split(':') as [string, string | undefined];
   const main = other ?? process.env.BENCH_APP_MAIN ?? join(__dirname, '..', 'dist', 'src', 'cli', 'main.js');
   if (!existsSync(main)) throw new Error(`build the app first (npm run build): ${main} is missing`);
-  const child = spawn(process.execPath, [main, 'serve'], {
+  const child = spawn(process.execPath, [...APP_NODE_ARGS, main, 'serve'], {
     env: {
       ...process.env,
       ARI_URL,
