@@ -43,10 +43,20 @@ describe('RFC 4733 DTMF in the engine (telephone-event packets cut from captures
     parseRtp(first, first.length, view);
     expect(view.payloadType).to.equal(101);
     expect(view.marker).to.equal(true);
-    expect(parseTelephoneEvent(first, view.payloadOffset, view.payloadLength)).to.deep.equal({ event: 1, end: false, volume: 10, duration: 0 });
+    expect(parseTelephoneEvent(first, view.payloadOffset, view.payloadLength)).to.deep.equal({
+      event: 1,
+      end: false,
+      volume: 10,
+      duration: 0,
+    });
     const last = list[list.length - 1]!;
     parseRtp(last, last.length, view);
-    expect(parseTelephoneEvent(last, view.payloadOffset, view.payloadLength)).to.deep.equal({ event: 1, end: true, volume: 10, duration: 2240 });
+    expect(parseTelephoneEvent(last, view.payloadOffset, view.payloadLength)).to.deep.equal({
+      event: 1,
+      end: true,
+      volume: 10,
+      duration: 2240,
+    });
     expect(parseTelephoneEvent(first, 12, 3)).to.equal(undefined);
   });
 

@@ -18,7 +18,14 @@ describe('MediaEngine: digits from a phone that sends its RTP straight to the ap
   let phone: Socket;
   let port: number;
   beforeEach(async () => {
-    engine = new MediaEngine({ bindAddress: '127.0.0.1', port: 0, ptimeMs: 20, soundsDir: '/nonexistent', musicDir: '/nonexistent', logger: silentLogger() });
+    engine = new MediaEngine({
+      bindAddress: '127.0.0.1',
+      port: 0,
+      ptimeMs: 20,
+      soundsDir: '/nonexistent',
+      musicDir: '/nonexistent',
+      logger: silentLogger(),
+    });
     port = (await engine.start()).port;
     phone = createSocket('udp4');
     await new Promise<void>((resolve) => phone.bind(0, '127.0.0.1', () => resolve()));
