@@ -12,7 +12,7 @@ export interface MixerFacts {
 
 /**
  * `mixer.default: auto`. Measured on one 2-core host, 500 participants in rooms of 10, all talking (bench/README.md
- * `system`): softmix 153% of a core; the app mixer with direct media 59% (Asterisk only signals: ratio 0.38); with
+ * `system`): softmix 158% of a core; the app mixer with direct media 59% (Asterisk only signals: ratio 0.37); with
  * SIP legs relayed by Asterisk (native_rtp) 174% (1.11); with externalMedia legs 2.9 times softmix (at 100). So the
  * app mixer wins only where Asterisk is out of the media path, and is the only correct mixer without a timer.
  */
