@@ -13,7 +13,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { SipUas } from '../src/sip/SipUas';
@@ -42,6 +42,8 @@ const APP_ENV = Object.fromEntries(
     .filter(Boolean)
     .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
 );
+/** Node flags for the app, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` (a profile per thread, written when it exits). */
+const APP_NODE_ARGS = (process.env.BENCH_APP_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
 /** HTTP connections Asterisk allows by default (http.conf sessionlimit 100): stay well under it. */
 const ARI_CONCURRENCY = 16;
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
@@ -109,6 +111,8 @@ interface Result {
   silent: number;
   asteriskThreads: number;
   technologies: Record<string, number>;
+  /** The 1-minute load average at the end of the measured window: how quiet the machine was. */
+  load: number;
 }
 
 /** `asterisk`, `app`, or `app:/path/to/main.js` (another build, to compare two versions in one run). */
@@ -116,7 +120,7 @@ async function startApp(spec: string, port: number): Promise<ChildProcess> {
   const [mixer, other] = spec.split(':') as [string, string | undefined];
   const main = other ?? process.env.BENCH_APP_MAIN ?? join(__dirname, '..', 'dist', 'src', 'cli', 'main.js');
   if (!existsSync(main)) throw new Error(`build the app first (npm run build): ${main} is missing`);
-  const child = spawn(process.execPath, [main, 'serve'], {
+  const child = spawn(process.execPath, [...APP_NODE_ARGS, main, 'serve'], {
     env: {
       ...process.env,
       ARI_URL,
@@ -245,6 +249,7 @@ async function run(mixer: string, participants: number, loadgen: string, appPort
     const asteriskCpu = (cpuSeconds(pid) - a0) / wall;
     const appCpu = (cpuSeconds(app.pid!) - p0) / wall;
     const asteriskThreads = threadCount(pid);
+    const load = loadavg()[0] ?? 0;
     const { body: bridges } = await ari<{ technology: string; channels: string[] }[]>('GET', '/bridges');
     const technologies: Record<string, number> = {};
     for (const b of bridges) if (b.channels.length > 0) technologies[b.technology] = (technologies[b.technology] ?? 0) + 1;
@@ -255,7 +260,7 @@ async function run(mixer: string, participants: number, loadgen: string, appPort
       `  ${mixer.padEnd(8)} ${participants}: joined ${joined} in ${joinSeconds.toFixed(1)} s, bridges ${JSON.stringify(technologies)}`,
     );
     const label = mixer.includes(':') ? `${mixer.split(':')[0]}-other` : mixer;
-    return { mixer: label, participants, joined, asteriskCpu, appCpu, missing, silent, asteriskThreads, technologies };
+    return { mixer: label, participants, joined, asteriskCpu, appCpu, missing, silent, asteriskThreads, technologies, load };
   } finally {
     child.kill();
     await hangupAll();
@@ -293,7 +298,8 @@ export async function main(): Promise<void> {
       rows.push(
         `${String(participants).padStart(5)} ${r.mixer.padEnd(9)} | Asterisk ${percent(r.asteriskCpu)} + app ${percent(r.appCpu)} = ${percent(total(r))}` +
           ` (${perTick(total(r), participants).toFixed(1)} us/participant/tick) | missing ${(r.missing * 100).toFixed(2)}%` +
-          ` (${r.silent} heard nothing) | join failures ${participants - r.joined} | Asterisk threads ${r.asteriskThreads}${ratio}`,
+          ` (${r.silent} heard nothing) | join failures ${participants - r.joined} | Asterisk threads ${r.asteriskThreads}` +
+          ` | load ${r.load.toFixed(2)}${ratio}`,
       );
       console.log(rows[rows.length - 1]);
     }

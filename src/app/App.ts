@@ -152,7 +152,8 @@ export class MeetmeApp {
       nodeId: this.firstNode.id,
       directory: this.definitions,
       backends: { asterisk: this.placed, app: this.appMixer },
-      defaultMixer: config.mixer.default,
+      // auto: the first node's choice (every node of one app is set up alike; see autoMixer.ts for the rule).
+      defaultMixer: config.mixer.default === 'auto' ? () => this.cluster.get(this.firstNode.id)?.autoMixer ?? 'app' : config.mixer.default,
       dynamic: config.dynamic,
       dialer: new ClusterDialer(() => this.cluster.pick()?.ari),
       clock: this.clock,

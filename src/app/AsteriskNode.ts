@@ -14,6 +14,8 @@ import type { AppMixer } from './mixers/AppMixer';
 import type { NodeMedia } from './mixers/AppLeg';
 import type { SipLegs } from './mixers/SipLegs';
 import { TimingProbe } from './mixers/TimingProbe';
+import { chooseMixer } from './mixers/autoMixer';
+import type { MixerKind } from '../conference/ports';
 import { MEDIA_CHANNEL_PREFIX } from './names';
 import { persistParticipantState, readParticipantState } from './participantState';
 import { clearStale, readRecoveryPlan } from './Recovery';
@@ -65,6 +67,9 @@ export class AsteriskNode implements ClusterNode {
   private readonly disposers: (() => void)[] = [];
   /** Whether this Asterisk has the PJSIP endpoint for SIP media legs; read at each connect. */
   private sipLegsReady = false;
+  /** The SIP media endpoint has direct_media=yes (read at each connect). */
+  private sipDirectMedia = false;
+  private autoChoice: { mixer: MixerKind; why: string } | undefined;
   private recovered = false;
   private draining = false;
   private stopped = false;
@@ -220,6 +225,7 @@ export class AsteriskNode implements ClusterNode {
     try {
       await this.probe.refresh();
       await this.checkSipLegs();
+      this.chooseAutoMixer();
       if (!this.recovered) {
         await this.recover();
         this.takeEarly();
@@ -236,6 +242,33 @@ export class AsteriskNode implements ClusterNode {
     for (const event of this.early.splice(0)) this.onStasisStart(event);
   }
 
+  /** `mixer.default: auto` for this node: the cheapest correct mixer for what its Asterisk has now (autoMixer.ts). */
+  get autoMixer(): MixerKind {
+    return this.autoChoice?.mixer ?? 'app';
+  }
+
+  private chooseAutoMixer(): void {
+    const facts = { timing: this.asteriskMixer.availability().ok, sipLegs: this.sipLegsReady, directMedia: this.sipDirectMedia };
+    const choice = chooseMixer(facts);
+    if (choice.mixer !== this.autoChoice?.mixer)
+      this.log.info({ mixer: choice.mixer, ...facts }, `mixer auto: ${choice.mixer} (${choice.why})`);
+    this.autoChoice = choice;
+  }
+
+  /**
+   * direct_media of the SIP media endpoint, from its sorcery object (GET /asterisk/config/dynamic/res_pjsip/endpoint/ID
+   * lists every attribute of a pjsip.conf endpoint). Unreadable counts as off: the app then assumes Asterisk relays.
+   */
+  private async readDirectMedia(endpoint: string): Promise<boolean> {
+    try {
+      const fields = await this.ari.rest.asterisk.getObject({ configClass: 'res_pjsip', objectType: 'endpoint', id: endpoint });
+      return fields.some((f) => f.attribute === 'direct_media' && /^(true|yes|1)$/i.test(f.value));
+    } catch (error) {
+      this.log.warn({ endpoint, err: errorMessage(error) }, 'could not read direct_media of the SIP media endpoint: taken as off');
+      return false;
+    }
+  }
+
   /** SIP media legs need their PJSIP endpoint in Asterisk; without it legs are externalMedia (and cost more). */
   private async checkSipLegs(): Promise<void> {
     const endpoint = this.deps.sipEndpoint;
@@ -243,9 +276,11 @@ export class AsteriskNode implements ClusterNode {
     try {
       await this.ari.rest.endpoints.get({ tech: 'PJSIP', resource: endpoint });
       this.sipLegsReady = true;
+      this.sipDirectMedia = await this.readDirectMedia(endpoint);
     } catch (error) {
       if (!isNotFound(error)) throw error;
       this.sipLegsReady = false;
+      this.sipDirectMedia = false;
       this.log.warn(
         { endpoint },
         'Asterisk has no PJSIP endpoint for SIP media legs: callers use externalMedia legs (simple_bridge, about 2.7x the CPU); add it from asterisk-conf/pjsip.conf',

@@ -34,7 +34,8 @@ export interface ConferenceManagerOptions {
   nodeId: string;
   directory: ConferenceDirectory;
   backends: Partial<Record<MixerKind, MixerBackend>>;
-  defaultMixer: MixerKind;
+  /** A kind, or asked at each open (`auto`: the app decides from what Asterisk has). */
+  defaultMixer: MixerKind | (() => MixerKind);
   dynamic: { enabled: boolean; options: string };
   dialer: Dialer;
   clock: Clock;
@@ -203,7 +204,8 @@ export class ConferenceManager implements ConferenceControl, ConferencePort {
 
   /** The mixer for a definition: its own choice, else the default; the other one when that cannot mix. */
   private pickBackend(definition: ConferenceDefinition): MixerBackend {
-    const wanted = definition.mixer ?? this.options.defaultMixer;
+    const fallback = this.options.defaultMixer;
+    const wanted = definition.mixer ?? (typeof fallback === 'function' ? fallback() : fallback);
     const first = this.options.backends[wanted];
     const firstState = first?.availability();
     if (first && firstState?.ok) return first;

@@ -131,8 +131,11 @@ export const configSchema = z.strictObject({
     .prefault({}),
   mixer: z
     .strictObject({
-      /** `app`: our media engine (no Asterisk timer needed); `asterisk`: an ARI mixing bridge. */
-      default: z.enum(MIXER_KINDS).default('app'),
+      /**
+       * `app`: our media engine (no Asterisk timer needed); `asterisk`: an ARI mixing bridge; `auto`: the cheaper
+       * correct one for what Asterisk has, checked at each connect (src/app/mixers/autoMixer.ts).
+       */
+      default: z.enum([...MIXER_KINDS, 'auto']).default('auto'),
     })
     .prefault({}),
   media: z

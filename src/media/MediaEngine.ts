@@ -4,7 +4,8 @@ import type { Logger } from '../lib/logger';
 import { addJitterTotals, type JitterTotals } from './JitterBuffer';
 import { FRAME, type MediaLeg } from './MediaLeg';
 import { MediaRoom, type RoomHost } from './MediaRoom';
-import { newRtpView, parseRtp } from './rtp';
+import { parseTelephoneEvent } from './dtmf';
+import { newRtpView, parseRtp, type RtpView } from './rtp';
 import { SoundLibrary } from './sounds';
 
 /**
@@ -98,9 +99,17 @@ export class MediaEngine implements RoomHost {
       return;
     }
     const view = this.view;
+    if (parseRtp(msg, msg.length, view) !== null) {
+      this.counters.malformed++;
+      return;
+    }
+    if (view.payloadType === leg.dtmfPayloadType) {
+      this.receiveDtmf(leg, msg, view);
+      return;
+    }
     // chan_rtp sends the leg's format only: u-law as PT 0, G.722 as PT 9, both 160 bytes a 20 ms frame
     // (FINDINGS "externalMedia"): a header alone, another size or another payload type is not audio we can mix.
-    if (parseRtp(msg, msg.length, view) !== null || view.payloadType !== leg.payloadType || view.payloadLength !== FRAME) {
+    if (view.payloadType !== leg.payloadType || view.payloadLength !== FRAME) {
       this.counters.malformed++;
       return;
     }
@@ -122,9 +131,28 @@ export class MediaEngine implements RoomHost {
       leg.heldSeq = view.sequence;
       return;
     }
-    if (verdict === 'restart') leg.jitter.continueAt(view.sequence);
+    if (verdict === 'restart') {
+      leg.jitter.continueAt(view.sequence);
+      leg.dtmf.reset();
+    }
+    leg.dtmf.audio();
     this.counters.packetsIn++;
     leg.jitter.push(view.sequence, msg, view.payloadOffset, view.payloadLength);
+  }
+
+  /** RFC 4733 from a phone sending straight to us: only in the stream's SSRC, whatever its sequence (see DtmfReceiver). */
+  private receiveDtmf(leg: MediaLeg, msg: Buffer, view: RtpView): void {
+    const event = parseTelephoneEvent(msg, view.payloadOffset, view.payloadLength);
+    if (!event) {
+      this.counters.malformed++;
+      return;
+    }
+    if (!leg.source.isCurrent(view.ssrc)) {
+      this.counters.foreign++;
+      return;
+    }
+    this.counters.packetsIn++;
+    leg.dtmf.event(view.timestamp, event);
   }
 
   createRoom(roomId: string): MediaRoom {

@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { TypedEmitter } from '../lib/TypedEmitter';
+import { DtmfReceiver } from './dtmf';
 import { JitterBuffer, type JitterStats, type PopResult } from './JitterBuffer';
 import { RtpSource } from './RtpSource';
 import { G722Decoder, G722Encoder } from './g722';
@@ -46,11 +47,17 @@ export interface LegStats extends JitterStats {
  * room that mixes at another rate, `input` is that audio resampled and `encode` resamples back.
  */
 export class MediaLeg implements MixParty {
-  readonly events = new TypedEmitter<{ talking: [talking: boolean] }>();
+  readonly events = new TypedEmitter<{ talking: [talking: boolean]; dtmf: [digit: string, durationMs: number] }>();
   readonly source = new RtpSource();
   /** The packet after a wild jump, kept until the next one confirms it (or shows it was not ours). */
   readonly held = new Uint8Array(FRAME);
   heldSeq = -1;
+  /**
+   * The payload type of RFC 4733 telephone-event from this leg's far end, or -1: only a phone sending straight to
+   * us (SIP direct media) has digits in its RTP; through Asterisk they reach ARI instead.
+   */
+  dtmfPayloadType = -1;
+  readonly dtmf = new DtmfReceiver((d) => this.events.safeEmit('dtmf', d.digit, d.durationMs));
   readonly jitter = new JitterBuffer(FRAME);
   readonly rate: Rate;
   readonly payloadType: number;
@@ -188,6 +195,7 @@ export class MediaLeg implements MixParty {
     this.address = address;
     this.port = port;
     this.source.reset();
+    this.dtmf.reset();
     this.heldSeq = -1;
     this.onRemote(this);
   }

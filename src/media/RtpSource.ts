@@ -47,6 +47,11 @@ export class RtpSource {
     this.candidateRun = 0;
   }
 
+  /** Whether packets of this SSRC are the stream's now (telephone-event packets share its SSRC). */
+  isCurrent(ssrc: number): boolean {
+    return this.locked && ssrc === this.ssrc;
+  }
+
   classify(ssrc: number, seq: number): SourceVerdict {
     if (!this.locked) {
       this.lock(ssrc, seq);

@@ -1,17 +1,17 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { randomBytes } from 'node:crypto';
 import { TypedEmitter } from '../lib/TypedEmitter';
-import { answerSdp, parseOffer, type MediaAddress } from './sdp';
+import { answerSdp, parseOffer, type MediaAddress, type Offer } from './sdp';
 import { parseSipMessage, type SipRequest } from './message';
 
 /** Where the answerer wants RTP for one call, or undefined to refuse it (404). */
-export type AnswerMedia = (user: string, offer: MediaAddress) => MediaAddress | undefined;
+export type AnswerMedia = (user: string, offer: Offer) => MediaAddress | undefined;
 
 export interface SipUasEvents {
   /** A call was answered: `user` is the request URI's user part, `remote` where Asterisk takes RTP. */
-  call: [user: string, remote: MediaAddress];
+  call: [user: string, remote: Offer];
   /** A re-INVITE moved the far end's RTP (direct media, hold, a transfer): where it takes RTP now. */
-  moved: [user: string, remote: MediaAddress];
+  moved: [user: string, remote: Offer];
   /** The far end hung up (BYE or CANCEL). */
   ended: [user: string];
 }
@@ -19,6 +19,8 @@ export interface SipUasEvents {
 interface Dialog {
   user: string;
   localTag: string;
+  /** Our RTP address, answered once: a re-INVITE moves the far end, never us. */
+  local: MediaAddress;
   /** The 200 OK to the last INVITE, resent until its ACK comes (RFC 3261 13.3.1.4). */
   ok: string | undefined;
   okTo: RemoteInfo | undefined;
@@ -125,7 +127,9 @@ export class SipUas {
       this.send(this.response(request, 488, 'Not Acceptable Here', existing?.localTag), from);
       return;
     }
-    const local = this.options.answer(user, offer);
+    // A re-INVITE (direct media, hold) gets our first answer again: whoever answered the call may have
+    // forgotten it was expected, and a 404 would leave Asterisk relaying a call it thinks is direct.
+    const local = existing?.local ?? this.options.answer(user, offer);
     if (!local) {
       this.send(this.response(request, 404, 'Not Found'), from);
       return;
@@ -133,6 +137,7 @@ export class SipUas {
     const dialog: Dialog = existing ?? {
       user,
       localTag: randomBytes(6).toString('hex'),
+      local,
       ok: undefined,
       okTo: undefined,
       okCseq: undefined,

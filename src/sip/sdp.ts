@@ -4,14 +4,22 @@ export interface MediaAddress {
   port: number;
 }
 
+/** An offer's audio address, and the payload type it gives telephone-event/8000 (RFC 4733), if any. */
+export interface Offer extends MediaAddress {
+  telephoneEvent?: number;
+}
+
 /** The audio address of an SDP offer that includes PCMU (payload type 0), or undefined. */
-export function parseOffer(sdp: string): MediaAddress | undefined {
+export function parseOffer(sdp: string): Offer | undefined {
   let session: string | undefined;
   let media: string | undefined;
   let port: number | undefined;
   let pcmu = false;
   let inAudio = false;
+  let telephoneEvent: number | undefined;
   for (const line of sdp.split(/\r?\n/)) {
+    const event = inAudio ? /^a=rtpmap:(\d+) telephone-event\/8000/i.exec(line) : null;
+    if (event) telephoneEvent = Number(event[1]);
     if (line.startsWith('m=')) {
       const m = /^m=audio (\d+) RTP\/AVP((?: \d+)*)/.exec(line);
       inAudio = m !== null && port === undefined;
@@ -27,7 +35,7 @@ export function parseOffer(sdp: string): MediaAddress | undefined {
   }
   const address = media ?? session;
   if (!address || port === undefined || !pcmu) return undefined;
-  return { address, port };
+  return telephoneEvent === undefined ? { address, port } : { address, port, telephoneEvent };
 }
 
 /**

@@ -69,6 +69,11 @@ export class Asterisk {
   readonly registered = new Set<string>();
   /** PJSIP endpoints in pjsip.conf that Asterisk can dial a SIP URI with (asterisk-conf ships meetme-media). */
   readonly sipEndpoints = new Set<string>(['meetme-media']);
+  /**
+   * PJSIP endpoints with `direct_media=yes` (none by default, as asterisk-conf ships). Two of them in a native_rtp
+   * bridge are remotely bridged: Asterisk re-INVITEs the SIP leg to the phone's RTP address and sees no more RTP.
+   */
+  readonly directMedia = new Set<string>();
   /** Whether an originated PJSIP endpoint is reachable; none are registered by default, as in errors.jsonl. */
   answers: (endpoint: string) => boolean = () => false;
 
@@ -220,6 +225,11 @@ export class Asterisk {
     // DTMF; to a peer that did not, it feeds the packets to the core and ChannelDtmfReceived still comes
     // (res_rtp_asterisk bridge_p2p_rtp_write; measured with baresip and a SIP leg answered without telephone-event).
     const peer = this.peerOf(c);
+    // Remotely bridged: the phone's RFC 4733 packets go straight to the far end, and Asterisk sees none.
+    if (c.direct && peer?.media) {
+      void peer.media.telephoneEvent(digit, durationMs);
+      return;
+    }
     if (bridge?.technology === 'native_rtp' && (!peer?.sip || peer.sip.telephoneEvent)) return;
     peer?.media?.digit(durationMs);
     this.emitChannel(c, 'ChannelDtmfReceived', { digit, duration_ms: durationMs });
@@ -411,6 +421,15 @@ export class Asterisk {
   /** Tells the RTP legs and callers in a bridge who hears whom now. */
   mediaChanged(b: DBridge): void {
     for (const id of b.channels) this.channels.get(id)?.media?.peerChanged();
+    const [one, two] = b.channels.map((id) => this.channels.get(id));
+    const direct =
+      this.technologyFor(b) === 'native_rtp' && one && two && [one, two].every((c) => this.directMedia.has(pjsipEndpoint(c.name)));
+    for (const c of [one, two]) if (c && !direct && c.direct) c.direct = false;
+    if (!direct || one.direct) return;
+    // "Remotely bridged ... media will flow directly between them": the SIP leg is re-INVITEd to the phone's address.
+    const leg = one.sip ? one : two.sip ? two : undefined;
+    one.direct = two.direct = true;
+    void leg?.media?.moveToPhone(leg);
   }
 
   peerOf(c: DChannel): DChannel | undefined {
@@ -679,4 +698,9 @@ export class Asterisk {
     for (const p of this.playbacks.values()) if (p.timer) clearTimeout(p.timer);
     for (const c of this.channels.values()) c.media?.close();
   }
+}
+
+/** `PJSIP/alice-0000001` -> `alice`: the endpoint a PJSIP channel belongs to. */
+function pjsipEndpoint(name: string): string {
+  return name.startsWith('PJSIP/') ? name.slice(6, name.lastIndexOf('-')) : '';
 }

@@ -31,6 +31,8 @@ export interface DChannel {
   media: ExternalMediaLeg | undefined;
   /** A PJSIP channel Asterisk dialled to a SIP URI: its dialog, and whether the answer offered telephone-event. */
   sip?: { dialog: SipDialog; telephoneEvent: boolean };
+  /** Remotely bridged (direct media): RTP goes between the phone and the far end, Asterisk only signals. */
+  direct?: boolean;
   channelvars?: Record<string, string>;
 }
 

@@ -225,6 +225,13 @@ export const ROUTES: Record<string, Handler> = {
     if (tech !== 'PJSIP' || !a.sipEndpoints.has(resource)) throw new AriFault(404, 'Endpoint not found');
     return ok({ technology: 'PJSIP', resource, state: 'unknown', channel_ids: [] });
   },
+  // Sorcery objects over ARI (res_ari_asterisk): pjsip.conf's endpoints too, with every attribute; the double keeps
+  // only direct_media (the lab: GET .../res_pjsip/endpoint/meetme-media lists it as "true" or "false").
+  'GET /asterisk/config/dynamic/{configClass}/{objectType}/{id}': (a, r) => {
+    const { configClass, objectType, id } = r.params as { configClass: string; objectType: string; id: string };
+    if (configClass !== 'res_pjsip' || objectType !== 'endpoint' || !a.sipEndpoints.has(id)) throw new AriFault(404, 'Object not found');
+    return ok([{ attribute: 'direct_media', value: a.directMedia.has(id) ? 'true' : 'false' }]);
+  },
   'GET /asterisk/modules': (a) => ok([...a.modules].sort().map((m) => a.moduleJson(m))),
   'GET /asterisk/modules/{moduleName}': (a, r) => {
     if (!a.modules.has(r.params.moduleName!)) throw new AriFault(404, 'Module could not be found in running modules');

@@ -15,7 +15,7 @@ import type { DChannel } from './model';
  * number skips (FINDINGS: a 100 ms digit skips 5). What comes back goes to the peer.
  */
 export class ExternalMediaLeg {
-  readonly socket: Socket;
+  socket: Socket;
   port = 0;
   private timer: NodeJS.Timeout | undefined;
   private seq = randomInt(0, 65536);
@@ -24,6 +24,8 @@ export class ExternalMediaLeg {
   /** Frames not sent (a DTMF digit on the peer) while the sequence number goes on. */
   private skip = 0;
   private marker = false;
+  /** An RFC 4733 event is being sent instead of audio (direct media). */
+  private eventPlaying = false;
   private next = 0;
   packetsSent = 0;
   packetsReceived = 0;
@@ -37,9 +39,68 @@ export class ExternalMediaLeg {
     readonly format: 'ulaw' | 'slin16' | 'g722',
   ) {
     this.ts = format === 'slin16' ? 320 : 160;
-    this.socket = createSocket('udp4');
-    this.socket.on('message', (msg) => this.receive(msg));
-    this.socket.on('error', () => undefined);
+    this.socket = this.newSocket();
+  }
+
+  private newSocket(): Socket {
+    const socket = createSocket('udp4');
+    socket.on('message', (msg) => this.receive(msg));
+    socket.on('error', () => undefined);
+    return socket;
+  }
+
+  /**
+   * Direct media: the SIP leg is re-INVITEd to the phone's own RTP address, a new socket here, and from its answer
+   * on the phone's audio (another SSRC, as another sender's) comes from there and what the leg sends goes there.
+   */
+  async moveToPhone(leg: DChannel): Promise<void> {
+    const phone = this.newSocket();
+    const port = await new Promise<number>((resolve) => phone.bind(0, '127.0.0.1', () => resolve(phone.address().port)));
+    const answered = await leg.sip?.dialog.reinvite(port, 2000);
+    if (!answered) {
+      phone.close();
+      return;
+    }
+    const old = this.socket;
+    this.socket = phone;
+    this.port = port;
+    this.ssrc = randomInt(0, 2 ** 32);
+    this.seq = randomInt(0, 65536);
+    old.close();
+  }
+
+  /**
+   * A phone's RFC 4733 digit (PT 101, as offered): an event packet every 20 ms instead of audio, its duration
+   * rising, then the end packet three times (as the Debian sip-tester captures show), all on one timestamp.
+   */
+  async telephoneEvent(digit: string, durationMs: number): Promise<void> {
+    const event = '0123456789*#ABCD'.indexOf(digit);
+    if (event < 0) return;
+    const packets = Math.max(1, Math.round(durationMs / 20));
+    const timestamp = this.ts;
+    // No audio while the event is sent: its packets take the sequence numbers, its duration the timestamps.
+    this.eventPlaying = true;
+    const send = (duration: number, end: boolean, first: boolean) => {
+      const packet = Buffer.alloc(16);
+      packet[0] = 0x80;
+      packet[1] = 101 | (first ? 0x80 : 0);
+      packet.writeUInt16BE(this.seq, 2);
+      packet.writeUInt32BE(timestamp >>> 0, 4);
+      packet.writeUInt32BE(this.ssrc, 8);
+      packet[12] = event;
+      packet[13] = (end ? 0x80 : 0) | 10;
+      packet.writeUInt16BE(Math.min(duration, 0xffff), 14);
+      this.socket.send(packet, this.remote.port, this.remote.address);
+    };
+    for (let i = 0; i < packets; i++) {
+      send(i * 160, false, i === 0);
+      this.seq = (this.seq + 1) & 0xffff;
+      await new Promise((resolve) => setTimeout(resolve, this.asterisk.ms(20)));
+    }
+    for (let i = 0; i < 3; i++) send(packets * 160, true, false);
+    this.seq = (this.seq + 1) & 0xffff;
+    this.ts = (timestamp + packets * 160) >>> 0;
+    this.eventPlaying = false;
   }
 
   bind(): Promise<number> {
@@ -89,7 +150,9 @@ export class ExternalMediaLeg {
     // Echo() has nothing of its own to send; a phone that sends nothing sends nothing; a dialplan
     // generator with no timing module makes frames only as frames come in (see receive).
     const sends = sim === undefined || (!sim.echo && (sim.generated ? this.asterisk.hasTiming : sim.sendsRtp || sim.speaking));
-    if (this.skip > 0) {
+    if (this.eventPlaying) {
+      // the event's packets go instead
+    } else if (this.skip > 0) {
       this.skip--;
       this.advance();
     } else if (!silent && sends)

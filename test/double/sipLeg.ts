@@ -32,20 +32,7 @@ export class SipDialog {
   /** Sends the INVITE offering RTP at rtpPort; resolves with the answer, or undefined on a failure or no answer in timeoutMs. */
   async invite(rtpPort: number, timeoutMs: number): Promise<SipAnswer | undefined> {
     await new Promise<void>((resolve) => this.socket.bind(0, '127.0.0.1', () => resolve()));
-    const sdp = [
-      'v=0',
-      'o=- 1 1 IN IP4 127.0.0.1',
-      's=Asterisk',
-      'c=IN IP4 127.0.0.1',
-      't=0 0',
-      `m=audio ${rtpPort} RTP/AVP 0 101`,
-      'a=rtpmap:0 PCMU/8000',
-      'a=rtpmap:101 telephone-event/8000',
-      'a=fmtp:101 0-16',
-      'a=ptime:20',
-      'a=sendrecv',
-      '',
-    ].join('\r\n');
+    const sdp = offerSdp(rtpPort);
     return new Promise((resolve) => {
       const timer = setTimeout(() => resolve(undefined), timeoutMs);
       this.socket.on('message', (data) => {
@@ -62,6 +49,28 @@ export class SipDialog {
         resolve(address && port ? { address, port, telephoneEvent: /telephone-event/i.test(body) } : undefined);
       });
       this.send('INVITE', this.cseq, sdp);
+    });
+  }
+
+  /** Direct media: a re-INVITE in the dialog moving our RTP to rtpPort; resolves whether it got a 200. */
+  reinvite(rtpPort: number, timeoutMs: number): Promise<boolean> {
+    const cseq = ++this.cseq;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => done(false), timeoutMs);
+      const onMessage = (data: Buffer) => {
+        const text = data.toString('utf8');
+        const status = Number(/^SIP\/2\.0 (\d{3})/.exec(text)?.[1] ?? 0);
+        if (status < 200 || !new RegExp(`\r\nCSeq: ${cseq} INVITE`, 'i').test(text)) return;
+        this.send('ACK', cseq);
+        done(status < 300);
+      };
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        this.socket.off('message', onMessage);
+        resolve(ok);
+      };
+      this.socket.on('message', onMessage);
+      this.send('INVITE', cseq, offerSdp(rtpPort));
     });
   }
 
@@ -91,4 +100,22 @@ export class SipDialog {
       // never bound
     }
   }
+}
+
+/** chan_pjsip's offer for meetme-media: PCMU and telephone-event 101, 20 ms. */
+function offerSdp(rtpPort: number): string {
+  return [
+    'v=0',
+    'o=- 1 1 IN IP4 127.0.0.1',
+    's=Asterisk',
+    'c=IN IP4 127.0.0.1',
+    't=0 0',
+    `m=audio ${rtpPort} RTP/AVP 0 101`,
+    'a=rtpmap:0 PCMU/8000',
+    'a=rtpmap:101 telephone-event/8000',
+    'a=fmtp:101 0-16',
+    'a=ptime:20',
+    'a=sendrecv',
+    '',
+  ].join('\r\n');
 }

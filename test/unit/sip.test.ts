@@ -37,8 +37,10 @@ function invite(port: number, body: string, cseq = 102): string {
 
 describe('SIP answerer for media legs', () => {
   it('reads the audio address of an offer, and refuses one without PCMU', () => {
-    expect(parseOffer(OFFER)).to.deep.equal({ address: '127.0.0.1', port: 18168 });
+    expect(parseOffer(OFFER)).to.deep.equal({ address: '127.0.0.1', port: 18168, telephoneEvent: 101 });
     expect(parseOffer(OFFER.replace('RTP/AVP 0 101', 'RTP/AVP 8 101'))).to.equal(undefined);
+    // The telephone-event payload type is where a phone's RFC 4733 comes with direct media; an offer may have none.
+    expect(parseOffer(OFFER.replace('a=rtpmap:101 telephone-event/8000\r\n', ''))).to.deep.equal({ address: '127.0.0.1', port: 18168 });
   });
 
   it('answers PCMU only, 20 ms, without telephone-event (so Asterisk reports DTMF over ARI)', () => {
@@ -74,7 +76,7 @@ describe('SIP answerer for media legs', () => {
         .and.contain('Call-ID: call-1\r\n');
       expect(ok).to.match(new RegExp(`To: <sip:meetme-media-abc@127.0.0.1:${port}>;tag=[0-9a-f]+\\r\\n`));
       expect(ok).to.contain('m=audio 40001 RTP/AVP 0');
-      expect(calls).to.deep.equal([{ user: 'meetme-media-abc', remote: { address: '127.0.0.1', port: 18168 } }]);
+      expect(calls).to.deep.equal([{ user: 'meetme-media-abc', remote: { address: '127.0.0.1', port: 18168, telephoneEvent: 101 } }]);
       // A retransmitted INVITE gets the same 200, and is not a second call.
       client.send(invite(port, OFFER), port, '127.0.0.1');
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -88,6 +90,37 @@ describe('SIP answerer for media legs', () => {
       expect(replies[2]?.split('\r\n')[0]).to.equal('SIP/2.0 200 OK');
       expect(ended).to.deep.equal(['meetme-media-abc']);
       expect(uas.calls).to.equal(0);
+    } finally {
+      client.close();
+      uas.close();
+    }
+  });
+
+  it('answers a re-INVITE of an answered call with the same RTP address and reports where the far end moved', async () => {
+    // The app forgets a leg is expected once it is answered: the re-INVITE direct media sends must still get a 200
+    // (a 404 left Asterisk relaying a call it had logged as "Remotely bridged").
+    let expected = true;
+    const uas = new SipUas({
+      bindAddress: '127.0.0.1',
+      port: 0,
+      answer: () => (expected ? { address: '127.0.0.1', port: 40001 } : undefined),
+    });
+    uas.events.on('call', () => (expected = false));
+    const moved: unknown[] = [];
+    uas.events.on('moved', (user, remote) => moved.push({ user, remote }));
+    const port = await uas.start();
+    const client = createSocket('udp4');
+    const replies: string[] = [];
+    client.on('message', (m) => replies.push(m.toString()));
+    await new Promise<void>((resolve) => client.bind(0, '127.0.0.1', () => resolve()));
+    try {
+      client.send(invite(port, OFFER), port, '127.0.0.1');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      client.send(invite(port, OFFER.replace('m=audio 18168', 'm=audio 52075'), 103), port, '127.0.0.1');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(replies[1]?.split('\r\n')[0]).to.equal('SIP/2.0 200 OK');
+      expect(replies[1]).to.contain('m=audio 40001 RTP/AVP 0').and.contain('CSeq: 103 INVITE');
+      expect(moved).to.deep.equal([{ user: 'meetme-media-abc', remote: { address: '127.0.0.1', port: 52075, telephoneEvent: 101 } }]);
     } finally {
       client.close();
       uas.close();

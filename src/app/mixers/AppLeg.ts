@@ -5,7 +5,8 @@ import type { ClosingEvents } from '../../lib/children';
 import type { Clock } from '../../lib/clock';
 import { AppError } from '../../lib/errors';
 import { TypedEmitter } from '../../lib/TypedEmitter';
-import type { Codec, RemoteLeg } from '../../media';
+import { DEFAULT_TELEPHONE_EVENT_PT, type Codec, type RemoteLeg } from '../../media';
+import type { Offer } from '../../sip/sdp';
 import type { AsteriskInventory } from '../inventory';
 import { LEG_BRIDGE_PREFIX, MEDIA_CHANNEL_PREFIX } from '../names';
 import type { SipLegs } from './SipLegs';
@@ -132,18 +133,23 @@ export class AppLeg {
   private async dialSipLeg(sipLegs: SipLegs, roomPort: number, inStasis: Promise<void>): Promise<void> {
     const { ari } = this.deps;
     // With direct media Asterisk re-INVITEs the leg to the phone's own address: its RTP then comes from there.
+    // The media thread reads RFC 4733 from the leg's RTP at the payload type Asterisk offers: with direct media the
+    // phone's digits come to us and not to Asterisk. Through Asterisk none come (our answer names no
+    // telephone-event, so Asterisk's core takes them and ARI reports them), so nothing is read twice.
+    const dtmfPt = (offer: Offer) => offer.telephoneEvent ?? DEFAULT_TELEPHONE_EVENT_PT;
     const call = sipLegs.expect(
       this.mediaChannelId,
       roomPort,
-      (moved) => this.remote.setRemote(moved.address, moved.port),
+      (moved) => this.remote.setRemote(moved.address, moved.port, dtmfPt(moved)),
       this.deps.mediaAddress,
     );
     this.disposers.push(call.cancel);
+    this.disposers.push(this.remote.events.subscribe('dtmf', (digit) => this.participant.caller.events.safeEmit('digit', digit)));
     await ari.rest.channels.originateWithId({ channelId: this.mediaChannelId, endpoint: call.endpoint, app: ari.app, formats: 'ulaw' });
     // The answer's INVITE told us where Asterisk takes RTP (and sends it from). A leg that is never answered
     // ends with the StasisStart timeout.
     const remote = await Promise.race([call.answered, inStasis.then(() => call.answered)]);
-    this.remote.setRemote(remote.address, remote.port);
+    this.remote.setRemote(remote.address, remote.port, dtmfPt(remote));
   }
 
   private async createExternalMedia(externalHost: string): Promise<void> {

@@ -1,15 +1,15 @@
 import { SipUas } from '../../sip/SipUas';
-import type { MediaAddress } from '../../sip/sdp';
+import type { Offer } from '../../sip/sdp';
 
 interface Expected {
   port: number;
   /** The address this leg's Asterisk sends RTP to (each node may reach the app at its own). */
   address: string;
-  answered: (remote: MediaAddress) => void;
+  answered: (remote: Offer) => void;
 }
 
 /** Told where a leg's far end takes RTP after a re-INVITE. */
-export type LegMoved = (remote: MediaAddress) => void;
+export type LegMoved = (remote: Offer) => void;
 
 /**
  * Media legs as SIP calls: Asterisk dials `PJSIP/<endpoint>/sip:<leg id>@<us>` and our answer points its RTP at
@@ -53,8 +53,8 @@ export class SipLegs {
     roomPort: number,
     moved: LegMoved,
     address = this.options.advertiseAddress,
-  ): { endpoint: string; answered: Promise<MediaAddress>; cancel: () => void } {
-    const answered = new Promise<MediaAddress>((resolve) => this.expected.set(legId, { port: roomPort, address, answered: resolve }));
+  ): { endpoint: string; answered: Promise<Offer>; cancel: () => void } {
+    const answered = new Promise<Offer>((resolve) => this.expected.set(legId, { port: roomPort, address, answered: resolve }));
     this.answered.set(legId, moved);
     return {
       endpoint: `PJSIP/${this.options.endpoint}/sip:${legId}@${address}:${this.uas.port}`,

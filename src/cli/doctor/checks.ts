@@ -105,7 +105,7 @@ export async function modules(ari: AriClient, config: Config, version = 'unknown
       fix: `load them (module load ${core[0]}) or remove their noload lines in modules.conf`,
     }),
   );
-  const appMixerWanted = config.mixer.default === 'app' || config.conferences.some((c) => c.mixer === 'app');
+  const appMixerWanted = config.mixer.default !== 'asterisk' || config.conferences.some((c) => c.mixer === 'app');
   checks.push(
     moduleCheck(
       'app mixer (chan_rtp)',

@@ -39,6 +39,7 @@ function workerFile(): { file: string; execArgv: string[] | undefined } {
 export class MediaThread {
   readonly events = new TypedEmitter<{
     talking: [room: string, leg: string, talking: boolean];
+    dtmf: [room: string, leg: string, digit: string, durationMs: number];
     ticks: [latenessMs: number[], mixMicros: number[]];
     /** A new worker took over after a crash: its rooms must be set up again. */
     restarted: [];
@@ -142,6 +143,9 @@ export class MediaThread {
         return;
       case 'talking':
         this.events.safeEmit('talking', report.room, report.leg, report.talking);
+        return;
+      case 'dtmf':
+        this.events.safeEmit('dtmf', report.room, report.leg, report.digit, report.durationMs);
         return;
       case 'reply': {
         const pending = this.pending.get(report.id);

@@ -76,6 +76,9 @@ export class MediaThreads {
         options.logger.child({ component: 'media', thread: index }),
       );
       thread.events.on('talking', (room, leg, talking) => this.rooms.get(room)?.find(leg)?.talkingChanged(talking));
+      thread.events.on('dtmf', (room, leg, digit, durationMs) =>
+        this.rooms.get(room)?.find(leg)?.events.safeEmit('dtmf', digit, durationMs),
+      );
       thread.events.on('ticks', (lateness, micros) => this.events.safeEmit('ticks', lateness, micros));
       thread.events.on('restarted', () => {
         for (const room of this.rooms.values()) if (room.thread === thread) room.replay();

@@ -11,9 +11,10 @@ import type { Command } from './protocol';
  * so a restarted thread can be given the leg back exactly as it was.
  */
 export class RemoteLeg {
-  readonly events = new TypedEmitter<{ talking: [talking: boolean] }>();
+  readonly events = new TypedEmitter<{ talking: [talking: boolean]; dtmf: [digit: string, durationMs: number] }>();
   address: string | undefined;
   port = 0;
+  dtmfPayloadType: number | undefined;
   talk = true;
   listen = true;
   gain: LegGain = {};
@@ -28,10 +29,18 @@ export class RemoteLeg {
     private readonly room: RemoteRoom,
   ) {}
 
-  setRemote(address: string, port: number): void {
+  /** `dtmfPayloadType`: the far end sends RFC 4733 straight to us (direct media), for the thread to read. */
+  setRemote(address: string, port: number, dtmfPayloadType?: number): void {
     this.address = address;
     this.port = port;
-    this.room.command({ op: 'setRemote', leg: this.participantId, address, port });
+    this.dtmfPayloadType = dtmfPayloadType;
+    this.room.command({
+      op: 'setRemote',
+      leg: this.participantId,
+      address,
+      port,
+      ...(dtmfPayloadType === undefined ? {} : { dtmfPayloadType }),
+    });
   }
 
   setTalk(enabled: boolean): void {
@@ -201,7 +210,7 @@ export class RemoteRoom {
     for (const leg of this.legs.values()) {
       leg.recording = undefined;
       this.command({ op: 'addLeg', leg: leg.participantId, codec: leg.codec });
-      if (leg.address !== undefined) this.command({ op: 'setRemote', leg: leg.participantId, address: leg.address, port: leg.port });
+      if (leg.address !== undefined) leg.setRemote(leg.address, leg.port, leg.dtmfPayloadType);
       this.command({ op: 'setLeg', leg: leg.participantId, talk: leg.talk, listen: leg.listen, gain: leg.gain });
       if (leg.music) this.command({ op: 'music', leg: leg.participantId, on: true });
       leg.talkingChanged(false);

@@ -28,7 +28,8 @@ export type Command =
   | { op: 'closeRoom'; room: string }
   | { op: 'addLeg'; room: string; leg: string; codec: Codec }
   | { op: 'removeLeg'; room: string; leg: string }
-  | { op: 'setRemote'; room: string; leg: string; address: string; port: number }
+  /** `dtmfPayloadType`: RFC 4733 comes in this leg's RTP (a phone with direct media); absent, none does. */
+  | { op: 'setRemote'; room: string; leg: string; address: string; port: number; dtmfPayloadType?: number }
   | { op: 'setLeg'; room: string; leg: string; talk?: boolean; listen?: boolean; gain?: LegGain }
   | { op: 'music'; room: string; leg: string; on: boolean }
   | { op: 'pauseRecording'; room: string; paused: boolean }
@@ -63,6 +64,8 @@ export type Report =
   | { type: 'ready'; port: number }
   | { type: 'heartbeat'; health: ThreadHealth }
   | { type: 'talking'; room: string; leg: string; talking: boolean }
+  /** A digit read from the leg's RFC 4733 packets, at its end. */
+  | { type: 'dtmf'; room: string; leg: string; digit: string; durationMs: number }
   | { type: 'reply'; id: number; ok: true; value: unknown }
   | { type: 'reply'; id: number; ok: false; error: { code: ErrorCode; message: string; status: number } }
   /** One pino JSON line, logged again by the main thread's logger. */

@@ -130,14 +130,18 @@ function handle(command: Command): void {
     case 'addLeg': {
       const leg = room(command.room).addLeg({ participantId: command.leg, codec: command.codec });
       leg.events.on('talking', (talking) => post({ type: 'talking', room: command.room, leg: command.leg, talking }));
+      leg.events.on('dtmf', (digit, durationMs) => post({ type: 'dtmf', room: command.room, leg: command.leg, digit, durationMs }));
       return;
     }
     case 'removeLeg':
       room(command.room).removeLeg(command.leg);
       return;
-    case 'setRemote':
-      room(command.room).leg(command.leg).setRemote(command.address, command.port);
+    case 'setRemote': {
+      const leg = room(command.room).leg(command.leg);
+      leg.dtmfPayloadType = command.dtmfPayloadType ?? -1;
+      leg.setRemote(command.address, command.port);
       return;
+    }
     case 'setLeg': {
       const leg = room(command.room).leg(command.leg);
       if (command.talk !== undefined) leg.setTalk(command.talk);

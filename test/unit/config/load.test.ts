@@ -16,7 +16,7 @@ describe('loadConfig', () => {
   it('gives working defaults with no file and no environment', () => {
     const config = loadConfig({ env: {} });
     expect(config.ari).to.include({ url: 'http://127.0.0.1:8088', username: 'asterisk', app: 'meetme' });
-    expect(config.mixer.default).to.equal('app');
+    expect(config.mixer.default).to.equal('auto');
   });
 
   it('takes ARI_URL, ARI_USERNAME, ARI_PASSWORD and ARI_APP from the environment over the file', () => {
