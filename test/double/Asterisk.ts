@@ -71,6 +71,8 @@ export class Asterisk {
   readonly sipEndpoints = new Set<string>(['meetme-media']);
   /** Whether an originated PJSIP endpoint is reachable; none are registered by default, as in errors.jsonl. */
   answers: (endpoint: string) => boolean = () => false;
+  /** Told of each redirected channel and where it went (the SIP front's part: AsteriskDouble.onRedirect). */
+  redirected: (channel: DChannel, target: string) => void = () => undefined;
 
   constructor(readonly options: AsteriskOptions) {
     if (options.timing) for (const m of TIMING_MODULES) this.modules.add(m);
