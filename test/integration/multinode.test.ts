@@ -41,7 +41,7 @@ describe('several Asterisk nodes under one app, against one ARI double per node'
   /** The conference's participants; none while it is not live. */
   const participants = (number: string) => c.app.manager.list().find((conf) => conf.number === number)?.participants ?? [];
   // Two Asterisks started in the same second hand out the same channel ids: a caller is their node and channel.
-  const inMix = (number: string, caller: SimCaller, node: string) => () =>
+  const inMix = (_number: string, caller: SimCaller, node: string) => () =>
     events.some((e) => e.type === 'participant.joined' && e.participant.channelId === caller.channelId && e.participant.nodeId === node);
 
   it('mixes callers of the same number on two nodes in one room: each hears the other', async () => {
@@ -83,6 +83,32 @@ describe('several Asterisk nodes under one app, against one ARI double per node'
     const metrics = await c.app.metrics.render();
     expect(metrics).to.match(/meetme_participants\{node="node-a",backend="app"\} 1/);
     expect(metrics).to.match(/meetme_participants\{node="node-b",backend="app"\} 1/);
+  });
+
+  it('callers join within 300 ms of ARI time at p95 (no prompts), whichever node they dial', async () => {
+    await cluster({ mixer: { default: 'app' }, conferences: [{ number: '700', name: 'Span', options: 'q' }] });
+    const dialled = new Map<string, number>();
+    const took: number[] = [];
+    c.app.manager.events.on('event', (e) => {
+      if (e.type !== 'participant.joined') return;
+      const at = dialled.get(`${e.participant.nodeId}/${e.participant.channelId}`);
+      if (at !== undefined) took.push(performance.now() - at);
+    });
+    for (let i = 0; i < 20; i++) {
+      const node = i % 2 === 0 ? 'node-a' : 'node-b';
+      const caller = c.node(node).dial({ exten: '700', callerId: `C${i} <${i}>`, keepAudio: false });
+      dialled.set(`${node}/${caller.channelId}`, performance.now());
+      await sleep(100);
+    }
+    await waitFor(() => took.length === 20, 15000, 'all 20 in the mix');
+    took.sort((x, y) => x - y);
+    const p50 = took[9]!;
+    const p95 = took[18]!;
+    const rtt = process.env.MEETME_WAN_RTT_MS ?? '0';
+    console.log(
+      `      join latency with ${rtt} ms round trip to the nodes: p50 ${p50.toFixed(0)} ms, p95 ${p95.toFixed(0)} ms, max ${took[19]!.toFixed(0)} ms`,
+    );
+    expect(p95).to.be.lessThan(300);
   });
 
   it('a node that dies takes only its callers, who leave saying why; back, it is reconciled and takes callers again', async () => {

@@ -5,6 +5,7 @@ import { MeetmeApp } from '../../src/app/App';
 import { configSchema, type Config, type ConfigInput } from '../../src/config/schema';
 import { AsteriskDouble, type DoubleOptions } from '../double';
 import { makeSounds } from './audio';
+import { delayProxy } from './delayProxy';
 import { captureLogger, waitFor } from './logger';
 
 export interface RunningCluster {
@@ -39,11 +40,16 @@ export async function startCluster(
     nodes.set(id, ast);
     ports.set(id, Number(new URL(ast.url).port));
   }
+  // Without netem (a kernel built without it) the WAN run delays ARI in a proxy instead; RTP then goes direct.
+  const proxyDelay = Number(process.env.MEETME_WAN_PROXY_DELAY_MS ?? 0);
+  const proxies = new Map<string, Awaited<ReturnType<typeof delayProxy>>>();
+  if (proxyDelay > 0) for (const id of ids) proxies.set(id, await delayProxy(nodes.get(id)!.url, proxyDelay));
+  const urlOf = (id: string): string => proxies.get(id)?.url ?? nodes.get(id)!.url;
   const { logger, lines } = captureLogger('debug');
   const parsed = configSchema.parse({
     ...config,
     ari: { downAfterMs: 1000, ...config.ari },
-    nodes: config.nodes ?? ids.map((id) => ({ id, url: nodes.get(id)!.url, ...(redirects ? { redirectUri: `sip:{number}@${id}` } : {}) })),
+    nodes: config.nodes ?? ids.map((id) => ({ id, url: urlOf(id), ...(redirects ? { redirectUri: `sip:{number}@${id}` } : {}) })),
     limits: { digitTimeoutMs: 1500, ...config.limits },
     media: { port: 0, sipPort: 0, ...makeSounds(), ...config.media },
     recordings: { dir: mkdtempSync(join(tmpdir(), 'meetme-rec-')), ...config.recordings },
@@ -52,7 +58,7 @@ export async function startCluster(
   });
   const app = new MeetmeApp({ config: parsed, logger });
   await app.start();
-  await waitFor(() => app.cluster.list().every((n) => n.ready), 5000, 'every node ready');
+  await waitFor(() => app.cluster.list().every((n) => n.ready), 15000, 'every node ready');
   const running: RunningCluster = {
     nodes,
     app,
@@ -70,6 +76,7 @@ export async function startCluster(
     async stop() {
       await app.stop();
       await Promise.all([...nodes.values()].map((n) => n.stop()));
+      await Promise.all([...proxies.values()].map((p) => p.close()));
     },
   };
   return running;
