@@ -677,6 +677,9 @@ export class Asterisk {
 
   close(): void {
     for (const p of this.playbacks.values()) if (p.timer) clearTimeout(p.timer);
-    for (const c of this.channels.values()) c.media?.close();
+    for (const c of this.channels.values()) {
+      c.media?.close();
+      c.sip?.dialog.close();
+    }
   }
 }

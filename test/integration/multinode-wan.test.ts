@@ -69,8 +69,6 @@ describe('several nodes over a WAN: netem delay between the app and its nodes', 
         `MEETME_WAN_PROXY_DELAY_MS=${ns?.netem ? 0 : DELAY_MS}`,
         'MEETME_WAN_INSIDE=1',
         mocha,
-        // A handle of the ARI double stays open after its node-killed test when ARI goes through the delay proxy.
-        '--exit',
         'test/integration/multinode.test.ts',
       ],
       { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
