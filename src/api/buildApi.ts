@@ -16,6 +16,7 @@ import type { RecordingFiles } from './recordingFiles';
 import { capacityRoutes, type CapacityReader } from './routes/capacity';
 import { definitionRoutes } from './routes/definitions';
 import { liveRoutes } from './routes/live';
+import { nodeRoutes, type NodeControl } from './routes/nodes';
 import { recordingRoutes } from './routes/recordings';
 import { joinRoutes, type BrowserJoin } from './join';
 import { joinLinkRoutes } from './routes/joinLinks';
@@ -35,6 +36,8 @@ export interface ApiDeps {
   bodyLimitBytes?: number;
   /** A stream client with more than this queued is closed with 4008. */
   eventQueueBytes?: number;
+  /** The Asterisk nodes; without it the node routes are not there. */
+  nodes?: NodeControl;
   /** Join links and browsers' signalling; unset: browsers cannot join. */
   join?: BrowserJoin | undefined;
 }
@@ -124,6 +127,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       joinLinkRoutes(api, deps.join?.links);
       eventStream(api, deps.control, deps.eventQueueBytes ?? 1024 * 1024);
       if (deps.capacity) capacityRoutes(api, deps.capacity);
+      if (deps.nodes) nodeRoutes(api, deps.nodes);
     },
     { prefix: '/api/v1' },
   );

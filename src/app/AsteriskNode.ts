@@ -107,6 +107,7 @@ export class AsteriskNode implements ClusterNode {
       externalHost: (port) => `${settings.mediaAddress}:${port}`,
       mediaAddress: settings.mediaAddress,
       sipLegs: () => (this.sipLegsReady ? deps.sipLegs : undefined),
+      channelName: (channelId) => this.sessions.get(channelId)?.channelName,
     };
     this.disposers.push(
       deps.manager.events.subscribe('event', (event) => {
@@ -206,6 +207,7 @@ export class AsteriskNode implements ClusterNode {
       this.deps.clock,
       this.log.child({ channel: channel.id }),
       this.id,
+      channel.name,
     );
     this.sessions.set(channel.id, session);
     return session;

@@ -38,6 +38,8 @@ export class CallSession implements CallerPort {
     private readonly log: Logger,
     /** The Asterisk server this channel is on. */
     readonly nodeId: string,
+    /** As the StasisStart gave it (`PJSIP/alice-00000001`). */
+    readonly channelName: string,
   ) {
     this.disposers.push(ari.onChannel(channelId, (event) => this.onEvent(event)));
   }

@@ -88,6 +88,7 @@ export function createApi(
     recordingFiles: (location) => (location === 'local' ? local : asterisk),
     keys: config.apiKeys,
     capacity: app.capacity.service,
+    nodes: app.cluster,
     bodyLimitBytes: config.http.bodyLimitBytes,
     join: app.browsers,
     ...(options.eventQueueBytes !== undefined ? { eventQueueBytes: options.eventQueueBytes } : {}),

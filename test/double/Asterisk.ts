@@ -76,6 +76,8 @@ export class Asterisk {
   readonly directMedia = new Set<string>();
   /** Whether an originated PJSIP endpoint is reachable; none are registered by default, as in errors.jsonl. */
   answers: (endpoint: string) => boolean = () => false;
+  /** Told of each redirected channel and where it went (the SIP front's part: AsteriskDouble.onRedirect). */
+  redirected: (channel: DChannel, target: string) => void = () => undefined;
 
   constructor(readonly options: AsteriskOptions) {
     if (options.timing) for (const m of TIMING_MODULES) this.modules.add(m);
@@ -696,7 +698,10 @@ export class Asterisk {
 
   close(): void {
     for (const p of this.playbacks.values()) if (p.timer) clearTimeout(p.timer);
-    for (const c of this.channels.values()) c.media?.close();
+    for (const c of this.channels.values()) {
+      c.media?.close();
+      c.sip?.dialog.close();
+    }
   }
 }
 

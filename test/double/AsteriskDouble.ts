@@ -24,6 +24,8 @@ export interface DoubleOptions {
   sessionLimit?: number;
   /** `system.version` in GET /asterisk/info; default 22.10.1, the recorded one. */
   version?: string;
+  /** The HTTP port (default 0: any free one); an Asterisk started again on its old port. */
+  port?: number;
 }
 
 /** What the HTTP server saw of connections: as `http show status` and the "session count exceeded" warnings would tell. */
@@ -89,8 +91,10 @@ export class AsteriskDouble {
   /** Asterisk's log lines about HTTP sessions ("HTTP session count exceeded 100 sessions."). */
   readonly httpLog: string[] = [];
   url = '';
+  private readonly port: number;
 
   private constructor(options: DoubleOptions) {
+    this.port = options.port ?? 0;
     this.username = options.username ?? 'asterisk';
     this.password = options.password ?? 'asterisk';
     this.users = options.users ?? {};
@@ -148,7 +152,7 @@ export class AsteriskDouble {
         });
       });
     });
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => this.server.listen(this.port, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
@@ -279,6 +283,14 @@ export class AsteriskDouble {
 
   bridges(): DBridge[] {
     return [...this.asterisk.bridges.values()];
+  }
+
+  /**
+   * Where Asterisk sent each redirected caller (chan_pjsip: a 302 before the answer, a REFER after): the SIP front
+   * (Kamailio) routes the call there, as a listener here can do with another double's `dial`.
+   */
+  onRedirect(listener: (channel: DChannel, target: string) => void): void {
+    this.asterisk.redirected = listener;
   }
 
   setModule(name: string, loaded: boolean): void {

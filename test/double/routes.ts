@@ -294,6 +294,24 @@ export const ROUTES: Record<string, Handler> = {
     a.hangup(c, true);
     return none;
   },
+  'POST /channels/{channelId}/redirect': (a, r) => {
+    const endpoint = r.query.get('endpoint');
+    if (!endpoint) throw new AriFault(400, 'Required parameter endpoint not provided');
+    const c = a.stasisChannel(r.params.channelId!);
+    const slash = endpoint.indexOf('/');
+    const tech = endpoint.slice(0, slash);
+    const own = c.name.split('/')[0] ?? '';
+    // resource_channels.c: the endpoint's technology must be the channel's.
+    if (slash <= 0 || tech.toLowerCase() !== own.toLowerCase())
+      throw new AriFault(422, `Endpoint technology '${tech}' does not match channel technology '${own}'`);
+    // chan_pjsip answers the INVITE with a 302 (a REFER once answered): the call leaves this Asterisk.
+    setTimeout(() => {
+      if (!a.channels.has(c.id)) return;
+      a.redirected(c, endpoint.slice(slash + 1));
+      a.hangup(c, false);
+    }, a.ms(2));
+    return none;
+  },
   'POST /channels/{channelId}/answer': (a, r) => {
     const c = a.stasisChannel(r.params.channelId!);
     a.setState(c, 'Up');

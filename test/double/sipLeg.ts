@@ -91,6 +91,15 @@ export class SipDialog {
     this.socket.send(`${lines.join('\r\n')}\r\n\r\n${body}`, this.target.port, this.target.address);
   }
 
+  /** Asterisk died: no BYE, the socket just goes. */
+  close(): void {
+    try {
+      this.socket.close();
+    } catch {
+      // never bound, or closed already
+    }
+  }
+
   /** Asterisk hangs up its side: BYE, and no more listening. */
   bye(): void {
     try {

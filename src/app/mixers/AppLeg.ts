@@ -26,6 +26,8 @@ export interface NodeMedia {
   mediaAddress: string;
   /** SIP media legs, when this node's Asterisk has the endpoint for them; otherwise externalMedia legs. */
   sipLegs?: () => SipLegs | undefined;
+  /** A caller's channel name (`PJSIP/alice-0001`) as their StasisStart gave it, when the node has it. */
+  channelName?: (channelId: string) => string | undefined;
 }
 
 export interface AppLegDeps extends NodeMedia {
@@ -87,6 +89,9 @@ export class AppLeg {
     // A G.722 leg is an externalMedia one: the SIP legs' answer offers u-law only.
     const sipLegs = available && this.remote.codec === 'ulaw' && (await this.isSipCaller()) ? available : undefined;
     this.stillOpen();
+    // The bridge does not wait for the media channel: over a WAN every round trip in a row is join time.
+    const bridged = this.createBridge(sipLegs !== undefined);
+    void bridged.catch(() => undefined);
     this.channel = 'made';
     if (sipLegs) await this.dialSipLeg(sipLegs, roomPort, inStasis);
     else await this.createExternalMedia(this.deps.externalHost(roomPort));
@@ -96,6 +101,24 @@ export class AppLeg {
     // addChannel before StasisStart fails 422 "Channel not in Stasis application".
     await inStasis;
     this.stillOpen();
+    await bridged;
+    this.stillOpen();
+    if (sipLegs) {
+      // Digits reach ARI as ChannelDtmfReceived either way; absorbing them keeps Asterisk from sending them
+      // on to the leg, whose answer offered no telephone-event. Both at once: over a WAN each is a round trip.
+      await Promise.all([
+        ari.rest.bridges.addChannel({ bridgeId: this.bridgeId, channel: [this.participant.caller.channelId], absorbDTMF: true }),
+        ari.rest.bridges.addChannel({ bridgeId: this.bridgeId, channel: [this.mediaChannelId] }),
+      ]);
+    } else {
+      await ari.rest.bridges.addChannel({ bridgeId: this.bridgeId, channel: [this.participant.caller.channelId, this.mediaChannelId] });
+    }
+    this.stillOpen();
+    this.ready = true;
+  }
+
+  private async createBridge(sip: boolean): Promise<void> {
+    const { ari } = this.deps;
     this.disposers.push(
       ari.onBridge(this.bridgeId, (event) => {
         if (event.type === 'BridgeDestroyed') this.pieceGone('bridge', 'the caller bridge was destroyed');
@@ -106,28 +129,21 @@ export class AppLeg {
     // native_rtp is never possible, and dtmf_events keeps it from being tried.
     await ari.rest.bridges.createWithId({
       bridgeId: this.bridgeId,
-      type: sipLegs ? 'mixing' : 'mixing,dtmf_events',
+      type: sip ? 'mixing' : 'mixing,dtmf_events',
       name: `${LEG_BRIDGE_PREFIX}${this.conferenceNumber}:${this.participantId}`,
     });
+    // Closed while the request ran: its DELETE may have come first.
     if (this.closed) await ignoreGone(ari.rest.bridges.destroy({ bridgeId: this.bridgeId }));
-    this.stillOpen();
-    if (sipLegs) {
-      // Digits reach ARI as ChannelDtmfReceived either way; absorbing them keeps Asterisk from sending them
-      // on to the leg, whose answer offered no telephone-event.
-      await ari.rest.bridges.addChannel({ bridgeId: this.bridgeId, channel: [this.participant.caller.channelId], absorbDTMF: true });
-      this.stillOpen();
-      await ari.rest.bridges.addChannel({ bridgeId: this.bridgeId, channel: [this.mediaChannelId] });
-    } else {
-      await ari.rest.bridges.addChannel({ bridgeId: this.bridgeId, channel: [this.participant.caller.channelId, this.mediaChannelId] });
-    }
-    this.stillOpen();
-    this.ready = true;
   }
 
-  /** Only a PJSIP caller can share a native RTP bridge with a SIP leg (bridge_native_rtp's DTMF check). */
+  /**
+   * Only a PJSIP caller can share a native RTP bridge with a SIP leg (bridge_native_rtp's DTMF check). The name
+   * came with the caller's StasisStart; asked of Asterisk only when it did not.
+   */
   private async isSipCaller(): Promise<boolean> {
-    const channel = await this.deps.ari.rest.channels.get({ channelId: this.participant.caller.channelId });
-    return channel.name.startsWith('PJSIP/');
+    const channelId = this.participant.caller.channelId;
+    const name = this.deps.channelName?.(channelId) ?? (await this.deps.ari.rest.channels.get({ channelId })).name;
+    return name.startsWith('PJSIP/');
   }
 
   private async dialSipLeg(sipLegs: SipLegs, roomPort: number, inStasis: Promise<void>): Promise<void> {
