@@ -94,6 +94,21 @@ export class CallSession implements CallerPort {
     await this.guard(() => this.ari.rest.channels.answer({ channelId: this.channelId }));
   }
 
+  /** Resolves when the channel has left, or after `ms` with false: for a call Asterisk itself is ending. */
+  left(ms: number): Promise<boolean> {
+    if (this.isGone) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = this.clock.setTimeout(() => {
+        dispose();
+        resolve(false);
+      }, ms);
+      const dispose = this.events.subscribe('gone', () => {
+        this.clock.clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
   async hangup(): Promise<void> {
     if (this.isGone) return;
     await ignoreGone(this.ari.rest.channels.hangup({ channelId: this.channelId }));

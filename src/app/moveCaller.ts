@@ -4,6 +4,9 @@ import { errorMessage } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import type { CallSession } from './CallSession';
 
+/** How long a redirected channel may take to leave before it is hung up. */
+const REDIRECT_GRACE_MS = 10_000;
+
 export interface MoveRequest {
   caller: CallSession;
   /** The caller's node's ARI client. */
@@ -30,6 +33,9 @@ export async function moveCaller(request: MoveRequest): Promise<boolean> {
     try {
       await ari.rest.channels.redirect({ channelId: caller.channelId, endpoint });
       log.info({ endpoint }, 'caller sent to the node that holds their conference');
+      // Asterisk answers 204 and sends the 302 (or REFER) afterwards, then ends the channel itself: a hangup now
+      // would race it and the caller would get a 487 instead of the new destination.
+      if (!(await caller.left(REDIRECT_GRACE_MS))) log.warn('the redirected channel was still here after 10 s: hung up');
       return true;
     } catch (error) {
       log.warn({ endpoint, err: errorMessage(error) }, 'redirecting the caller to the node that holds their conference failed');

@@ -304,12 +304,13 @@ export const ROUTES: Record<string, Handler> = {
     // resource_channels.c: the endpoint's technology must be the channel's.
     if (slash <= 0 || tech.toLowerCase() !== own.toLowerCase())
       throw new AriFault(422, `Endpoint technology '${tech}' does not match channel technology '${own}'`);
-    // chan_pjsip answers the INVITE with a 302 (a REFER once answered): the call leaves this Asterisk.
+    // chan_pjsip answers the INVITE with a 302 (a REFER once answered) from its serializer, after the 204: the
+    // call leaves this Asterisk then, unless it was hung up meanwhile (the caller gets a 487 and goes nowhere).
     setTimeout(() => {
       if (!a.channels.has(c.id)) return;
       a.redirected(c, endpoint.slice(slash + 1));
       a.hangup(c, false);
-    }, a.ms(2));
+    }, 20);
     return none;
   },
   'POST /channels/{channelId}/answer': (a, r) => {
