@@ -1,3 +1,4 @@
+import { nodeSettings } from '../cluster/nodes';
 import { MeetmeApp } from '../app/App';
 import { createApi } from '../app/api';
 import type { Config } from '../config/schema';
@@ -23,7 +24,10 @@ export async function serve(config: Readonly<Config>): Promise<number> {
   }
   if (config.ha.redisUrl !== undefined) return serveActiveStandby(config, logger);
   const app = new MeetmeApp({ config, logger });
-  logger.info({ ari: config.ari.url, stasisApp: config.ari.app, mixer: config.mixer.default }, 'starting ari-meetme');
+  logger.info(
+    { nodes: nodeSettings(config).map((n) => `${n.id}=${n.url}`), stasisApp: config.ari.app, mixer: config.mixer.default },
+    'starting ari-meetme',
+  );
   const api = await createApi(app, config, logger);
   await api.listen({ host: config.http.host, port: config.http.port });
   logger.info({ http: `${config.http.host}:${config.http.port}` }, 'API, console and probes listening');
@@ -55,7 +59,15 @@ export async function serve(config: Readonly<Config>): Promise<number> {
 /** With Redis configured: one of several instances, active for the node only while it holds the lease. */
 async function serveActiveStandby(config: Readonly<Config>, logger: ReturnType<typeof createLogger>): Promise<number> {
   const ha = new ActiveStandby(config, logger);
-  logger.info({ ari: config.ari.url, stasisApp: config.ari.app, instance: ha.instance, redis: config.ha.redisUrl }, 'starting ari-meetme');
+  logger.info(
+    {
+      nodes: nodeSettings(config).map((n) => `${n.id}=${n.url}`),
+      stasisApp: config.ari.app,
+      instance: ha.instance,
+      redis: config.ha.redisUrl,
+    },
+    'starting ari-meetme',
+  );
   await ha.start();
   logger.info({ http: `${config.http.host}:${config.http.port}` }, 'API, console and probes listening');
   await new Promise<void>((resolve) => {
