@@ -19,6 +19,7 @@ import { liveRoutes } from './routes/live';
 import { recordingRoutes } from './routes/recordings';
 import { joinRoutes, type BrowserJoin } from './join';
 import { joinLinkRoutes } from './routes/joinLinks';
+import type { SharedConferences } from './shared';
 
 export interface ApiDeps {
   logger: Logger;
@@ -37,6 +38,8 @@ export interface ApiDeps {
   eventQueueBytes?: number;
   /** Join links and browsers' signalling; unset: browsers cannot join. */
   join?: BrowserJoin | undefined;
+  /** Several instances (src/ha): every instance's conferences and events, and control forwarded to their holder. */
+  shared?: SharedConferences | undefined;
 }
 
 /**
@@ -119,10 +122,10 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(
     async (api) => {
       definitionRoutes(api, deps.definitions);
-      liveRoutes(api, deps.control);
+      liveRoutes(api, deps.control, deps.shared);
       recordingRoutes(api, deps.recordings, (location) => deps.recordingFiles(location));
       joinLinkRoutes(api, deps.join?.links);
-      eventStream(api, deps.control, deps.eventQueueBytes ?? 1024 * 1024);
+      eventStream(api, deps.control, deps.eventQueueBytes ?? 1024 * 1024, deps.shared);
       if (deps.capacity) capacityRoutes(api, deps.capacity);
     },
     { prefix: '/api/v1' },
