@@ -20,6 +20,7 @@ import { nodeRoutes, type NodeControl } from './routes/nodes';
 import { recordingRoutes } from './routes/recordings';
 import { joinRoutes, type BrowserJoin } from './join';
 import { joinLinkRoutes } from './routes/joinLinks';
+import type { SharedConferences } from './shared';
 
 export interface ApiDeps {
   logger: Logger;
@@ -40,6 +41,8 @@ export interface ApiDeps {
   nodes?: NodeControl;
   /** Join links and browsers' signalling; unset: browsers cannot join. */
   join?: BrowserJoin | undefined;
+  /** Several instances (src/ha): every instance's conferences and events, and control forwarded to their holder. */
+  shared?: SharedConferences | undefined;
 }
 
 /**
@@ -122,10 +125,10 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(
     async (api) => {
       definitionRoutes(api, deps.definitions);
-      liveRoutes(api, deps.control);
+      liveRoutes(api, deps.control, deps.shared);
       recordingRoutes(api, deps.recordings, (location) => deps.recordingFiles(location));
       joinLinkRoutes(api, deps.join?.links);
-      eventStream(api, deps.control, deps.eventQueueBytes ?? 1024 * 1024);
+      eventStream(api, deps.control, deps.eventQueueBytes ?? 1024 * 1024, deps.shared);
       if (deps.capacity) capacityRoutes(api, deps.capacity);
       if (deps.nodes) nodeRoutes(api, deps.nodes);
     },

@@ -5,6 +5,7 @@ import { CONFERENCE_NUMBER } from '../conference/definition';
 import type { ConferenceEvent } from '../conference/model';
 import { access, principalOf } from './access';
 import { visible } from './auth';
+import type { SharedConferences } from './shared';
 
 /** Close code a client can act on (a refused key is refused with 401 before the upgrade, as on every route). */
 export const CLOSE_SLOW_CONSUMER = 4008;
@@ -36,9 +37,11 @@ function numberOf(event: ConferenceEvent): string {
 /**
  * `GET /api/v1/events?conference=N&key=K` (WebSocket): a snapshot, then every change, each with a
  * per-stream `seq` so a client sees gaps and resubscribes. A client that does not read is cut off
- * with 4008 before its queue can grow without bound.
+ * with 4008 before its queue can grow without bound. With `shared` (several instances), every instance's
+ * conferences, each event with its conference's `conferenceSeq` and each snapshotted conference with the
+ * `conferenceSeq` of the last event it includes: a client that sees a number skipped resubscribes.
  */
-export function eventStream(app: FastifyInstance, control: ConferenceControl, maxBufferedBytes: number): void {
+export function eventStream(app: FastifyInstance, control: ConferenceControl, maxBufferedBytes: number, shared?: SharedConferences): void {
   app.get(
     '/events',
     {
@@ -65,11 +68,24 @@ export function eventStream(app: FastifyInstance, control: ConferenceControl, ma
       };
       const wanted = (number: string): boolean => visible(who, number) && (filter === undefined || filter === number);
       const snapshot = (): void =>
-        send({ type: 'snapshot', conference: filter ?? null, conferences: control.list().filter((c) => wanted(c.number)) });
+        send({
+          type: 'snapshot',
+          conference: filter ?? null,
+          conferences: shared
+            ? shared
+                .list()
+                .filter((c) => wanted(c.conference.number))
+                .map((c) => ({ ...c.conference, conferenceSeq: c.seq }))
+            : control.list().filter((c) => wanted(c.number)),
+        });
       snapshot();
-      const dispose = control.events.subscribe('event', (event) => {
-        if (wanted(numberOf(event))) send(event);
-      });
+      const dispose = shared
+        ? shared.events.subscribe('event', (event, conferenceSeq) => {
+            if (wanted(numberOf(event))) send({ ...event, conferenceSeq });
+          })
+        : control.events.subscribe('event', (event) => {
+            if (wanted(numberOf(event))) send(event);
+          });
       socket.on('message', (data: Buffer) => {
         let message: { type?: unknown; conference?: unknown };
         try {

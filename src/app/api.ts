@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../api/buildApi';
+import type { SharedConferences } from '../api/shared';
 import { LocalRecordingFiles, type RecordingFiles } from '../api/recordingFiles';
 import type { Config } from '../config/schema';
 import { AppError } from '../lib/errors';
@@ -74,7 +75,7 @@ export function createApi(
   app: MeetmeApp,
   config: Readonly<Config>,
   logger: Logger,
-  options: { eventQueueBytes?: number; ha?: () => unknown } = {},
+  options: { eventQueueBytes?: number; ha?: () => unknown; shared?: SharedConferences } = {},
 ): Promise<FastifyInstance> {
   const local = new LocalRecordingFiles();
   const asterisk = new AsteriskRecordingFiles(() => app.ari);
@@ -91,6 +92,7 @@ export function createApi(
     nodes: app.cluster,
     bodyLimitBytes: config.http.bodyLimitBytes,
     join: app.browsers,
+    shared: options.shared,
     ...(options.eventQueueBytes !== undefined ? { eventQueueBytes: options.eventQueueBytes } : {}),
   });
 }

@@ -51,6 +51,7 @@ const ENV_MAP: Record<string, [string, string, 'string' | 'number' | 'boolean']>
   REDIS_URL: ['ha', 'redisUrl', 'string'],
   HA_INSTANCE_ID: ['ha', 'instanceId', 'string'],
   HA_LEASE_TTL_MS: ['ha', 'leaseTtlMs', 'number'],
+  HA_API_URL: ['ha', 'apiUrl', 'string'],
 };
 
 function readFile(path: string, problems: string[]): Json {

@@ -248,6 +248,8 @@ export const configSchema = z.strictObject({
         .optional(),
       /** How long a lease outlives its holder: a standby takes a dead instance's node within this. */
       leaseTtlMs: z.number().int().min(500).max(60000).default(2000),
+      /** Where the other instances reach this one's API to forward live control; default `http://<http.host>:<http.port>`. */
+      apiUrl: z.url({ protocol: /^https?$/ }).optional(),
     })
     .prefault({}),
   conferences: z.array(conferenceSchema).default([]),

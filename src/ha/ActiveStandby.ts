@@ -8,7 +8,8 @@ import { AppError, errorMessage } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import type { HaStatus } from './HaStatus';
 import { DEFAULT_LEASE_TIMINGS, NodeLease } from './NodeLease';
-import { connectRedis } from './redis';
+import { ConferenceFanout } from './ConferenceFanout';
+import { connectRedis, connectSubscriber } from './redis';
 
 /**
  * One of several instances for the same Asterisk nodes: the app and its API always run; each node joins the app
@@ -24,6 +25,7 @@ export class ActiveStandby {
   /** The media threads' one deadline: the latest of the node leases' (a lost node's rooms are removed with it). */
   private readonly sendDeadline = new SharedArrayBuffer(Float64Array.BYTES_PER_ELEMENT);
   private api: FastifyInstance | undefined;
+  private readonly fanout: ConferenceFanout;
   /** Each node's joins and removals run one after the other. */
   private readonly chains = new Map<string, Promise<void>>();
   private stopping = false;
@@ -60,6 +62,23 @@ export class ActiveStandby {
         sendDeadline: this.sendDeadline,
       },
     });
+    const { host, port } = config.http;
+    this.fanout = new ConferenceFanout({
+      redis: this.redis,
+      subscriber: connectSubscriber(ha.redisUrl ?? 'redis://127.0.0.1:6379'),
+      instance: this.instance,
+      // Port 0 (tests) is only known once listening: start() fills it in before anything is published.
+      apiUrl: () => ha.apiUrl ?? `http://${host === '0.0.0.0' || host === '::' ? hostname() : host}:${this.port ?? port}`,
+      control: this.app.manager,
+      active: () => [...this.leases.values()].some((l) => l.held),
+      ttlMs,
+      logger: log,
+    });
+  }
+
+  private get port(): number | undefined {
+    const address = this.api?.server.address();
+    return typeof address === 'object' && address !== null ? address.port : undefined;
   }
 
   status(): HaStatus {
@@ -68,8 +87,9 @@ export class ActiveStandby {
   }
 
   async start(): Promise<void> {
-    this.api = await createApi(this.app, this.config, this.logger, { ha: () => this.status() });
+    this.api = await createApi(this.app, this.config, this.logger, { ha: () => this.status(), shared: this.fanout });
     await this.api.listen({ host: this.config.http.host, port: this.config.http.port });
+    await this.fanout.start();
     await this.app.start();
     this.logger.info({ instance: this.instance, nodes: [...this.leases.keys()] }, 'standing by for the node lease');
     for (const lease of this.leases.values()) lease.start();
@@ -89,6 +109,7 @@ export class ActiveStandby {
       if (wasActive) this.logger.info({ node: id }, 'lease released: a standby takes the conferences over');
     }
     await this.app.stop('instance stopping');
+    this.fanout.stop();
     await this.api?.close();
     this.redis.disconnect();
   }

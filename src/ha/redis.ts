@@ -17,3 +17,10 @@ export function connectRedis(url: string, commandTimeoutMs: number): Redis {
   redis.on('error', () => undefined);
   return redis;
 }
+
+/** The pub/sub side: a connection of its own (a subscribed connection runs no other command), resubscribed on reconnect. */
+export function connectSubscriber(url: string): Redis {
+  const redis = new Redis(url, { retryStrategy: () => 200, maxRetriesPerRequest: null });
+  redis.on('error', () => undefined);
+  return redis;
+}

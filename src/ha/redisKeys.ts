@@ -1,3 +1,9 @@
 /** Every key ari-meetme keeps in Redis, in one place: `meetme:<what>:<node>[:<more>]`. */
 export const leaseKey = (node: string): string => `meetme:lease:${node}`;
 export const fenceKey = (node: string): string => `meetme:fence:${node}`;
+/** A live conference's last state, as its holder published it (with the holder and its API address). */
+export const conferenceKey = (number: string): string => `meetme:conference:${number}`;
+/** The number of a conference's last event: INCR by whoever holds it, so a new holder continues the numbering. */
+export const conferenceSeqKey = (number: string): string => `meetme:seq:${number}`;
+/** The pub/sub channel every holder publishes its conferences' events on. */
+export const EVENTS_CHANNEL = 'meetme:events';

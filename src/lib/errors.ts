@@ -67,7 +67,7 @@ export const ERROR_CODES = {
   invalid_config: 500,
   path_not_writable: 500,
   lease_not_held: 503,
-  holder_unreachable: 502,
+  holder_unreachable: 503,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,15 +1,36 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ConferenceControl } from '../../conference/control';
 import type { GainStep } from '../../conference/ports';
 import { access, byNumber, principalOf } from '../access';
 import { visible } from '../auth';
+import { FORWARDED_HEADER, type SharedConferences } from '../shared';
 import { conferenceParams, dialOutBody, extendBody, gainBody, participantParams, playBody } from '../schemas';
 
 type Params = { number: string; id?: string };
 
-/** Live conferences: what moderators see and do. */
-export function liveRoutes(app: FastifyInstance, control: ConferenceControl): void {
+/**
+ * Live conferences: what moderators see and do. With `shared` (several instances), the list has every
+ * instance's conferences, and a call on a conference another instance holds is answered by that instance.
+ */
+export function liveRoutes(app: FastifyInstance, control: ConferenceControl, shared?: SharedConferences): void {
   const tags = ['live'];
+  // After the access check and the schema's, so a refused or malformed call is answered here as it would be there.
+  const preHandler = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const number = (request.params as Params).number;
+    if (!shared || request.headers[FORWARDED_HEADER] !== undefined || control.list().some((c) => c.number === number)) return;
+    const answer = await shared.forward(number, {
+      method: request.method,
+      url: request.url,
+      headers: {
+        [FORWARDED_HEADER]: '1',
+        ...(request.headers.authorization !== undefined ? { authorization: request.headers.authorization } : {}),
+      },
+      body: request.body,
+    });
+    if (!answer) return;
+    if (answer.contentType !== undefined) void reply.header('content-type', answer.contentType);
+    await reply.code(answer.status).send(answer.body === '' ? undefined : answer.body);
+  };
   const read = access('read', byNumber);
   const act = access('control', byNumber);
 
@@ -18,25 +39,27 @@ export function liveRoutes(app: FastifyInstance, control: ConferenceControl): vo
     { config: access('read'), schema: { tags, summary: 'Live conferences with their participants' } },
     async (request) => {
       const principal = principalOf(request);
-      return { conferences: control.list().filter((c) => visible(principal, c.number)) };
+      const local = control.list();
+      const elsewhere = (shared?.list() ?? []).map((c) => c.conference).filter((c) => !local.some((l) => l.number === c.number));
+      return { conferences: [...local, ...elsewhere].filter((c) => visible(principal, c.number)) };
     },
   );
 
   app.get<{ Params: Params }>(
     '/conferences/:number',
-    { config: read, schema: { tags, summary: 'One live conference', params: conferenceParams } },
+    { config: read, preHandler, schema: { tags, summary: 'One live conference', params: conferenceParams } },
     async (request) => control.get(request.params.number),
   );
 
   app.get<{ Params: Params }>(
     '/conferences/:number/participants',
-    { config: read, schema: { tags, summary: 'Its participants', params: conferenceParams } },
+    { config: read, preHandler, schema: { tags, summary: 'Its participants', params: conferenceParams } },
     async (request) => ({ participants: control.get(request.params.number).participants }),
   );
 
   /** A POST without a body that runs one control action and answers 204. */
   const action = (path: string, summary: string, params: object, run: (p: Params) => Promise<unknown>): void => {
-    app.post<{ Params: Params }>(path, { config: act, schema: { tags, summary, params } }, async (request, reply) => {
+    app.post<{ Params: Params }>(path, { config: act, preHandler, schema: { tags, summary, params } }, async (request, reply) => {
       await run(request.params);
       return reply.code(204).send();
     });
@@ -69,7 +92,7 @@ export function liveRoutes(app: FastifyInstance, control: ConferenceControl): vo
 
   app.post<{ Params: Params }>(
     '/conferences/:number/recording/start',
-    { config: act, schema: { tags, summary: 'Start recording', params: conferenceParams } },
+    { config: act, preHandler, schema: { tags, summary: 'Start recording', params: conferenceParams } },
     async (request, reply) => {
       return reply.code(201).send({ name: await control.startRecording(request.params.number) });
     },
@@ -77,7 +100,7 @@ export function liveRoutes(app: FastifyInstance, control: ConferenceControl): vo
 
   app.post<{ Params: Params }>(
     '/conferences/:number/participants/:id/recording/start',
-    { config: act, schema: { tags, summary: "Record one participant's own audio to its own file", params: participantParams } },
+    { config: act, preHandler, schema: { tags, summary: "Record one participant's own audio to its own file", params: participantParams } },
     async (request, reply) => {
       return reply.code(201).send({ name: await control.startParticipantRecording(request.params.number, request.params.id ?? '') });
     },
@@ -90,6 +113,7 @@ export function liveRoutes(app: FastifyInstance, control: ConferenceControl): vo
     '/conferences/:number/play',
     {
       config: act,
+      preHandler,
       schema: { tags, summary: 'Play sounds to the conference or to one participant', params: conferenceParams, body: playBody },
     },
     async (request, reply) => {
@@ -100,7 +124,7 @@ export function liveRoutes(app: FastifyInstance, control: ConferenceControl): vo
 
   app.patch<{ Params: Params; Body: { talk?: GainStep; listen?: GainStep } }>(
     '/conferences/:number/participants/:id/gain',
-    { config: act, schema: { tags, summary: 'Set talk and listen volume (-4..4)', params: participantParams, body: gainBody } },
+    { config: act, preHandler, schema: { tags, summary: 'Set talk and listen volume (-4..4)', params: participantParams, body: gainBody } },
     async (request, reply) => {
       await control.setGain(request.params.number, request.params.id ?? '', request.body);
       return reply.code(204).send();
@@ -111,6 +135,7 @@ export function liveRoutes(app: FastifyInstance, control: ConferenceControl): vo
     '/conferences/:number/dial-out',
     {
       config: act,
+      preHandler,
       schema: { tags, summary: 'Call an endpoint (e.g. PJSIP/alice) into the conference', params: conferenceParams, body: dialOutBody },
     },
     async (request, reply) => {
@@ -120,7 +145,11 @@ export function liveRoutes(app: FastifyInstance, control: ConferenceControl): vo
 
   app.post<{ Params: Params; Body: { minutes: number } }>(
     '/conferences/:number/extend',
-    { config: act, schema: { tags, summary: 'Move a booked conference end later', params: conferenceParams, body: extendBody } },
+    {
+      config: act,
+      preHandler,
+      schema: { tags, summary: 'Move a booked conference end later', params: conferenceParams, body: extendBody },
+    },
     async (request, reply) => {
       await control.extend(request.params.number, request.body.minutes);
       return reply.code(204).send();

@@ -1,0 +1,31 @@
+/**
+ * The event fan-out's Lua scripts. Numbering, storing the conference's state and publishing run as one step,
+ * so every instance receives each conference's events in the order of their numbers, and the stored state
+ * always carries the number of the last event it includes.
+ */
+
+/**
+ * KEYS: the conference's seq key, its state key. ARGV: channel, the message (a JSON object, without `seq`),
+ * `set` (store the message as the state) or `del` (the conference ended), the state's ttl in ms, the step
+ * (2 after a publish that failed, so the numbers show the event lost). Returns the event's number.
+ */
+export const PUBLISH_EVENT = `
+local seq = redis.call('INCRBY', KEYS[1], ARGV[5])
+local text = '{"seq":' .. seq .. ',' .. string.sub(ARGV[2], 2)
+if ARGV[3] == 'set' then redis.call('SET', KEYS[2], text, 'PX', ARGV[4]) else redis.call('DEL', KEYS[2]) end
+redis.call('PUBLISH', ARGV[1], text)
+return seq
+`;
+
+/** The holder keeps its conferences' states alive (KEYS); a state another instance wrote since is left alone. */
+export const KEEP_STATES = `
+local kept = 0
+for _, key in ipairs(KEYS) do
+  local text = redis.call('GET', key)
+  if text and string.find(text, ARGV[1], 1, true) then
+    redis.call('PEXPIRE', key, ARGV[2])
+    kept = kept + 1
+  end
+end
+return kept
+`;

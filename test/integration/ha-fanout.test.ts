@@ -1,0 +1,227 @@
+import { expect } from 'chai';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { AsteriskDouble, type SimCaller } from '../double';
+import { goertzelDb } from '../support/audio';
+import { runCli } from '../support/cli';
+import { waitFor } from '../support/logger';
+import { RedisServer } from '../support/redisServer';
+
+const KEY = 'ha-test-admin-key-0123456789';
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+interface Instance {
+  name: string;
+  port: number;
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | NodeJS.Signals | null>;
+}
+
+interface StreamMessage {
+  type: string;
+  seq: number;
+  conferenceSeq?: number;
+  number?: string;
+  participantId?: string;
+  conference?: { number: string; nodeId?: string } | string | null;
+  conferences?: { number: string; conferenceSeq: number; participants: { id: string }[] }[];
+}
+
+/** A client of one instance's event stream, keeping every message. */
+class Stream {
+  readonly messages: StreamMessage[] = [];
+  private constructor(private readonly socket: WebSocket) {
+    socket.on('message', (data: Buffer) => this.messages.push(JSON.parse(data.toString('utf8')) as StreamMessage));
+  }
+
+  static async open(instance: Instance): Promise<Stream> {
+    const socket = new WebSocket(`ws://127.0.0.1:${instance.port}/api/v1/events?key=${KEY}`);
+    const stream = new Stream(socket);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('error', reject);
+    });
+    return stream;
+  }
+
+  /** The events of conference `number`, with their numbers. */
+  of(number: string): StreamMessage[] {
+    return this.messages.filter(
+      (m) =>
+        m.conferenceSeq !== undefined && (m.number === number || (typeof m.conference === 'object' && m.conference?.number === number)),
+    );
+  }
+
+  close(): void {
+    this.socket.terminate();
+  }
+}
+
+function recentDb(caller: SimCaller, hz: number): number {
+  const heard = caller.heard();
+  return goertzelDb(heard.subarray(Math.max(0, heard.length - 1600)), hz);
+}
+
+async function api(
+  instance: Instance,
+  method: string,
+  path: string,
+): Promise<{ status: number; body: Record<string, unknown>; ms: number }> {
+  const started = Date.now();
+  const res = await fetch(`http://127.0.0.1:${instance.port}${path}`, { method, headers: { authorization: `Bearer ${KEY}` } });
+  const text = await res.text();
+  return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {}, ms: Date.now() - started };
+}
+
+describe('any instance answers the API: events over Redis pub/sub and control forwarded to the holder', function () {
+  this.timeout(90000);
+  let ast: AsteriskDouble;
+  let redis: RedisServer;
+  const instances: Instance[] = [];
+  const streams: Stream[] = [];
+
+  async function launch(name: string): Promise<Instance> {
+    const port = await freePort();
+    const run = runCli(['serve'], {
+      ARI_URL: ast.url,
+      ARI_USERNAME: `node-${name}`,
+      ARI_PASSWORD: 'secret',
+      REDIS_URL: redis.url,
+      HA_INSTANCE_ID: name,
+      MIXER: 'app',
+      LOG_LEVEL: 'info',
+      HTTP_PORT: String(port),
+      MEDIA_PORT: '0',
+      MEDIA_SIP_PORT: '0',
+      MEDIA_THREADS: '1',
+      WEBRTC_ENABLED: 'false',
+      API_KEYS: `ops:admin:${KEY}`,
+      RECORDINGS_DIR: mkdtempSync(join(tmpdir(), 'rec-')),
+      STORE_PATH: join(mkdtempSync(join(tmpdir(), 'store-')), 'm.sqlite'),
+    });
+    const instance = { name, port, ...run };
+    instances.push(instance);
+    await waitFor(() => run.output().includes('standing by for the node lease'), 20000, `${name} listening`);
+    return instance;
+  }
+
+  beforeEach(async () => {
+    ast = await AsteriskDouble.start({ timing: false, speed: 20, users: { 'node-a': 'secret', 'node-b': 'secret' } });
+    redis = await RedisServer.start();
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed')
+      for (const instance of instances) process.stderr.write(`--- ${instance.name}\n${instance.output().slice(-6000)}\n`);
+    for (const stream of streams.splice(0)) stream.close();
+    for (const instance of instances.splice(0)) {
+      instance.child.kill('SIGCONT');
+      instance.child.kill('SIGKILL');
+      await instance.exited;
+    }
+    await ast.stop();
+    await redis.stop();
+  });
+
+  /** A active with two callers in conference 800 (440 Hz and 880 Hz); B standing by, its stream open. */
+  async function conference(): Promise<{ a: Instance; b: Instance; callers: SimCaller[]; onB: Stream }> {
+    const a = await launch('a');
+    await waitFor(() => a.output().includes('lease taken'), 10000, 'a active');
+    const b = await launch('b');
+    const onB = await Stream.open(b);
+    streams.push(onB);
+    const callers = [440, 880].map((hz, i) => ast.dial({ exten: '800', callerId: `C${i} <10${i}>`, toneHz: hz }));
+    await waitFor(() => onB.of('800').filter((m) => m.type === 'participant.joined').length === 2, 15000, "both joins on b's stream");
+    await waitFor(() => recentDb(callers[1]!, 440) > -40, 5000, 'mixing through a');
+    return { a, b, callers, onB };
+  }
+
+  const numbers = (stream: Stream): number[] => stream.of('800').map((m) => m.conferenceSeq as number);
+
+  it("an event of a conference held by A arrives on B's stream, and a mute sent to B reaches Asterisk through A", async () => {
+    const { a, b, callers, onB } = await conference();
+    expect(onB.messages[0]?.type).to.equal('snapshot');
+    const seqs = numbers(onB);
+    expect(seqs, 'numbers of the events on b').to.deep.equal(seqs.map((_, i) => seqs[0]! + i));
+    // B holds nothing, yet lists A's conference and answers for it with A's answer.
+    const listed = await api(b, 'GET', '/api/v1/conferences');
+    expect((listed.body.conferences as { number: string }[]).map((c) => c.number)).to.deep.equal(['800']);
+    const participants = (await api(b, 'GET', '/api/v1/conferences/800/participants')).body.participants as {
+      id: string;
+      channelId: string;
+    }[];
+    expect(participants).to.have.length(2);
+    const first = participants.find((p) => p.channelId === callers[0]!.channelId)!;
+    const before = ast.requests.length;
+    expect((await api(b, 'POST', `/api/v1/conferences/800/participants/${first.id}/mute`)).status).to.equal(204);
+    // A acted on it: it records the mute on the caller's channel in Asterisk, and the others no longer hear the caller.
+    const sent = (): string[] =>
+      ast.requests
+        .slice(before)
+        .filter((r) => r.user === 'node-a')
+        .map((r) => `${r.method} ${r.path}`);
+    await waitFor(
+      () => sent().includes(`POST /channels/${callers[0]!.channelId}/variable`),
+      3000,
+      "the mute in the caller's channel, by a",
+    );
+    expect(ast.requests.slice(before).filter((r) => r.user === 'node-b')).to.deep.equal([]);
+    await waitFor(() => recentDb(callers[1]!, 440) < -50, 3000, 'caller 0 muted');
+    await waitFor(() => onB.of('800').some((m) => m.type === 'participant.muted' && m.participantId === first.id), 3000, 'muted on b');
+    // An unknown participant: A's own 404, passed on as it is.
+    const missing = await api(b, 'POST', '/api/v1/conferences/800/participants/nobody/mute');
+    expect([missing.status, (missing.body.error as { code: string }).code]).to.deep.equal([404, 'participant_not_found']);
+    // A's stream numbers the same events alike.
+    const onA = await Stream.open(a);
+    streams.push(onA);
+    await waitFor(() => onA.messages.length > 0, 3000, 'snapshot on a');
+    const snapshotOf = (s: Stream) => s.messages[0]?.conferences?.find((c) => c.number === '800')?.conferenceSeq;
+    expect(snapshotOf(onA)).to.equal(numbers(onB).at(-1));
+  });
+
+  it('kill -9 of A: a forward to it answers 503 at once, and numbering on B continues without a gap after the takeover', async () => {
+    const { a, b, onB } = await conference();
+    const participants = (await api(b, 'GET', '/api/v1/conferences/800/participants')).body.participants as { id: string }[];
+    const last = numbers(onB).at(-1)!;
+    a.child.kill('SIGKILL');
+    await a.exited;
+    const refused = await api(b, 'POST', `/api/v1/conferences/800/participants/${participants[0]!.id}/mute`);
+    expect(refused.status).to.equal(503);
+    expect((refused.body.error as { code: string }).code).to.equal('holder_unreachable');
+    expect(refused.ms, 'answer of a forward to a dead holder (ms)').to.be.lessThan(1000);
+    await waitFor(() => b.output().includes('lease taken'), 5000, 'b active');
+    await waitFor(
+      () => onB.of('800').filter((m) => m.conferenceSeq! > last && m.type === 'participant.joined').length === 2,
+      5000,
+      'adopted on b',
+    );
+    const after = numbers(onB).filter((n) => n > last);
+    expect(after[0], 'first number after the takeover').to.equal(last + 1);
+    expect(after).to.deep.equal(after.map((_, i) => last + 1 + i));
+    // B holds it now: control is answered there.
+    const listed = (await api(b, 'GET', '/api/v1/conferences/800/participants')).body.participants as { id: string }[];
+    expect((await api(b, 'POST', `/api/v1/conferences/800/participants/${listed[0]!.id}/mute`)).status).to.equal(204);
+  });
+
+  it('a forward to a frozen holder answers 503 within the lease ttl, never hangs', async () => {
+    const { a, b } = await conference();
+    const participants = (await api(b, 'GET', '/api/v1/conferences/800/participants')).body.participants as { id: string }[];
+    a.child.kill('SIGSTOP');
+    const refused = await api(b, 'POST', `/api/v1/conferences/800/participants/${participants[0]!.id}/kick`);
+    expect(refused.status).to.equal(503);
+    expect((refused.body.error as { code: string }).code).to.equal('holder_unreachable');
+    expect(refused.ms, 'answer of a forward to a frozen holder (ms)').to.be.within(1500, 3000);
+  });
+});
