@@ -43,7 +43,8 @@ export class SharedStore {
   private constructor(
     private readonly pool: pg.Pool,
     private readonly url: string,
-    private readonly cache: Store,
+    /** This instance's in-memory mirror, which the callers read. */
+    readonly cache: Store,
     private readonly log: Logger,
   ) {}
 
@@ -69,7 +70,9 @@ export class SharedStore {
       await client.query('BEGIN');
       await client.query('SELECT pg_advisory_xact_lock(7131313)');
       await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
-      const current = Number((await client.query('SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations')).rows[0].v);
+      const current = Number(
+        (await client.query<{ v: number }>('SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations')).rows[0]?.v,
+      );
       for (const [index, sql] of PG_MIGRATIONS.entries()) {
         if (index + 1 <= current) continue;
         await client.query(sql);
@@ -82,10 +85,6 @@ export class SharedStore {
     } finally {
       client.release();
     }
-  }
-
-  async version(): Promise<number> {
-    return Number((await this.pool.query('SELECT MAX(version) AS v FROM schema_migrations')).rows[0].v);
   }
 
   /** LISTEN first, then reload: a change made in between is both notified and loaded, never missed. */
