@@ -131,6 +131,31 @@ describe('Store on each engine', function () {
     }
   });
 
+  it('PostgreSQL down: a recording still starts, its index entry is logged, retried and lands once PostgreSQL is back', async () => {
+    const log = captureLogger();
+    const cache = new Store(':memory:');
+    const shared = await SharedStore.connect(postgres!.url, cache, log.logger);
+    opened.push(async () => {
+      await shared.close();
+      cache.close();
+    });
+    const recordings = new RecordingsIndex(cache, shared);
+    await postgres!.halt();
+    try {
+      recordings.started({ name: 'meetme-500-x', conference: '500', location: 'local', path: '/tmp/500.wav' });
+      expect(recordings.get('meetme-500-x').conference).to.equal('500');
+      const since = Date.now();
+      while (!log.lines().some((l) => l.msg === 'shared store: recordings index write failed, retrying') && Date.now() - since < 5000)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(log.lines().map((l) => l.msg)).to.include('shared store: recordings index write failed, retrying');
+    } finally {
+      await postgres!.resume();
+    }
+    await shared.flush();
+    const other = await engines[1]!.open();
+    expect(other.recordings.get('meetme-500-x')).to.include({ conference: '500', path: '/tmp/500.wav' });
+  });
+
   it('PostgreSQL down at start: connecting fails with store_unavailable', async () => {
     await postgres!.halt();
     try {
