@@ -8,6 +8,7 @@ declare -A NEEDED=(
   [kamailio]=kamailio           # the SIP front spreading calls over the nodes
   [sipp]=sip-tester             # SIP callers and stand-in Asterisk nodes behind Kamailio
   [ip]=iproute2                 # network namespaces and netem for the WAN tests
+  [/usr/lib/postgresql/15/bin/postgres]=postgresql  # the shared store: the tests start their own PostgreSQL
 )
 missing=()
 for cmd in "${!NEEDED[@]}"; do

@@ -17,6 +17,7 @@ import { staticDefinition } from './directory';
 import { Store } from '../store/Store';
 import { DefinitionStore } from '../store/DefinitionStore';
 import { RecordingsIndex } from '../store/RecordingsIndex';
+import type { SharedStore } from '../store/SharedStore';
 import { stat } from 'node:fs/promises';
 import type { RecordingSink } from './mixers/AsteriskBridgeMixer';
 import { SipLegs } from './mixers/SipLegs';
@@ -49,6 +50,8 @@ export interface AppDeps {
   logger: Logger;
   clock?: Clock;
   fence?: RuntimeFence;
+  /** The shared PostgreSQL store (`store.url`), connected; without it the SQLite file of `store.path`. */
+  shared?: SharedStore;
 }
 
 /**
@@ -81,9 +84,9 @@ export class MeetmeApp {
     const { config } = deps;
     this.log = deps.logger;
     this.clock = deps.clock ?? systemClock;
-    this.store = new Store(config.store.path);
-    this.definitions = new DefinitionStore(this.store, config.conferences.map(staticDefinition));
-    this.recordings = new RecordingsIndex(this.store);
+    this.store = deps.shared?.cache ?? new Store(config.store.path);
+    this.definitions = new DefinitionStore(this.store, config.conferences.map(staticDefinition), deps.shared);
+    this.recordings = new RecordingsIndex(this.store, deps.shared);
     const recordings: RecordingSink = {
       started: (info) => {
         this.log.info(info, 'recording started');
@@ -324,6 +327,7 @@ export class MeetmeApp {
     await this.engine.close();
     this.capacity.stop();
     this.sipLegs?.close();
+    await this.deps.shared?.close();
     this.store.close();
   }
 }

@@ -5,6 +5,8 @@ import type { Config } from '../config/schema';
 import { errorMessage, isAppError } from '../lib/errors';
 import { createLogger } from '../lib/logger';
 import { setListenerErrorSink } from '../lib/TypedEmitter';
+import { SharedStore } from '../store/SharedStore';
+import { Store } from '../store/Store';
 import { ensureStoreWritable, ensureWritable } from '../store/writable';
 import { ActiveStandby } from '../ha/ActiveStandby';
 
@@ -13,7 +15,7 @@ export async function serve(config: Readonly<Config>): Promise<number> {
   const logger = createLogger({ level: config.log.level });
   setListenerErrorSink((error, event) => logger.error({ err: error, event }, 'event listener threw'));
   try {
-    ensureStoreWritable(config.store.path);
+    if (config.store.url === undefined) ensureStoreWritable(config.store.path);
     ensureWritable({ setting: 'recordings.dir', env: 'RECORDINGS_DIR', dir: config.recordings.dir });
   } catch (error) {
     if (!isAppError(error) || error.code !== 'path_not_writable') throw error;
@@ -22,8 +24,18 @@ export async function serve(config: Readonly<Config>): Promise<number> {
     logger.flush();
     return 1;
   }
-  if (config.ha.redisUrl !== undefined) return serveActiveStandby(config, logger);
-  const app = new MeetmeApp({ config, logger });
+  let shared: SharedStore | undefined;
+  if (config.store.url !== undefined) {
+    try {
+      shared = await SharedStore.connect(config.store.url, new Store(':memory:'), logger.child({ component: 'store' }));
+    } catch (error) {
+      logger.fatal({ code: isAppError(error) ? error.code : undefined }, `cannot start: ${errorMessage(error)}`);
+      logger.flush();
+      return 1;
+    }
+  }
+  if (config.ha.redisUrl !== undefined) return serveActiveStandby(config, logger, shared);
+  const app = new MeetmeApp({ config, logger, ...(shared ? { shared } : {}) });
   logger.info(
     { nodes: nodeSettings(config).map((n) => `${n.id}=${n.url}`), stasisApp: config.ari.app, mixer: config.mixer.default },
     'starting ari-meetme',
@@ -57,8 +69,12 @@ export async function serve(config: Readonly<Config>): Promise<number> {
 }
 
 /** With Redis configured: one of several instances, active for the node only while it holds the lease. */
-async function serveActiveStandby(config: Readonly<Config>, logger: ReturnType<typeof createLogger>): Promise<number> {
-  const ha = new ActiveStandby(config, logger);
+async function serveActiveStandby(
+  config: Readonly<Config>,
+  logger: ReturnType<typeof createLogger>,
+  shared: SharedStore | undefined,
+): Promise<number> {
+  const ha = new ActiveStandby(config, logger, shared);
   logger.info(
     {
       nodes: nodeSettings(config).map((n) => `${n.id}=${n.url}`),

@@ -29,6 +29,7 @@ const ENV_MAP: Record<string, [string, string, 'string' | 'number' | 'boolean']>
   HTTP_PORT: ['http', 'port', 'number'],
   MIXER: ['mixer', 'default', 'string'],
   STORE_PATH: ['store', 'path', 'string'],
+  STORE_URL: ['store', 'url', 'string'],
   MEDIA_BIND_ADDRESS: ['media', 'bindAddress', 'string'],
   MEDIA_ADVERTISE_ADDRESS: ['media', 'advertiseAddress', 'string'],
   MEDIA_PORT: ['media', 'port', 'number'],

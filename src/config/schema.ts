@@ -127,6 +127,11 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** SQLite file: conference definitions, schedules and the recordings index. `:memory:` keeps nothing. */
       path: z.string().min(1).default('data/ari-meetme.sqlite'),
+      /** `postgres://…`: several instances share definitions, schedules and the recordings index there (path then unused). */
+      url: z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, 'a postgres:// URL')
+        .optional(),
     })
     .prefault({}),
   mixer: z

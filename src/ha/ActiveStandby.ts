@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { hostname } from 'node:os';
-import { MeetmeApp } from '../app/App';
+import { MeetmeApp, type AppDeps } from '../app/App';
 import { createApi } from '../app/api';
 import { nodeSettings, type NodeSettings } from '../cluster/nodes';
 import type { Config } from '../config/schema';
@@ -33,6 +33,7 @@ export class ActiveStandby {
   constructor(
     private readonly config: Readonly<Config>,
     private readonly logger: Logger,
+    store?: AppDeps['shared'],
   ) {
     const ha = config.ha;
     this.instance = ha.instanceId ?? `${hostname()}-${process.pid}`;
@@ -53,6 +54,7 @@ export class ActiveStandby {
     this.app = new MeetmeApp({
       config,
       logger,
+      ...(store ? { shared: store } : {}),
       fence: {
         guard: (node) => {
           const lease = this.leases.get(node);

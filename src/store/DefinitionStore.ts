@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { definitionProblems, definitionSchema } from '../conference/definition';
 import type { ConferenceDefinition, ConferenceDirectory } from '../conference/ports';
 import { AppError } from '../lib/errors';
+import type { Row as SharedRow, SharedStore } from './SharedStore';
 import type { Store } from './Store';
 
 /**
@@ -53,6 +54,8 @@ export class DefinitionStore implements ConferenceDirectory {
   constructor(
     private readonly store: Store,
     fixed: readonly ConferenceDefinition[] = [],
+    /** Set when several instances share PostgreSQL: writes go there first; `store` is its mirror. */
+    private readonly shared?: SharedStore,
   ) {
     this.fixed = new Map(fixed.map((d) => [d.number, { ...d, static: true }]));
   }
@@ -74,6 +77,12 @@ export class DefinitionStore implements ConferenceDirectory {
     if (problem) throw new AppError(problem.code, problem.message, { field: problem.field });
   }
 
+  private row(definition: ConferenceDefinition): SharedRow {
+    const values = toValues(definition);
+    const row: SharedRow = Object.fromEntries(FIELDS.map((field, i) => [column(field), values[i] ?? null]));
+    return { ...row, updated_at: new Date().toISOString() };
+  }
+
   private write(definition: ConferenceDefinition, insert: boolean): void {
     const columns = FIELDS.filter((field) => field !== 'number').map(column);
     const sql = insert
@@ -83,14 +92,22 @@ export class DefinitionStore implements ConferenceDirectory {
     this.store.db.prepare(sql).run(...values, new Date().toISOString(), definition.number);
   }
 
-  create(definition: ConferenceDefinition): ConferenceDefinition {
+  private exists(number: string): AppError {
+    return new AppError('definition_exists', `conference ${number} already exists`, { field: 'number' });
+  }
+
+  /** Async: with a shared store the write is PostgreSQL's first; its failure (`store_unavailable`) changes nothing. */
+  async create(definition: ConferenceDefinition): Promise<ConferenceDefinition> {
     if (this.fixed.has(definition.number)) throw readOnly(definition.number);
     this.validate(definition);
-    this.store.db.transaction(() => {
-      if (this.lookup(definition.number))
-        throw new AppError('definition_exists', `conference ${definition.number} already exists`, { field: 'number' });
-      this.write(definition, true);
-    })();
+    if (this.shared) {
+      if (!(await this.shared.insertDefinition(this.row(definition)))) throw this.exists(definition.number);
+    } else {
+      this.store.db.transaction(() => {
+        if (this.lookup(definition.number)) throw this.exists(definition.number);
+        this.write(definition, true);
+      })();
+    }
     return this.get(definition.number);
   }
 
@@ -100,20 +117,26 @@ export class DefinitionStore implements ConferenceDirectory {
     return definition;
   }
 
-  replace(number: string, definition: Omit<ConferenceDefinition, 'number'>): ConferenceDefinition {
+  async replace(number: string, definition: Omit<ConferenceDefinition, 'number'>): Promise<ConferenceDefinition> {
     if (this.fixed.has(number)) throw readOnly(number);
     const full = { ...definition, number };
     this.validate(full);
-    this.store.db.transaction(() => {
-      this.get(number);
-      this.write(full, false);
-    })();
+    if (this.shared) {
+      if (!(await this.shared.updateDefinition(this.row(full)))) this.get(number);
+    } else {
+      this.store.db.transaction(() => {
+        this.get(number);
+        this.write(full, false);
+      })();
+    }
     return this.get(number);
   }
 
-  remove(number: string): void {
+  async remove(number: string): Promise<void> {
     if (this.fixed.has(number)) throw readOnly(number);
-    const result = this.store.db.prepare('DELETE FROM definitions WHERE number = ?').run(number);
-    if (result.changes === 0) throw new AppError('definition_not_found', `no conference ${number} is defined`, { field: 'number' });
+    const removed = this.shared
+      ? await this.shared.deleteDefinition(number)
+      : this.store.db.prepare('DELETE FROM definitions WHERE number = ?').run(number).changes > 0;
+    if (!removed) throw new AppError('definition_not_found', `no conference ${number} is defined`, { field: 'number' });
   }
 }

@@ -1,4 +1,5 @@
 import { AppError } from '../lib/errors';
+import type { SharedStore } from './SharedStore';
 import type { Store } from './Store';
 
 export interface RecordingEntry {
@@ -41,7 +42,11 @@ const fromRow = (r: Row): RecordingEntry => ({
 
 /** Every conference recording, wherever its file lives. */
 export class RecordingsIndex {
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    /** Set when several instances share PostgreSQL: each change is written behind to it (retried, never dropped). */
+    private readonly shared?: SharedStore,
+  ) {}
 
   started(entry: {
     name: string;
@@ -61,6 +66,7 @@ export class RecordingsIndex {
         entry.path,
         entry.participant ?? null,
       );
+    this.shared?.recordingChanged(entry.name);
   }
 
   stopped(name: string, facts: { durationSeconds?: number | undefined; sizeBytes?: number | undefined } = {}): void {
@@ -71,6 +77,7 @@ export class RecordingsIndex {
     this.store.db
       .prepare('UPDATE recordings SET ended_at = ?, duration_seconds = ?, size_bytes = ? WHERE name = ?')
       .run(ended.toISOString(), duration, facts.sizeBytes ?? null, name);
+    this.shared?.recordingChanged(name);
   }
 
   list(conferences?: ReadonlySet<string>): RecordingEntry[] {
@@ -91,5 +98,6 @@ export class RecordingsIndex {
 
   remove(name: string): void {
     this.store.db.prepare('DELETE FROM recordings WHERE name = ?').run(name);
+    this.shared?.recordingChanged(name);
   }
 }

@@ -72,6 +72,19 @@ describe('ari-meetme command line', function () {
     }
   });
 
+  it('exits 1 with one clear line when the shared PostgreSQL store cannot be reached at start', async () => {
+    const { exited, output } = runCli(['serve'], {
+      MEDIA_PORT: '0',
+      MEDIA_THREADS: '1',
+      HTTP_PORT: '0',
+      ARI_URL: 'http://127.0.0.1:9',
+      STORE_URL: 'postgres://meetme@127.0.0.1:9/meetme',
+      RECORDINGS_DIR: mkdtempSync(join(tmpdir(), 'rec-')),
+    });
+    expect(await exited).to.equal(1);
+    expect(output()).to.contain('cannot start: the shared store cannot be reached').and.contain('store_unavailable');
+  });
+
   it('check-config shows the configuration with every secret hidden', async () => {
     const { exited, output } = runCli(['check-config'], {
       ARI_PASSWORD: 'hunter2-secret',

@@ -27,20 +27,20 @@ export function definitionRoutes(app: FastifyInstance, definitions: DefinitionSt
   app.post<{ Body: Created }>(
     '/definitions',
     { config: access('admin'), schema: { tags, summary: 'Define a conference', body: definitionCreateBody } },
-    async (request, reply) => reply.code(201).send(definitions.create(request.body)),
+    async (request, reply) => reply.code(201).send(await definitions.create(request.body)),
   );
 
   app.put<{ Params: { number: string }; Body: Replaced }>(
     '/definitions/:number',
     { config: access('admin'), schema: { tags, summary: 'Replace a definition', params: conferenceParams, body: definitionReplaceBody } },
-    async (request) => definitions.replace(request.params.number, request.body),
+    async (request) => await definitions.replace(request.params.number, request.body),
   );
 
   app.delete<{ Params: { number: string } }>(
     '/definitions/:number',
     { config: access('admin'), schema: { tags, summary: 'Delete a definition', params: conferenceParams } },
     async (request, reply) => {
-      definitions.remove(request.params.number);
+      await definitions.remove(request.params.number);
       return reply.code(204).send();
     },
   );
