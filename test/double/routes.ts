@@ -110,8 +110,15 @@ async function dialSipUri(
   const dialog = new SipDialog(uri, { address: host, port: Number(port) });
   const timeoutSeconds = Number(r.query.get('timeout') ?? 30);
   void dialog.invite(rtpPort, Math.min(timeoutSeconds * 1000, 5000)).then((answer) => {
-    if (!a.channels.has(c.id)) return;
+    if (!a.channels.has(c.id)) {
+      // Hung up (or the double stopped) while ringing: the answerer's dialog ends too, as chan_pjsip's would.
+      if (answer) dialog.bye();
+      else dialog.close();
+      leg.close();
+      return;
+    }
     if (!answer) {
+      dialog.close();
       leg.close();
       a.channels.delete(c.id);
       a.emitChannel(c, 'ChannelDestroyed', { cause: 18, cause_txt: 'No user responding' });
