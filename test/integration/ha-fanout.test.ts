@@ -1,33 +1,12 @@
 import { expect } from 'chai';
-import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import WebSocket from 'ws';
 import { AsteriskDouble, type SimCaller } from '../double';
 import { goertzelDb } from '../support/audio';
-import { runCli } from '../support/cli';
+import { launchInstance, type Instance } from '../support/haInstance';
 import { waitFor } from '../support/logger';
 import { RedisServer } from '../support/redisServer';
 
 const KEY = 'ha-test-admin-key-0123456789';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-interface Instance {
-  name: string;
-  port: number;
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | NodeJS.Signals | null>;
-}
 
 interface StreamMessage {
   type: string;
@@ -93,27 +72,8 @@ describe('any instance answers the API: events over Redis pub/sub and control fo
   const streams: Stream[] = [];
 
   async function launch(name: string): Promise<Instance> {
-    const port = await freePort();
-    const run = runCli(['serve'], {
-      ARI_URL: ast.url,
-      ARI_USERNAME: `node-${name}`,
-      ARI_PASSWORD: 'secret',
-      REDIS_URL: redis.url,
-      HA_INSTANCE_ID: name,
-      MIXER: 'app',
-      LOG_LEVEL: 'info',
-      HTTP_PORT: String(port),
-      MEDIA_PORT: '0',
-      MEDIA_SIP_PORT: '0',
-      MEDIA_THREADS: '1',
-      WEBRTC_ENABLED: 'false',
-      API_KEYS: `ops:admin:${KEY}`,
-      RECORDINGS_DIR: mkdtempSync(join(tmpdir(), 'rec-')),
-      STORE_PATH: join(mkdtempSync(join(tmpdir(), 'store-')), 'm.sqlite'),
-    });
-    const instance = { name, port, ...run };
+    const instance = await launchInstance(name, { ariUrl: ast.url, redisUrl: redis.url, apiKey: KEY });
     instances.push(instance);
-    await waitFor(() => run.output().includes('standing by for the node lease'), 20000, `${name} listening`);
     return instance;
   }
 

@@ -1,0 +1,45 @@
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from './cli';
+import { freePort } from './freePort';
+import { waitFor } from './logger';
+
+/** One `serve` process of several sharing a Redis: its own HTTP port, store and recordings. */
+export interface Instance {
+  name: string;
+  port: number;
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | NodeJS.Signals | null>;
+}
+
+/** Starts an instance for the node at `ariUrl` (ARI user `node-<name>`) and waits until it stands by for the lease. */
+export async function launchInstance(name: string, at: { ariUrl: string; redisUrl: string; apiKey: string }): Promise<Instance> {
+  const port = await freePort();
+  const run = runCli(['serve'], {
+    ARI_URL: at.ariUrl,
+    ARI_USERNAME: `node-${name}`,
+    ARI_PASSWORD: 'secret',
+    REDIS_URL: at.redisUrl,
+    HA_INSTANCE_ID: name,
+    MIXER: 'app',
+    LOG_LEVEL: 'info',
+    HTTP_PORT: String(port),
+    MEDIA_PORT: '0',
+    MEDIA_SIP_PORT: '0',
+    MEDIA_THREADS: '1',
+    WEBRTC_ENABLED: 'false',
+    API_KEYS: `ops:admin:${at.apiKey}`,
+    RECORDINGS_DIR: mkdtempSync(join(tmpdir(), 'rec-')),
+    STORE_PATH: join(mkdtempSync(join(tmpdir(), 'store-')), 'm.sqlite'),
+  });
+  try {
+    await waitFor(() => run.output().includes('standing by for the node lease'), 20000, `${name} listening`);
+  } catch (error) {
+    run.child.kill('SIGKILL'); // never left running by a test that failed to start it
+    throw error;
+  }
+  return { name, port, ...run };
+}
