@@ -278,7 +278,7 @@ export class MeetmeApp {
    */
   private async elsewhere(caller: CallSession, number: string): Promise<boolean> {
     const unknown: ClaimAnswer = { held: false, holder: undefined, redirectUri: undefined };
-    const answer = (await this.deps.claims?.claim(number, caller.nodeId).catch(() => unknown)) ?? unknown;
+    const answer = (await this.deps.claims?.claim(number).catch(() => unknown)) ?? unknown;
     if (answer.held) return false;
     const from = caller.nodeId === undefined ? undefined : this.cluster.get(caller.nodeId);
     await moveCaller({

@@ -6,8 +6,8 @@ import { AppError } from '../lib/errors';
  * caller into a conference, adopts one, or opens one. Without it (one instance) every conference is this app's.
  */
 export interface ConferenceClaimPort {
-  /** Takes `number` for this instance (for a caller on `node`), or says which instance holds it and how to reach it. */
-  claim(number: string, node?: string): Promise<ClaimAnswer>;
+  /** Takes `number` for this instance, or says which instance holds it and how to reach it. */
+  claim(number: string): Promise<ClaimAnswer>;
 }
 
 export type ClaimAnswer =

@@ -51,12 +51,15 @@ export class ActiveStandby {
     this.claims = new ConferenceClaims({
       redis: this.redis,
       instance: this.instance,
-      // The caller's node's lease when this instance holds it, else any it holds.
-      anchor: (node) => {
-        const held = [...this.leases.values()].filter((l) => l.held);
-        const lease = held.find((l) => l.node === node) ?? held[0];
+      // The freshest lease held: a lease that stops renewing falls behind the others within one renewal, long before
+      // its fence closes, so the claim moves off it while it is still ours (a Redis outage closes every fence at once).
+      anchor: () => {
+        const held = [...this.leases.values()].filter((l) => l.held).sort((x, y) => y.fence.until - x.fence.until);
+        const lease = held[0];
         const token = lease?.currentToken;
-        return lease && token !== undefined ? { node: lease.node, token, redirectUri: settingsOf.get(lease.node)?.redirectUri } : undefined;
+        if (!lease || token === undefined) return undefined;
+        const redirectUri = [lease, ...held].map((l) => settingsOf.get(l.node)?.redirectUri).find((uri) => uri !== undefined);
+        return { node: lease.node, token, redirectUri };
       },
       live: () => this.app.manager.list().map((c) => c.number),
       ttlMs,

@@ -22,8 +22,8 @@ interface StoredClaim {
 export interface ConferenceClaimsOptions {
   redis: Redis;
   instance: string;
-  /** A lease held now: `node`'s if this instance holds it, else any; undefined while it holds none. */
-  anchor: (node?: string) => ClaimAnchor | undefined;
+  /** The lease to anchor claims on now (the freshest held); undefined while this instance holds none. */
+  anchor: () => ClaimAnchor | undefined;
   /** The numbers of the conferences this instance runs now (their claims are re-asserted every ttl/5). */
   live: () => string[];
   ttlMs: number;
@@ -40,8 +40,9 @@ const KEEP_MS = 600_000;
  * Redis, taken atomically (claimScripts.ts) before a caller is taken in or adopted and before the conference
  * opens. The claim is anchored on one of the holder's node leases and lapses with it, so the instance that takes
  * a dead holder's node (and adopts its callers) takes its conferences too. The holder re-asserts its claims every
- * ttl/5: that moves the anchor off a lease it lost, and writes them back into a Redis that restarted empty
- * (new claims wait a ttl after a restart, so a live holder's come back first).
+ * ttl/5, on its freshest lease: that moves the anchor off a lease that stopped renewing before that lease's fence
+ * closes, and writes the claims back into a Redis that restarted empty (new claims wait a ttl after a restart, so
+ * a live holder's come back first).
  */
 export class ConferenceClaims implements ConferenceClaimPort {
   /** Our claims as stored, and when each was last taken. */
@@ -60,17 +61,20 @@ export class ConferenceClaims implements ConferenceClaimPort {
     if (this.timer) clearInterval(this.timer);
   }
 
-  /** Takes `number` for a caller on `node` (waiting while a restarted Redis settles), or says who holds it. */
-  async claim(number: string, node?: string): Promise<ClaimAnswer> {
-    const settleUntil = Date.now() + this.options.ttlMs * 2;
+  /**
+   * Takes `number`, or says who holds it. Waits (up to two ttls) while a restarted Redis settles or does not have
+   * our own lease back yet (its next renewal writes it).
+   */
+  async claim(number: string): Promise<ClaimAnswer> {
+    const until = Date.now() + this.options.ttlMs * 2;
     for (;;) {
-      const [result, holder] = await this.run(number, 'new', node);
+      const [result, holder] = await this.run(number, 'new');
       if (result === 1) return { held: true };
-      if (result === 0) {
-        const stored = holder === '' ? undefined : (JSON.parse(holder) as StoredClaim);
-        return { held: false, holder: stored?.instance, redirectUri: stored?.redirect };
+      if (result === 0 && holder !== '') {
+        const stored = JSON.parse(holder) as StoredClaim;
+        return { held: false, holder: stored.instance, redirectUri: stored.redirect };
       }
-      if (Date.now() > settleUntil) return { held: false, holder: undefined, redirectUri: undefined };
+      if (Date.now() > until || this.options.anchor() === undefined) return { held: false, holder: undefined, redirectUri: undefined };
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
@@ -83,9 +87,9 @@ export class ConferenceClaims implements ConferenceClaimPort {
     if (mine) void this.options.redis.eval(RELEASE_CLAIM, 1, claimKey(number), mine.value).catch(() => undefined);
   }
 
-  private async run(number: string, mode: 'new' | 'assert', node?: string): Promise<[number, string]> {
+  private async run(number: string, mode: 'new' | 'assert'): Promise<[number, string]> {
     const { redis, instance, ttlMs } = this.options;
-    const anchor = this.options.anchor(node);
+    const anchor = this.options.anchor();
     if (!anchor) return [0, ''];
     const stored: StoredClaim = {
       instance,
@@ -124,7 +128,7 @@ export class ConferenceClaims implements ConferenceClaimPort {
           const other = (JSON.parse(holder) as StoredClaim).instance;
           this.options.logger.error(
             { conference: number, holder: other },
-            'conference claimed by another instance while this one runs it (its anchor lease was lost): it ends here with the node',
+            'conference claimed by another instance while this one runs it: its claim lapsed (its anchor lease was lost)',
           );
         }
       } catch {
