@@ -196,13 +196,15 @@ export class AsteriskNode implements ClusterNode {
     const number = parseStasisArgs(args).confno;
     const home = number === undefined ? undefined : this.deps.homeOf(number);
     if (number !== undefined && home !== undefined && home !== this.id)
-      return this.deps.move(session, home, number).then(() => session.hangup());
+      return this.deps
+        .move(session, home, number)
+        .then(() => session.hangup())
+        .catch(() => undefined);
     const { elsewhere } = this.deps;
     if (number !== undefined && elsewhere)
-      return elsewhere(session, number).then(
-        (moved) => (moved ? session.hangup() : manager.handleCaller(session, args)),
-        () => session.hangup(),
-      );
+      return elsewhere(session, number)
+        .then((moved) => (moved ? session.hangup() : manager.handleCaller(session, args)))
+        .catch(() => session.hangup().catch(() => undefined));
     return manager.handleCaller(session, args);
   }
 
@@ -311,7 +313,10 @@ export class AsteriskNode implements ClusterNode {
       const session = this.openSession(channel);
       // A conference another instance runs now: the caller goes there rather than open a second one here.
       if (await this.deps.elsewhere?.(session, conferenceNumber).catch(() => false)) {
-        this.closeSessionAfter(session, session.hangup());
+        this.closeSessionAfter(
+          session,
+          session.hangup().catch(() => undefined),
+        );
         continue;
       }
       const state = await readParticipantState(this.ari, channel.id).catch((error: unknown) => {

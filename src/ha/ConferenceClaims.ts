@@ -62,13 +62,14 @@ export class ConferenceClaims implements ConferenceClaimPort {
   }
 
   /**
-   * Takes `number`, or says who holds it. Waits (up to two ttls) while a restarted Redis settles or does not have
-   * our own lease back yet (its next renewal writes it).
+   * Takes `number`, or says who holds it. Waits (up to two ttls) while a restarted Redis settles, does not have our
+   * own lease back yet (its next renewal writes it) or does not answer.
    */
   async claim(number: string): Promise<ClaimAnswer> {
     const until = Date.now() + this.options.ttlMs * 2;
     for (;;) {
-      const [result, holder] = await this.run(number, 'new');
+      // A command that timed out (a loaded or far Redis) is tried again: only the deadline gives up.
+      const [result, holder] = await this.run(number, 'new').catch((): [number, string] => [0, '']);
       if (result === 1) return { held: true };
       if (result === 0 && holder !== '') {
         const stored = JSON.parse(holder) as StoredClaim;
