@@ -89,11 +89,11 @@ describe('one holder per conference across instances: callers of one number on n
     await redis.stop();
   });
 
-  /** B active for n2, A active for n1 (and standing by for n2), a stream open on each. */
-  async function twoInstances(redirectUris = true): Promise<{ a: Instance; b: Instance; onA: Stream; onB: Stream }> {
+  /** B active for n2, A active for n1 (and, by default, standing by for n2), a stream open on each. */
+  async function twoInstances(redirectUris = true, aNodes = ['n1', 'n2']): Promise<{ a: Instance; b: Instance; onA: Stream; onB: Stream }> {
     const b = await launch('b', ['n2'], redirectUris);
     await waitFor(() => b.output().includes('lease taken'), 10000, 'b active for n2');
-    const a = await launch('a', ['n1', 'n2'], redirectUris);
+    const a = await launch('a', aNodes, redirectUris);
     await waitFor(() => a.output().includes('lease taken'), 10000, 'a active for n1');
     const onA = await Stream.open(a, KEY);
     const onB = await Stream.open(b, KEY);
@@ -184,5 +184,23 @@ describe('one holder per conference across instances: callers of one number on n
     expect((await conferences(a))[0]!.participants.map((p) => p.nodeId)).to.deep.equal(['n2']);
     expect(asts.get('n1')!.bridges()).to.deep.equal([]);
     expect(asts.get('n1')!.channels()).to.deep.equal([]);
+  });
+
+  it('the holder dies with no standby for its node: the conference ends on the other streams, once, with why', async () => {
+    const { a, b, onA } = await twoInstances(true, ['n1']);
+    asts.get('n2')!.dial({ exten: '800', callerId: 'First <440>', toneHz: 440 });
+    await waitFor(() => onA.of('800').some((m) => m.type === 'participant.joined'), 15000, 'the caller in, on b');
+    const last = onA.of('800').at(-1)!.conferenceSeq!;
+    b.child.kill('SIGKILL');
+    await b.exited;
+    const killed = Date.now();
+    await waitFor(() => onA.of('800').some((m) => m.type === 'conference.ended'), 10000, 'conference.ended on a');
+    process.stdout.write(`      conference.ended ${Date.now() - killed} ms after the holder died\n`);
+    const ended = onA.of('800').filter((m) => m.type === 'conference.ended');
+    expect(ended).to.have.length(1);
+    expect(ended[0]).to.deep.include({ conferenceSeq: last + 1, reason: 'instance b is gone and no instance took the conference over' });
+    expect(await conferences(a)).to.deep.equal([]);
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect(onA.of('800').filter((m) => m.type === 'conference.ended')).to.have.length(1);
   });
 });
