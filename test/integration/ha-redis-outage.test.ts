@@ -96,7 +96,7 @@ describe('Redis unreachable for 30 s (redis-server frozen, its connections left 
     // One instance mixes (never both), with the conference as it was: the same callers, caller 0 still muted.
     const ready = await Promise.all([api(a, 'GET', '/readyz'), api(b, 'GET', '/readyz')]);
     expect(ready.map((r) => r.status).sort()).to.deep.equal([200, 503]);
-    const holder = ready[0]!.status === 200 ? a : b;
+    const holder = ready[0].status === 200 ? a : b;
     const after = (await api(holder, 'GET', '/api/v1/conferences/800/participants')).body.participants as {
       channelId: string;
       muted: boolean;

@@ -87,7 +87,7 @@ describe('two instances on one PostgreSQL: definitions, schedules and the record
     const refused = both.find((r) => r.status === 409)!;
     expect(refused.body.error).to.deep.include({ code: 'definition_exists', field: 'number' });
     expect((refused.body.error as { message: string }).message).to.equal('conference 901 already exists');
-    const winner = both[0]!.status === 201 ? 'From A' : 'From B';
+    const winner = both[0].status === 201 ? 'From A' : 'From B';
     for (const instance of [a, b])
       await waitForAsync(
         async () => (await api(instance, 'GET', '/api/v1/definitions/901')).body.name === winner,
