@@ -168,7 +168,9 @@ describe('one holder per conference across instances: callers of one number on n
     expect(redirects).to.have.length(1);
     const listedA = await conferences(a);
     const listedB = await conferences(b);
-    expect(listedA).to.deep.equal(listedB);
+    // The same conference on both (its participants' talking flags may move between the two reads).
+    const shape = (listed: Listed[]): unknown => listed.map((c) => [c.number, c.participants.map((p) => [p.channelId, p.nodeId])]);
+    expect(shape(listedA)).to.deep.equal(shape(listedB));
     const home = listedA[0]!.participants[0]!.nodeId;
     expect(listedA[0]!.participants.map((p) => p.nodeId)).to.deep.equal([home, home]);
     expect(asts.get(home === 'n1' ? 'n2' : 'n1')!.bridges(), 'no half-conference').to.deep.equal([]);
