@@ -27,6 +27,7 @@ import { nodeSettings, type NodeSettings } from '../cluster/nodes';
 import { PlacedMixer } from '../cluster/placement';
 import { AsteriskNode } from './AsteriskNode';
 import { moveCaller } from './moveCaller';
+import { claimedBackend, type ClaimAnswer, type ConferenceClaimPort } from './claims';
 import { BrowserGateway } from '../webrtc/BrowserGateway';
 import { JoinLinks } from '../webrtc/JoinLinks';
 
@@ -52,6 +53,8 @@ export interface AppDeps {
   fence?: RuntimeFence;
   /** The shared PostgreSQL store (`store.url`), connected; without it the SQLite file of `store.path`. */
   shared?: SharedStore;
+  /** One holder per conference across instances (src/ha): without it every conference is this app's. */
+  claims?: ConferenceClaimPort;
 }
 
 /**
@@ -154,7 +157,9 @@ export class MeetmeApp {
     this.manager = new ConferenceManager({
       nodeId: this.firstNode.id,
       directory: this.definitions,
-      backends: { asterisk: this.placed, app: this.appMixer },
+      backends: deps.claims
+        ? { asterisk: claimedBackend(this.placed, deps.claims), app: claimedBackend(this.appMixer, deps.claims) }
+        : { asterisk: this.placed, app: this.appMixer },
       // auto: the first node's choice (every node of one app is set up alike; see autoMixer.ts for the rule).
       defaultMixer: config.mixer.default === 'auto' ? () => this.cluster.get(this.firstNode.id)?.autoMixer ?? 'app' : config.mixer.default,
       dynamic: config.dynamic,
@@ -236,6 +241,7 @@ export class MeetmeApp {
       recordings: this.recordingSink,
       homeOf: (number) => this.placed.homeOf(number),
       move: (caller, toNode, number) => this.move(caller, toNode, number),
+      ...(this.deps.claims ? { elsewhere: (caller: CallSession, number: string) => this.elsewhere(caller, number) } : {}),
       joined: (seconds) => this.metrics.joined(seconds),
       clock: this.clock,
       logger: this.log,
@@ -264,6 +270,26 @@ export class MeetmeApp {
       prompt: this.manager.prompts.otherNode,
       logger: this.log,
     });
+  }
+
+  /**
+   * A conference another instance holds (its claim, src/ha): the caller is sent to a node that instance drives, or
+   * hears `otherNode` when that cannot be done. False when the conference is this instance's to run.
+   */
+  private async elsewhere(caller: CallSession, number: string): Promise<boolean> {
+    const unknown: ClaimAnswer = { held: false, holder: undefined, redirectUri: undefined };
+    const answer = (await this.deps.claims?.claim(number).catch(() => unknown)) ?? unknown;
+    if (answer.held) return false;
+    const from = caller.nodeId === undefined ? undefined : this.cluster.get(caller.nodeId);
+    await moveCaller({
+      caller,
+      ari: from?.ari,
+      to: { id: `instance ${answer.holder ?? '(unknown)'}`, redirectUri: answer.redirectUri },
+      number,
+      prompt: this.manager.prompts.otherNode,
+      logger: this.log,
+    });
+    return true;
   }
 
   /** The first node's ARI client: the one Asterisk of a one-node setup. */

@@ -40,6 +40,8 @@ export interface AsteriskNodeDeps {
   homeOf: (number: string) => string | undefined;
   /** Sends a caller of this node to the node that holds their conference; false when that failed. */
   move: (caller: CallSession, toNode: string, number: string) => Promise<boolean>;
+  /** Another instance holds the conference (src/ha): the caller was sent there or told it cannot be done. */
+  elsewhere?: (caller: CallSession, number: string) => Promise<boolean>;
   /** A caller reached the mix this long after their StasisStart (meetme_join_seconds). */
   joined: (seconds: number) => void;
   clock: Clock;
@@ -194,7 +196,15 @@ export class AsteriskNode implements ClusterNode {
     const number = parseStasisArgs(args).confno;
     const home = number === undefined ? undefined : this.deps.homeOf(number);
     if (number !== undefined && home !== undefined && home !== this.id)
-      return this.deps.move(session, home, number).then(() => session.hangup());
+      return this.deps
+        .move(session, home, number)
+        .then(() => session.hangup())
+        .catch(() => undefined);
+    const { elsewhere } = this.deps;
+    if (number !== undefined && elsewhere)
+      return elsewhere(session, number)
+        .then((moved) => (moved ? session.hangup() : manager.handleCaller(session, args)))
+        .catch(() => session.hangup().catch(() => undefined));
     return manager.handleCaller(session, args);
   }
 
@@ -301,6 +311,14 @@ export class AsteriskNode implements ClusterNode {
     await clearStale(this.ari, { ...plan, hangup: [] }, this.log);
     for (const { channel, conferenceNumber } of plan.adopt) {
       const session = this.openSession(channel);
+      // A conference another instance runs now: the caller goes there rather than open a second one here.
+      if (await this.deps.elsewhere?.(session, conferenceNumber).catch(() => false)) {
+        this.closeSessionAfter(
+          session,
+          session.hangup().catch(() => undefined),
+        );
+        continue;
+      }
       const state = await readParticipantState(this.ari, channel.id).catch((error: unknown) => {
         this.log.warn(
           { channel: channel.id, err: errorMessage(error) },

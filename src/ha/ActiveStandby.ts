@@ -8,6 +8,7 @@ import { AppError, errorMessage } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import type { HaStatus } from './HaStatus';
 import { DEFAULT_LEASE_TIMINGS, NodeLease } from './NodeLease';
+import { ConferenceClaims } from './ConferenceClaims';
 import { ConferenceFanout } from './ConferenceFanout';
 import { connectRedis, connectSubscriber } from './redis';
 
@@ -26,6 +27,7 @@ export class ActiveStandby {
   private readonly sendDeadline = new SharedArrayBuffer(Float64Array.BYTES_PER_ELEMENT);
   private api: FastifyInstance | undefined;
   private readonly fanout: ConferenceFanout;
+  private readonly claims: ConferenceClaims;
   /** Each node's joins and removals run one after the other. */
   private readonly chains = new Map<string, Promise<void>>();
   private stopping = false;
@@ -45,6 +47,24 @@ export class ActiveStandby {
     const changed = (): void => {
       shared[0] = Math.max(0, ...[...this.leases.values()].map((l) => l.fence.until));
     };
+    const settingsOf = new Map(nodeSettings(config).map((s) => [s.id, s]));
+    this.claims = new ConferenceClaims({
+      redis: this.redis,
+      instance: this.instance,
+      // The freshest lease held: a lease that stops renewing falls behind the others within one renewal, long before
+      // its fence closes, so the claim moves off it while it is still ours (a Redis outage closes every fence at once).
+      anchor: () => {
+        const held = [...this.leases.values()].filter((l) => l.held).sort((x, y) => y.fence.until - x.fence.until);
+        const lease = held[0];
+        const token = lease?.currentToken;
+        if (!lease || token === undefined) return undefined;
+        const redirectUri = [lease, ...held].map((l) => settingsOf.get(l.node)?.redirectUri).find((uri) => uri !== undefined);
+        return { node: lease.node, token, redirectUri };
+      },
+      live: () => this.app.manager.list().map((c) => c.number),
+      ttlMs,
+      logger: log,
+    });
     for (const settings of nodeSettings(config)) {
       const lease = new NodeLease(this.redis, settings.id, this.instance, log, timings, changed);
       lease.events.on('acquired', () => this.serially(settings.id, () => this.join(settings)));
@@ -55,6 +75,7 @@ export class ActiveStandby {
       config,
       logger,
       ...(store ? { shared: store } : {}),
+      claims: this.claims,
       fence: {
         guard: (node) => {
           const lease = this.leases.get(node);
@@ -93,6 +114,10 @@ export class ActiveStandby {
     await this.api.listen({ host: this.config.http.host, port: this.config.http.port });
     await this.fanout.start();
     await this.app.start();
+    this.app.manager.events.on('event', (event) => {
+      if (event.type === 'conference.ended') this.claims.release(event.number);
+    });
+    this.claims.start();
     this.logger.info({ instance: this.instance, nodes: [...this.leases.keys()] }, 'standing by for the node lease');
     for (const lease of this.leases.values()) lease.start();
   }
@@ -111,6 +136,7 @@ export class ActiveStandby {
       if (wasActive) this.logger.info({ node: id }, 'lease released: a standby takes the conferences over');
     }
     await this.app.stop('instance stopping');
+    this.claims.stop();
     this.fanout.stop();
     await this.api?.close();
     this.redis.disconnect();

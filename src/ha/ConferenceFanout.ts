@@ -4,8 +4,8 @@ import type { createApi } from '../app/api';
 import { AppError, errorMessage } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { TypedEmitter } from '../lib/TypedEmitter';
-import { KEEP_STATES, PUBLISH_EVENT } from './fanoutScripts';
-import { conferenceKey, conferenceSeqKey, EVENTS_CHANNEL } from './redisKeys';
+import { END_ORPHANED, KEEP_STATES, PUBLISH_EVENT } from './fanoutScripts';
+import { claimKey, conferenceKey, conferenceSeqKey, EVENTS_CHANNEL, leaseKey } from './redisKeys';
 
 /** What the API reads every instance's conferences from (src/api/shared.ts), as createApi takes it. */
 type Shared = NonNullable<NonNullable<Parameters<typeof createApi>[3]>['shared']>;
@@ -29,6 +29,8 @@ interface Held {
   conference: Snapshot;
   /** When this instance last learned of it (a reload that started before it does not remove it). */
   at: number;
+  /** Since when its state has been missing from Redis (its holder stopped keeping it alive). */
+  missingSince?: number;
 }
 
 const numberOf = (event: ConferenceEvent): string => (event.type === 'conference.started' ? event.conference.number : event.number);
@@ -161,6 +163,46 @@ export class ConferenceFanout implements Shared {
       .catch(() => undefined);
   }
 
+  /**
+   * Another instance's conference whose state expired: its holder died. Once it has been missing a ttl (a standby
+   * takes a dead holder's node within it) the conference is ended on every stream, with `conference.ended`, unless
+   * the node is leased again (a standby adopting it); after 5 ttls it is ended whatever the node, unless its holder's
+   * claim is live.
+   */
+  private orphaned(number: string, held: Held, now: number): void {
+    const { redis, ttlMs } = this.options;
+    held.missingSince ??= now;
+    const missing = now - held.missingSince;
+    if (missing < ttlMs) return;
+    const force = missing >= ttlMs * 5;
+    const event: ConferenceEvent = {
+      type: 'conference.ended',
+      conferenceId: held.conference.id,
+      number,
+      reason: `instance ${held.holder} is gone and no instance took the conference over`,
+    };
+    const body = JSON.stringify({ holder: held.holder, api: held.api, event });
+    redis
+      .eval(
+        END_ORPHANED,
+        3,
+        conferenceKey(number),
+        conferenceSeqKey(number),
+        claimKey(number),
+        EVENTS_CHANNEL,
+        body,
+        held.seq,
+        leaseKey(''),
+        force ? 'force' : 'wait',
+      )
+      .then((seq) => {
+        // Not published: another instance did (its message removes it here), a newer state is on its way, or its
+        // holder lives (a restarted Redis forgot the state until its next event); given up on after 30 ttls.
+        if (seq === 0 && missing >= ttlMs * 30) this.held.delete(number);
+      })
+      .catch(() => undefined);
+  }
+
   /** Reads every stored state: what a message missed (Redis restarted, this instance just started) or expired. */
   private async reload(): Promise<void> {
     const started = Date.now();
@@ -184,7 +226,12 @@ export class ConferenceFanout implements Shared {
         const known = this.held.get(number);
         if (!known || message.seq > known.seq) this.held.set(number, { ...message, conference: message.conference, at: started });
       }
-      for (const [number, held] of this.held) if (!seen.has(number) && held.at < started) this.held.delete(number);
+      for (const [number, held] of this.held) {
+        if (seen.has(number)) delete held.missingSince;
+        if (seen.has(number) || held.at >= started) continue;
+        if (held.holder === this.options.instance) this.held.delete(number);
+        else this.orphaned(number, held, started);
+      }
     } catch {
       // Redis unreachable: the lease logs it; the states are read again at the next reload.
     }

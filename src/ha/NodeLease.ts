@@ -98,10 +98,10 @@ export class NodeLease {
     const gap = this.lastRun === 0 ? 0 : started - this.lastRun;
     this.lastRun = started;
     try {
-      if (this.token === undefined) await this.tryAcquire(started);
-      else await this.renew(started, gap);
-      if (this.redisDown) this.log.info({ node: this.node }, 'Redis reachable again');
-      this.redisDown = false;
+      const reached = this.token === undefined ? (await this.tryAcquire(started), true) : await this.renew(started, gap);
+      // A loss found before asking Redis says nothing of Redis: the outage is logged once, and its end once.
+      if (reached && this.redisDown) this.log.info({ node: this.node }, 'Redis reachable again');
+      if (reached) this.redisDown = false;
     } catch (error) {
       if (!this.redisDown)
         this.log.warn({ node: this.node, err: errorMessage(error) }, 'Redis unreachable: the lease cannot be renewed or taken');
@@ -136,11 +136,12 @@ export class NodeLease {
     this.events.safeEmit('acquired', this.token);
   }
 
-  private async renew(started: number, gap: number): Promise<void> {
+  /** False when the lease was lost before Redis was asked. */
+  private async renew(started: number, gap: number): Promise<boolean> {
     if (!this.fence.open) {
       // The deadline passed before this renewal could even start: the process was frozen or starved.
       this.lose(gap > this.timings.ttlMs ? 'expired' : 'redis_unreachable');
-      return;
+      return false;
     }
     const kept = (await this.redis.eval(
       RENEW,
@@ -153,6 +154,7 @@ export class NodeLease {
     )) as number;
     if (kept === 1) this.fence.extend(this.deadline(started));
     else this.lose('superseded');
+    return true;
   }
 
   private lose(reason: LossReason): void {

@@ -29,3 +29,27 @@ for _, key in ipairs(KEYS) do
 end
 return kept
 `;
+
+/**
+ * Ends, on every stream, a conference whose holder died with no standby to take it: its state expired, nobody
+ * published for it since, and its claim (ConferenceClaims) is dead: a live holder whose state a restarted Redis
+ * forgot keeps its conference. Runs on whichever instance notices first; the unchanged number makes it happen once.
+ * KEYS: the state key, the seq key, the claim key. ARGV: channel, the message (JSON, without `seq`), the number
+ * of the last event seen, the lease key prefix, `wait` (while the claim's node is leased: a standby may be
+ * adopting it) or `force`. Returns the event's number, or 0 when it was not published.
+ */
+export const END_ORPHANED = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+if (redis.call('GET', KEYS[2]) or '0') ~= ARGV[3] then return 0 end
+local claim = redis.call('GET', KEYS[3])
+if claim then
+  local c = cjson.decode(claim)
+  local lease = redis.call('GET', ARGV[4] .. c.node)
+  if lease == c.instance .. ':' .. c.token then return 0 end
+  if lease and ARGV[5] == 'wait' then return 0 end
+end
+local seq = redis.call('INCR', KEYS[2])
+redis.call('PUBLISH', ARGV[1], '{"seq":' .. seq .. ',' .. string.sub(ARGV[2], 2))
+if claim then redis.call('DEL', KEYS[3]) end
+return seq
+`;

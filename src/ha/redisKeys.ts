@@ -7,3 +7,7 @@ export const conferenceKey = (number: string): string => `meetme:conference:${nu
 export const conferenceSeqKey = (number: string): string => `meetme:seq:${number}`;
 /** The pub/sub channel every holder publishes its conferences' events on. */
 export const EVENTS_CHANNEL = 'meetme:events';
+/** Which instance holds a conference (one holder per number across instances): JSON, see claimScripts.ts. */
+export const claimKey = (number: string): string => `meetme:claim:${number}`;
+/** When this Redis first saw a claim (Redis TIME, ms): new claims wait a ttl after a restart, for holders to re-assert. */
+export const CLAIMS_SINCE_KEY = 'meetme:claims:since';

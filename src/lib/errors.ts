@@ -68,6 +68,8 @@ export const ERROR_CODES = {
   path_not_writable: 500,
   lease_not_held: 503,
   holder_unreachable: 503,
+  // another instance holds the conference's claim (src/ha/ConferenceClaims.ts)
+  conference_elsewhere: 409,
   // the shared PostgreSQL store (store.url) cannot be reached: writes fail, live calls go on
   store_unavailable: 503,
 } as const satisfies Record<string, number>;

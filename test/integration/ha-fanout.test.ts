@@ -1,68 +1,19 @@
 import { expect } from 'chai';
-import WebSocket from 'ws';
 import { AsteriskDouble, type SimCaller } from '../double';
 import { goertzelDb } from '../support/audio';
+import { haApi, Stream } from '../support/haClient';
 import { launchInstance, type Instance } from '../support/haInstance';
 import { waitFor } from '../support/logger';
 import { RedisServer } from '../support/redisServer';
 
 const KEY = 'ha-test-admin-key-0123456789';
 
-interface StreamMessage {
-  type: string;
-  seq: number;
-  conferenceSeq?: number;
-  number?: string;
-  participantId?: string;
-  conference?: { number: string; nodeId?: string } | string | null;
-  conferences?: { number: string; conferenceSeq: number; participants: { id: string }[] }[];
-}
-
-/** A client of one instance's event stream, keeping every message. */
-class Stream {
-  readonly messages: StreamMessage[] = [];
-  private constructor(private readonly socket: WebSocket) {
-    socket.on('message', (data: Buffer) => this.messages.push(JSON.parse(data.toString('utf8')) as StreamMessage));
-  }
-
-  static async open(instance: Instance): Promise<Stream> {
-    const socket = new WebSocket(`ws://127.0.0.1:${instance.port}/api/v1/events?key=${KEY}`);
-    const stream = new Stream(socket);
-    await new Promise<void>((resolve, reject) => {
-      socket.once('open', () => resolve());
-      socket.once('error', reject);
-    });
-    return stream;
-  }
-
-  /** The events of conference `number`, with their numbers. */
-  of(number: string): StreamMessage[] {
-    return this.messages.filter(
-      (m) =>
-        m.conferenceSeq !== undefined && (m.number === number || (typeof m.conference === 'object' && m.conference?.number === number)),
-    );
-  }
-
-  close(): void {
-    this.socket.terminate();
-  }
-}
-
 function recentDb(caller: SimCaller, hz: number): number {
   const heard = caller.heard();
   return goertzelDb(heard.subarray(Math.max(0, heard.length - 1600)), hz);
 }
 
-async function api(
-  instance: Instance,
-  method: string,
-  path: string,
-): Promise<{ status: number; body: Record<string, unknown>; ms: number }> {
-  const started = Date.now();
-  const res = await fetch(`http://127.0.0.1:${instance.port}${path}`, { method, headers: { authorization: `Bearer ${KEY}` } });
-  const text = await res.text();
-  return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {}, ms: Date.now() - started };
-}
+const api = (instance: Instance, method: string, path: string): ReturnType<typeof haApi> => haApi(instance, KEY, method, path);
 
 describe('any instance answers the API: events over Redis pub/sub and control forwarded to the holder', function () {
   this.timeout(90000);
@@ -100,7 +51,7 @@ describe('any instance answers the API: events over Redis pub/sub and control fo
     const a = await launch('a');
     await waitFor(() => a.output().includes('lease taken'), 10000, 'a active');
     const b = await launch('b');
-    const onB = await Stream.open(b);
+    const onB = await Stream.open(b, KEY);
     streams.push(onB);
     const callers = [440, 880].map((hz, i) => ast.dial({ exten: '800', callerId: `C${i} <10${i}>`, toneHz: hz }));
     await waitFor(() => onB.of('800').filter((m) => m.type === 'participant.joined').length === 2, 15000, "both joins on b's stream");
@@ -144,7 +95,7 @@ describe('any instance answers the API: events over Redis pub/sub and control fo
     const missing = await api(b, 'POST', '/api/v1/conferences/800/participants/nobody/mute');
     expect([missing.status, (missing.body.error as { code: string }).code]).to.deep.equal([404, 'participant_not_found']);
     // A's stream numbers the same events alike.
-    const onA = await Stream.open(a);
+    const onA = await Stream.open(a, KEY);
     streams.push(onA);
     await waitFor(() => onA.messages.length > 0, 3000, 'snapshot on a');
     const snapshotOf = (s: Stream) => s.messages[0]?.conferences?.find((c) => c.number === '800')?.conferenceSeq;

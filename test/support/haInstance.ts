@@ -15,8 +15,14 @@ export interface Instance {
   exited: Promise<number | NodeJS.Signals | null>;
 }
 
-/** Starts an instance for the node at `ariUrl` (ARI user `node-<name>`) and waits until it stands by for the lease. */
-export async function launchInstance(name: string, at: { ariUrl: string; redisUrl: string; apiKey: string }): Promise<Instance> {
+/**
+ * Starts an instance for the node at `ariUrl` (ARI user `node-<name>`), `env` over the defaults (a config file with
+ * `nodes:`, a shared store), and waits until it stands by for the lease.
+ */
+export async function launchInstance(
+  name: string,
+  at: { ariUrl: string; redisUrl: string; apiKey: string; env?: Record<string, string> },
+): Promise<Instance> {
   const port = await freePort();
   const run = runCli(['serve'], {
     ARI_URL: at.ariUrl,
@@ -34,6 +40,7 @@ export async function launchInstance(name: string, at: { ariUrl: string; redisUr
     API_KEYS: `ops:admin:${at.apiKey}`,
     RECORDINGS_DIR: mkdtempSync(join(tmpdir(), 'rec-')),
     STORE_PATH: join(mkdtempSync(join(tmpdir(), 'store-')), 'm.sqlite'),
+    ...at.env,
   });
   try {
     await waitFor(() => run.output().includes('standing by for the node lease'), 20000, `${name} listening`);

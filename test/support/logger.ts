@@ -30,3 +30,12 @@ export async function waitFor(condition: () => boolean, timeoutMs = 5000, what =
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+/** waitFor for a condition that has to ask something first (an API, a process), polled every 50 ms. */
+export async function waitForAsync(condition: () => Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> {
+  const start = Date.now();
+  while (!(await condition())) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -52,7 +52,18 @@ export class RedisServer {
     });
   }
 
+  /** Freezes the server (SIGSTOP): its connections stay open and every command waits, as behind a dead link. */
+  freeze(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  /** Resumes a frozen server: it runs what was queued meanwhile, with keys whose ttl passed already expired. */
+  thaw(): void {
+    this.child?.kill('SIGCONT');
+  }
+
   async stop(): Promise<void> {
+    this.thaw();
     await this.kill();
     rmSync(this.dir, { recursive: true, force: true });
   }
