@@ -6,6 +6,9 @@
  *
  * Protocol on stdin/stdout, one JSON object per output line:
  *   argv[1] = participants            -> {"type":"ports","ports":[...]}
+ *   argv[2] = room size (optional): participants i..i+size-1 share a room; each talker sends its own frequency
+ *             (by its place in the room) and the sink checks, twice a second, that every listener hears each of
+ *             its room's other talkers (a Goertzel filter per talker on the decoded frame): "missedTalkers".
  *   stdin "start SECONDS WARMUP aligned|spread" then PARTICIPANTS engine ports, one per participant
  *                                     -> {"type":"measuring"} after WARMUP seconds
  *                                     -> {"type":"done",...} after SECONDS more
@@ -29,6 +32,7 @@
 #define FRAME 160
 #define PACKET (12 + FRAME)
 #define GROUPS_SPREAD 10
+#define BATCH 16
 
 static double now_ms(void) {
   struct timespec ts;
@@ -40,6 +44,23 @@ static double cpu_ms(void) {
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
   return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+}
+
+static int ulaw_decode(uint8_t byte) {
+  int u = ~byte & 0xff, t = ((u & 0x0f) << 3) + 0x84;
+  t <<= (u & 0x70) >> 4;
+  return (u & 0x80) ? 0x84 - t : t - 0x84;
+}
+
+/* Amplitude of one frequency in a frame (Goertzel), in sample units. */
+static double tone_amplitude(const int *samples, double frequency) {
+  double w = 2 * M_PI * frequency / 8000, c = 2 * cos(w), s1 = 0, s2 = 0;
+  for (int i = 0; i < FRAME; i++) {
+    double s0 = samples[i] + c * s1 - s2;
+    s2 = s1;
+    s1 = s0;
+  }
+  return sqrt(s1 * s1 + s2 * s2 - c * s1 * s2) / (FRAME / 2.0);
 }
 
 static uint8_t ulaw_encode(int sample) {
@@ -61,6 +82,8 @@ static void arm(int tfd, double at_ms) {
 
 int main(int argc, char **argv) {
   int n = argc > 1 ? atoi(argv[1]) : 0;
+  int room = argc > 2 ? atoi(argv[2]) : 0;
+  if (room < 0 || room > 20) room = 0;
   if (n < 2) {
     fprintf(stderr, "usage: loadgen PARTICIPANTS (at least 2)\n");
     return 2;
@@ -110,9 +133,25 @@ int main(int argc, char **argv) {
   }
   int groups = strcmp(phase, "aligned") == 0 ? 1 : GROUPS_SPREAD;
 
-  uint8_t tone[50][FRAME], quiet[FRAME], click[FRAME];
-  for (int f = 0, s = 0; f < 50; f++)
-    for (int i = 0; i < FRAME; i++, s++) tone[f][i] = ulaw_encode((int)lround(6000 * sin(2 * M_PI * 440 * s / 8000.0)));
+  /* Without rooms every talker sends 440 Hz. With rooms, place p sends 400 + step x p Hz, multiples of 50 Hz so each
+     is a whole Goertzel bin of a 160-sample frame and a whole number of cycles a second (50 frames repeat). The
+     amplitude keeps 8 talkers' sum under u-law's top segment, which participant 1 reads as participant 0's click. */
+  int places = room > 0 ? room : 1;
+  int step = room > 0 ? (2800 / room / 50) * 50 : 0;
+  if (room > 0 && step < 50) step = 50;
+  double amplitude = room > 0 ? 1000 : 6000;
+  uint8_t (*tones)[50][FRAME] = malloc(sizeof(uint8_t[50][FRAME]) * (size_t)places);
+  double *frequency = malloc(sizeof(double) * (size_t)places);
+  for (int p = 0; p < places; p++) {
+    frequency[p] = room > 0 ? 400 + step * p : 440;
+    for (int f = 0, s = 0; f < 50; f++)
+      for (int i = 0; i < FRAME; i++, s++) tones[p][f][i] = ulaw_encode((int)lround(amplitude * sin(2 * M_PI * frequency[p] * s / 8000.0)));
+  }
+  uint8_t quiet[FRAME], click[FRAME];
+  /* Per listener and place in its room: the summed amplitude heard, over `checks` sampled frames. */
+  double *heard = calloc((size_t)n * (size_t)places, sizeof(double));
+  long *checks = calloc((size_t)n, sizeof(long));
+  int samples[FRAME];
   memset(quiet, 0xff, FRAME);
   memset(click, 0xff, FRAME);
   memset(click, 0x80, 8);
@@ -137,73 +176,97 @@ int main(int argc, char **argv) {
   /* The sink counts what arrives in exactly SECONDS from the nominal start of the measured window, so the
      count is 50 x SECONDS whatever the phase of the engine's clock; reading goes on a little past the end. */
   double window_start = origin + warmup * 20.0, window_end = end_at;
-  uint8_t packet[PACKET], in[2048];
+  /* Reads up to BATCH datagrams per socket per call (recvmmsg): one system call where recv needs one per packet
+     and one more to learn the socket is empty. */
+  static uint8_t in[BATCH][2048];
+  struct mmsghdr msgs[BATCH];
+  struct iovec iovs[BATCH];
+  for (int b = 0; b < BATCH; b++) {
+    iovs[b] = (struct iovec){.iov_base = in[b], .iov_len = sizeof in[b]};
+    msgs[b] = (struct mmsghdr){.msg_hdr = {.msg_iov = &iovs[b], .msg_iovlen = 1}};
+  }
+  uint8_t packet[PACKET];
   struct epoll_event events[256];
 
   for (;;) {
-    int ready = epoll_wait(ep, events, 256, 50);
+    /* Behind schedule: look at the sockets without waiting, then send again. */
+    int behind = k < total && origin + k * 20.0 + group * 20.0 / groups <= now_ms();
+    int ready = epoll_wait(ep, events, 256, behind ? 0 : 50);
     for (int e = 0; e < ready; e++) {
       uint32_t id = events[e].data.u32;
       if (id == (uint32_t)n) {
         uint64_t expirations;
         if (read(tfd, &expirations, sizeof expirations) < 0 && errno != EAGAIN) perror("timerfd");
-        /* Send every group that is due: after a stall the overdue ones go out at once, as a real sender's would. */
-        while (k < total && origin + k * 20.0 + group * 20.0 / groups <= now_ms()) {
-          if (k == warmup && group == 0) {
-            counting = 1;
-            measured_from = now_ms();
-            cpu_from = cpu_ms();
-            printf("{\"type\":\"measuring\"}\n");
-            fflush(stdout);
-          }
-          if (counting) send_lateness[lateness_count++] = now_ms() - (origin + k * 20.0 + group * 20.0 / groups);
-          int from = group * n / groups, to = (group + 1) * n / groups;
-          for (int i = from; i < to; i++) {
-            const uint8_t *payload = tone[k % 50];
-            if (i == 0) payload = k % 50 == 25 ? click : quiet;
-            if (i == 1) payload = quiet;
-            packet[0] = 0x80;
-            packet[1] = 0;
-            packet[2] = seqs[i] >> 8;
-            packet[3] = seqs[i] & 0xff;
-            uint32_t ts = (uint32_t)(k * FRAME), ssrc = (uint32_t)(i + 1);
-            packet[4] = ts >> 24, packet[5] = ts >> 16, packet[6] = ts >> 8, packet[7] = ts;
-            packet[8] = ssrc >> 24, packet[9] = ssrc >> 16, packet[10] = ssrc >> 8, packet[11] = ssrc;
-            memcpy(packet + 12, payload, FRAME);
-            seqs[i]++;
-            if (sendto(fds[i], packet, PACKET, 0, (struct sockaddr *)&engine[i], sizeof engine[i]) != PACKET && counting) send_failures++;
-            if (i == 0 && k % 50 == 25 && counting) impulse_sent_at = now_ms();
-          }
-          group = (group + 1) % groups;
-          if (group == 0) k++;
-        }
-        if (k < total) arm(tfd, origin + k * 20.0 + group * 20.0 / groups);
         continue;
       }
       int i = (int)id;
       for (;;) {
-        ssize_t got = recv(fds[i], in, sizeof in, 0);
-        if (got < 0) break;
+        int got = recvmmsg(fds[i], msgs, BATCH, MSG_DONTWAIT, NULL);
+        if (got <= 0) break;
         double t = now_ms();
-        if (t < window_start || t >= window_end || got < 12) continue;
-        received[i]++;
-        int seq = (in[2] << 8) | in[3];
-        if (first_seq[i] < 0) first_seq[i] = seq;
-        last_seq[i] = seq;
-        if (last_arrival[i] > 0) jitter[i] += (fabs(t - last_arrival[i] - 20) - jitter[i]) / 16;
-        last_arrival[i] = t;
-        /* Participant 1 listens for participant 0's click. */
-        if (i == 1 && impulse_sent_at > 0) {
-          for (ssize_t b = 12; b < got; b++) {
-            if (in[b] < 0x10 || (in[b] >= 0x80 && in[b] < 0x90)) {
-              impulse[impulse_count++] = t - impulse_sent_at;
-              impulse_sent_at = 0;
-              break;
+        for (int b = 0; b < got; b++) {
+          unsigned len = msgs[b].msg_len;
+          if (t < window_start || t >= window_end || len < 12) continue;
+          received[i]++;
+          int seq = (in[b][2] << 8) | in[b][3];
+          if (first_seq[i] < 0) first_seq[i] = seq;
+          last_seq[i] = seq;
+          if (last_arrival[i] > 0) jitter[i] += (fabs(t - last_arrival[i] - 20) - jitter[i]) / 16;
+          last_arrival[i] = t;
+          if (room > 0 && received[i] % 25 == 1 && len >= 12 + FRAME) {
+            for (int c = 0; c < FRAME; c++) samples[c] = ulaw_decode(in[b][12 + c]);
+            int first = i / room * room;
+            for (int j = first; j < first + room && j < n; j++)
+              if (j != i) heard[(size_t)i * places + (j - first)] += tone_amplitude(samples, frequency[j - first]);
+            checks[i]++;
+          }
+          /* Participant 1 listens for participant 0's click. */
+          if (i == 1 && impulse_sent_at > 0) {
+            for (unsigned c = 12; c < len; c++) {
+              if (in[b][c] < 0x10 || (in[b][c] >= 0x80 && in[b][c] < 0x90)) {
+                impulse[impulse_count++] = t - impulse_sent_at;
+                impulse_sent_at = 0;
+                break;
+              }
             }
           }
         }
+        if (got < BATCH) break;
       }
     }
+    /* At most one tick of sends per pass: a generator that fell behind (short of CPU on a loaded machine) used to
+       send overdue groups without end and never read again, so every participant counted nothing at all. Now it
+       reads between ticks, and its lateness (sendLateness) says how far behind it was. */
+    for (int sent = 0; sent < groups && k < total && origin + k * 20.0 + group * 20.0 / groups <= now_ms(); sent++) {
+      if (k == warmup && group == 0) {
+        counting = 1;
+        measured_from = now_ms();
+        cpu_from = cpu_ms();
+        printf("{\"type\":\"measuring\"}\n");
+        fflush(stdout);
+      }
+      if (counting) send_lateness[lateness_count++] = now_ms() - (origin + k * 20.0 + group * 20.0 / groups);
+      int from = group * n / groups, to = (group + 1) * n / groups;
+      for (int i = from; i < to; i++) {
+        const uint8_t *payload = tones[room > 0 ? i % room : 0][k % 50];
+        if (i == 0) payload = k % 50 == 25 ? click : quiet;
+        if (i == 1) payload = quiet;
+        packet[0] = 0x80;
+        packet[1] = 0;
+        packet[2] = seqs[i] >> 8;
+        packet[3] = seqs[i] & 0xff;
+        uint32_t ts = (uint32_t)(k * FRAME), ssrc = (uint32_t)(i + 1);
+        packet[4] = ts >> 24, packet[5] = ts >> 16, packet[6] = ts >> 8, packet[7] = ts;
+        packet[8] = ssrc >> 24, packet[9] = ssrc >> 16, packet[10] = ssrc >> 8, packet[11] = ssrc;
+        memcpy(packet + 12, payload, FRAME);
+        seqs[i]++;
+        if (sendto(fds[i], packet, PACKET, 0, (struct sockaddr *)&engine[i], sizeof engine[i]) != PACKET && counting) send_failures++;
+        if (i == 0 && k % 50 == 25 && counting) impulse_sent_at = now_ms();
+      }
+      group = (group + 1) % groups;
+      if (group == 0) k++;
+    }
+    if (k < total) arm(tfd, origin + k * 20.0 + group * 20.0 / groups);
     if (k >= total && now_ms() >= end_at + 100) break;
   }
 
@@ -217,6 +280,17 @@ int main(int argc, char **argv) {
   }
   printf("],\"jitter\":[");
   for (int i = 0; i < n; i++) printf("%s%.3f", i ? "," : "", jitter[i]);
+  /* A talker is heard when its tone's mean amplitude is at least a tenth of what it sent (-20 dB); 0 and 1 do not talk. */
+  printf("],\"missedTalkers\":[");
+  for (int i = 0; i < n; i++) {
+    int missed = 0;
+    if (room > 0) {
+      int first = i / room * room;
+      for (int j = first; j < first + room && j < n; j++)
+        if (j != i && j > 1 && (checks[i] == 0 || heard[(size_t)i * places + (j - first)] / checks[i] < amplitude / 10)) missed++;
+    }
+    printf("%s%d", i ? "," : "", missed);
+  }
   printf("],\"impulseDelays\":[");
   for (long i = 0; i < impulse_count; i++) printf("%s%.3f", i ? "," : "", impulse[i]);
   printf("],\"sendLateness\":[");

@@ -13,7 +13,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { loadavg, setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { SipUas } from '../src/sip/SipUas';
@@ -46,6 +46,8 @@ const APP_ENV = Object.fromEntries(
 const APP_NODE_ARGS = (process.env.BENCH_APP_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
 /** HTTP connections Asterisk allows by default (http.conf sessionlimit 100): stay well under it. */
 const ARI_CONCURRENCY = 16;
+/** The load generator's nice value (see raisePriority). */
+const LOADGEN_NICE = Number(process.env.BENCH_LOADGEN_NICE ?? -10);
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
 const auth = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
@@ -113,6 +115,12 @@ interface Result {
   technologies: Record<string, number>;
   /** The 1-minute load average at the end of the measured window: how quiet the machine was. */
   load: number;
+  /** The load generator's own CPU (share of a core) and p99 send lateness (ms): past 20 ms it was short of CPU itself. */
+  loadgenCpu: number;
+  loadgenLateP99: number;
+  /** Listener-talker pairs of the same room where the listener did not hear the talker, and all such pairs. */
+  missedPairs: number;
+  pairs: number;
 }
 
 /** `asterisk`, `app`, or `app:/path/to/main.js` (another build, to compare two versions in one run). */
@@ -183,10 +191,28 @@ async function hangupAll(): Promise<void> {
   }
 }
 
+/**
+ * The load generator stands in for phones, which are other machines: it must not queue behind Asterisk's
+ * thousand threads for the CPU. At equal priority on the 2-core VM it got 18% of a core where it needs about 30%,
+ * and its sends fell seconds behind (before it read between ticks, it stopped reading altogether and every
+ * participant "heard nothing"). Raised if we may (root, or CAP_SYS_NICE); its lateness is printed either way.
+ */
+function raisePriority(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    setPriority(pid, LOADGEN_NICE);
+  } catch {
+    console.log(`  (could not raise the load generator's priority to nice ${LOADGEN_NICE}: its figures may be its own starvation)`);
+  }
+}
+
 async function run(mixer: string, participants: number, loadgen: string, appPort: number): Promise<Result> {
   const pid = asteriskPid();
+  // An interrupted run leaves its channels in Asterisk under the same ids: the next would count them as joined.
+  await hangupAll();
   const app = await startApp(mixer, appPort);
-  const child = spawn(loadgen, [String(participants)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(loadgen, [String(participants), String(PER_ROOM)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  raisePriority(child.pid);
   const lines = createInterface({ input: child.stdout });
   const messages: { type: string }[] = [];
   const waiters: [string, (m: unknown) => void][] = [];
@@ -216,7 +242,11 @@ async function run(mixer: string, participants: number, loadgen: string, appPort
     },
   });
   // With direct media Asterisk re-INVITEs each participant to the app's RTP address.
-  uas.events.on('moved', (user, remote) => asteriskRtp.set(Number(user.slice(1)), remote));
+  let lastMove = 0;
+  uas.events.on('moved', (user, remote) => {
+    asteriskRtp.set(Number(user.slice(1)), remote);
+    lastMove = Date.now();
+  });
   const sipPort = await uas.start();
   try {
     const started = Date.now();
@@ -238,13 +268,16 @@ async function run(mixer: string, participants: number, loadgen: string, appPort
       await sleep(1000);
     }
     const joinSeconds = (Date.now() - started) / 1000;
+    // A participant is in its bridge before Asterisk re-INVITEs it to direct media: the load generator's targets are
+    // read once the re-INVITEs have stopped coming (2 s without one; at most 30 s).
+    for (const settleBy = Date.now() + 30000; Date.now() < settleBy && Date.now() - lastMove < 2000;) await sleep(250);
     const targets = Array.from({ length: participants }, (_, i) => asteriskRtp.get(i)?.port ?? 9);
     child.stdin.write(`start ${SECONDS} ${WARMUP} spread\n${targets.join(' ')}\n`);
     await next('measuring');
     const t0 = performance.now();
     const a0 = cpuSeconds(pid);
     const p0 = cpuSeconds(app.pid!);
-    const done = await next<{ received: number[] }>('done');
+    const done = await next<{ received: number[]; cpuPercent: number; sendLateness: number[]; missedTalkers: number[] }>('done');
     const wall = (performance.now() - t0) / 1000;
     const asteriskCpu = (cpuSeconds(pid) - a0) / wall;
     const appCpu = (cpuSeconds(app.pid!) - p0) / wall;
@@ -256,11 +289,28 @@ async function run(mixer: string, participants: number, loadgen: string, appPort
     const expected = SECONDS * 50;
     const missing = done.received.reduce((sum, got) => sum + Math.max(0, expected - got), 0) / (expected * participants);
     const silent = done.received.filter((got) => got === 0).length;
+    const lateness = [...done.sendLateness].sort((a, b) => a - b);
+    const loadgenLateP99 = lateness[Math.floor(lateness.length * 0.99)] ?? 0;
     console.log(
       `  ${mixer.padEnd(8)} ${participants}: joined ${joined} in ${joinSeconds.toFixed(1)} s, bridges ${JSON.stringify(technologies)}`,
     );
     const label = mixer.includes(':') ? `${mixer.split(':')[0]}-other` : mixer;
-    return { mixer: label, participants, joined, asteriskCpu, appCpu, missing, silent, asteriskThreads, technologies, load };
+    return {
+      mixer: label,
+      participants,
+      joined,
+      asteriskCpu,
+      appCpu,
+      missing,
+      silent,
+      asteriskThreads,
+      technologies,
+      load,
+      loadgenCpu: done.cpuPercent / 100,
+      loadgenLateP99,
+      missedPairs: done.missedTalkers.reduce((sum, missed) => sum + missed, 0),
+      pairs: talkerPairs(participants),
+    };
   } finally {
     child.kill();
     await hangupAll();
@@ -268,6 +318,16 @@ async function run(mixer: string, participants: number, loadgen: string, appPort
     await stopApp(app);
     await hangupAll();
   }
+}
+
+/** Same-room (listener, other talker) pairs: participants 0 and 1 only listen (the click and its listener). */
+function talkerPairs(participants: number): number {
+  let pairs = 0;
+  for (let i = 0; i < participants; i++) {
+    const first = Math.floor(i / PER_ROOM) * PER_ROOM;
+    for (let j = first; j < Math.min(first + PER_ROOM, participants); j++) if (j !== i && j > 1) pairs++;
+  }
+  return pairs;
 }
 
 const percent = (share: number) => `${(share * 100).toFixed(1)}%`;
@@ -298,8 +358,8 @@ export async function main(): Promise<void> {
       rows.push(
         `${String(participants).padStart(5)} ${r.mixer.padEnd(9)} | Asterisk ${percent(r.asteriskCpu)} + app ${percent(r.appCpu)} = ${percent(total(r))}` +
           ` (${perTick(total(r), participants).toFixed(1)} us/participant/tick) | missing ${(r.missing * 100).toFixed(2)}%` +
-          ` (${r.silent} heard nothing) | join failures ${participants - r.joined} | Asterisk threads ${r.asteriskThreads}` +
-          ` | load ${r.load.toFixed(2)}${ratio}`,
+          ` (${r.silent} heard nothing, ${r.missedPairs} of ${r.pairs} talkers not heard by a room-mate) | join failures ${participants - r.joined} | Asterisk threads ${r.asteriskThreads}` +
+          ` | load ${r.load.toFixed(2)} | load generator ${percent(r.loadgenCpu)}, sends p99 ${r.loadgenLateP99.toFixed(1)} ms late${ratio}`,
       );
       console.log(rows[rows.length - 1]);
     }
