@@ -138,16 +138,27 @@ describe('time limits (L, S)', () => {
   });
 });
 
-describe('back to the dialplan (C, X)', () => {
-  it('C: a kicked caller hears conf-kicked and goes on to the next priority instead of being hung up', async () => {
+describe('back to the dialplan (C, X, p, kicks)', () => {
+  it('a kicked caller, with or without C, hears conf-kicked and goes on to the next priority instead of being hung up', async () => {
     const h = harness();
     await dial(h, 'adm', '7', 'a');
-    const kicked = await dial(h, 'c1', '7', 'C');
+    const kicked = await dial(h, 'c1', '7', '');
     await h.manager.kick('7', idOf(h, '7', 'c1'));
     await settle();
     expect(kicked.played).to.include('sound:conf-kicked');
     expect(kicked.continued).to.deep.equal({});
     expect(kicked.hungUp).to.equal(false);
+  });
+
+  it('x with C: when the last marked user leaves, the x caller hears conf-leaderhasleft and goes on in the dialplan', async () => {
+    const h = harness();
+    const leader = await dial(h, 'leader', '7', 'A');
+    const follower = await dial(h, 'f', '7', 'xC');
+    leader.leave();
+    await settle();
+    expect(follower.played).to.deep.equal(['sound:conf-leaderhasleft']);
+    expect(follower.continued).to.deep.equal({});
+    expect(follower.hungUp).to.equal(false);
   });
 
   it('C: out of time, the caller goes on in the dialplan', async () => {

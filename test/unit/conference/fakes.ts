@@ -61,8 +61,9 @@ export class FakeCaller implements CallerPort {
   readonly recorded: string[] = [];
   /** Hang up in the middle of the next recording. */
   hangupWhileRecording = false;
-  /** Where the caller went on in the dialplan, if they did. */
+  /** Where the caller went on in the dialplan, if they did, and the variables set for it. */
   continued: DialplanTarget | undefined;
+  continuedWith: Readonly<Record<string, string>> = {};
 
   constructor(
     readonly channelId: string,
@@ -118,11 +119,15 @@ export class FakeCaller implements CallerPort {
     return this.gone ? 'hangup' : 'done';
   }
 
-  /** Back to the dialplan: the channel leaves Stasis, so for the app it is gone. */
-  async continueInDialplan(target: DialplanTarget = {}): Promise<void> {
+  /** Back to the dialplan: the channel leaves Stasis, so for the app it is gone. Deleted for a browser. */
+  continueInDialplan?: (target?: DialplanTarget, variables?: Readonly<Record<string, string>>) => Promise<void> = async (
+    target = {},
+    variables = {},
+  ) => {
     this.continued = target;
+    this.continuedWith = variables;
     this.leave();
-  }
+  };
 
   /** The caller hangs up. */
   leave(): void {

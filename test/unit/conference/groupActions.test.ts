@@ -57,11 +57,11 @@ describe('group actions with 20 participants, prompts at their real length', () 
     ).to.deep.equal([]);
     expect(h.manager.get('9').participants.map((p) => p.channelId)).to.deep.equal([admin!.channelId]);
     // The prompt plays on each caller's own channel, after the mix let them go.
-    expect(users.every((c) => c.played.includes('sound:conf-kicked') && !c.hungUp)).to.equal(true);
+    expect(users.every((c) => c.played.includes('sound:conf-kicked') && !c.gone)).to.equal(true);
     const t0 = h.clock.now();
-    const hungUp = await timesUntil(h, ids, (id) => users[ids.indexOf(id)]!.hungUp, t0);
-    expect(Math.max(...hungUp), 'the last one hung up, ms after the kick').to.be.at.most(3000);
-    expect(Math.min(...hungUp), 'conf-kicked was heard in full').to.be.at.least(1500);
+    const out = await timesUntil(h, ids, (id) => users[ids.indexOf(id)]!.continued !== undefined, t0);
+    expect(Math.max(...out), 'the last one back in the dialplan, ms after the kick').to.be.at.most(3000);
+    expect(Math.min(...out), 'conf-kicked was heard in full').to.be.at.least(1500);
   });
 
   it('a single kick answers at once, with the caller out of the mix before conf-kicked', async () => {
@@ -77,8 +77,8 @@ describe('group actions with 20 participants, prompts at their real length', () 
     expect(media.promptsTo(id)).to.deep.equal([]);
     expect(a!.played).to.include('sound:conf-kicked');
     await h.clock.advance(1500);
-    expect(a!.hungUp).to.equal(true);
-    expect(b!.hungUp).to.equal(false);
+    expect(a!.continued).to.deep.equal({});
+    expect(b!.gone).to.equal(false);
   });
 
   it('a kicked caller with direct media (a browser) is out of the mix at once and hears conf-kicked through its leg', async () => {
@@ -86,6 +86,7 @@ describe('group actions with 20 participants, prompts at their real length', () 
     const [other] = await dialIn(h, '9', 'q', 1, 'o');
     const browser = callerFor(h, 'browser-1');
     browser.media = { attach: async () => ({ address: '127.0.0.1', port: 1 }), detach: () => undefined };
+    delete browser.continueInDialplan;
     void h.manager.handleCaller(browser, ['9', 'q']);
     await h.clock.advance(1000);
     const media = h.app.last;
