@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { parseOptions } from '../../../src/conference/options';
+import { mediaDuration } from '../../double/sounds';
 import { FakeCaller, callerFor, harness, settle, type Harness } from './fakes';
 
 /** `expected` appears in `actual` as one run, in order. */
@@ -255,19 +256,20 @@ describe('menu keys', () => {
   });
 
   it('with s, the wait for a choice starts once the menu prompt has played, as in app_meetme', async () => {
+    const MENU_MS = mediaDuration('sound:conf-usermenu').ms;
     const h = harness({ menus: { user: { '1': 'toggleMute' }, admin: {}, timeoutMs: 500 } }, [], { timedPrompts: true });
     const caller = await dial(h, 'c1', '7', 's1');
     caller.press('*');
     await settle();
-    // conf-usermenu plays 1 s in the fakes: the 500 ms wait has not begun at 800 ms.
-    await h.clock.advance(800);
+    // The 500 ms wait has not begun while conf-usermenu plays.
+    await h.clock.advance(MENU_MS - 200);
     caller.press('1');
     await h.clock.advance(2000);
     expect(h.manager.get('7').participants[0]!.muted).to.equal(true);
     // Once the prompt has played, the wait runs out as configured: a digit 600 ms after it is no choice.
     caller.press('*');
     await settle();
-    await h.clock.advance(1600);
+    await h.clock.advance(MENU_MS + 600);
     caller.press('1');
     await h.clock.advance(2000);
     expect(h.manager.get('7').participants[0]!.muted).to.equal(true);

@@ -1,5 +1,8 @@
 import { expect } from 'chai';
+import { mediaDuration } from '../../double/sounds';
 import { callerFor, harness, settle, type FakeCaller, type Harness } from './fakes';
+
+const KICKED_MS = mediaDuration('sound:conf-kicked').ms;
 
 /** Dials `count` callers into `number` with `options`, letting each one's prompts play out. */
 async function dialIn(h: Harness, number: string, options: string, count: number, prefix: string): Promise<FakeCaller[]> {
@@ -61,7 +64,7 @@ describe('group actions with 20 participants, prompts at their real length', () 
     const t0 = h.clock.now();
     const out = await timesUntil(h, ids, (id) => users[ids.indexOf(id)]!.continued !== undefined, t0);
     expect(Math.max(...out), 'the last one back in the dialplan, ms after the kick').to.be.at.most(3000);
-    expect(Math.min(...out), 'conf-kicked was heard in full').to.be.at.least(1500);
+    expect(Math.min(...out), 'conf-kicked was heard in full').to.be.at.least(KICKED_MS);
   });
 
   it('a single kick answers at once, with the caller out of the mix before conf-kicked', async () => {
@@ -76,7 +79,7 @@ describe('group actions with 20 participants, prompts at their real length', () 
     expect(media.members.has(id)).to.equal(false);
     expect(media.promptsTo(id)).to.deep.equal([]);
     expect(a!.played).to.include('sound:conf-kicked');
-    await h.clock.advance(1500);
+    await h.clock.advance(KICKED_MS);
     expect(a!.continued).to.deep.equal({});
     expect(b!.gone).to.equal(false);
   });
@@ -98,7 +101,7 @@ describe('group actions with 20 participants, prompts at their real length', () 
     expect(media.talk.get(id), 'its voice is out of the mix').to.equal(false);
     expect(media.promptsTo(id)).to.deep.equal(['sound:conf-kicked']);
     expect(browser.played).to.deep.equal([]);
-    await h.clock.advance(1500);
+    await h.clock.advance(KICKED_MS);
     expect(media.members.has(id)).to.equal(false);
     expect(browser.hungUp).to.equal(true);
     expect(other!.hungUp).to.equal(false);
