@@ -5,22 +5,15 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
-import { silentLogger } from '../src/lib/logger';
-import { MediaThreads } from '../src/media';
 import { goertzelDb } from '../src/media/goertzel';
 import { writeRtpHeader } from '../src/media/rtp';
-import { ULAW_DECODE, ulawEncodeSample } from '../src/media/ulaw';
+import { ULAW_DECODE } from '../src/media/ulaw';
+import { loopbackThreads } from '../test/support/loopbackEngine';
+import { every20ms, toneFrame } from '../test/support/rtpPeer';
 
 /** Longest silence waited for per case, s: a forged +20,000 used to last 400 s. */
 const CAP_SECONDS = Number(process.env.BENCH_FORGED_CAP_SECONDS ?? 15);
 const TALKER_SSRC = 0x14aefaac;
-
-function packet(hz: number, seq: number, ssrc: number): Buffer {
-  const out = Buffer.alloc(172);
-  writeRtpHeader(out, 0, seq & 0xffff, (seq * 160) | 0, ssrc);
-  for (let i = 0; i < 160; i++) out[12 + i] = ulawEncodeSample(Math.round(8000 * Math.sin((2 * Math.PI * hz * (seq * 160 + i)) / 8000)));
-  return out;
-}
 
 async function bound(): Promise<Socket> {
   const socket = createSocket('udp4');
@@ -29,15 +22,7 @@ async function bound(): Promise<Socket> {
 }
 
 export async function main(): Promise<void> {
-  const engine = new MediaThreads({
-    threads: 1,
-    bindAddress: '127.0.0.1',
-    port: 0,
-    soundsDir: '/nonexistent',
-    musicDir: '/nonexistent',
-    tickLeadMs: 3,
-    logger: silentLogger(),
-  });
+  const engine = loopbackThreads();
   const [port] = await engine.start();
   const talker = await bound();
   const listener = await bound();
@@ -62,20 +47,13 @@ export async function main(): Promise<void> {
   let seq = 12587;
   let extra: (() => void) | undefined;
   const silence = Buffer.alloc(172, 0xff);
-  const start = performance.now();
-  let k = 0;
-  let running = true;
-  const send = (): void => {
-    if (!running) return;
+  const stop = every20ms(() => {
     extra?.();
-    talker.send(packet(440, seq, TALKER_SSRC), port, '127.0.0.1');
+    talker.send(toneFrame(440, seq, TALKER_SSRC), port, '127.0.0.1');
     writeRtpHeader(silence, 0, seq & 0xffff, seq * 160, 0x18955814);
     listener.send(silence, port, '127.0.0.1');
     seq++;
-    k++;
-    setTimeout(send, Math.max(0, start + k * 20 - performance.now()));
-  };
-  send();
+  });
   const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
   /** Runs one case: `inject` is called once per 20 ms frame for `frames` frames. */
@@ -110,13 +88,15 @@ export async function main(): Promise<void> {
 
   console.log(`forged RTP: a talker at 50 packets/s heard by a listener on a media thread (cap ${CAP_SECONDS} s)`);
   await measure('no forgery (baseline)', 50, () => undefined);
-  await measure('one packet, talker SSRC, sequence +500', 1, () => talker.send(packet(440, seq + 500, TALKER_SSRC), port, '127.0.0.1'));
-  await measure('one packet, talker SSRC, sequence +20000', 1, () => talker.send(packet(440, seq + 20000, TALKER_SSRC), port, '127.0.0.1'));
+  await measure('one packet, talker SSRC, sequence +500', 1, () => talker.send(toneFrame(440, seq + 500, TALKER_SSRC), port, '127.0.0.1'));
+  await measure('one packet, talker SSRC, sequence +20000', 1, () =>
+    talker.send(toneFrame(440, seq + 20000, TALKER_SSRC), port, '127.0.0.1'),
+  );
   let forged = 40000;
-  await measure('3 s of another SSRC at 50 packets/s', 150, () => talker.send(packet(2000, forged++, 0xbad5eed), port, '127.0.0.1'));
+  await measure('3 s of another SSRC at 50 packets/s', 150, () => talker.send(toneFrame(2000, forged++, 0xbad5eed), port, '127.0.0.1'));
   const stats = engine.stats();
   console.log(`  engine: in ${stats.packetsIn}, foreign ${stats.foreign}, malformed ${stats.malformed}`);
-  running = false;
+  stop();
   talker.close();
   listener.close();
   await engine.close();

@@ -1,8 +1,7 @@
 /** Per-packet costs: RTP parse, u-law, one room's mix, and bytes allocated per output packet. */
 import { PerformanceObserver } from 'node:perf_hooks';
 import { RtpPacket } from 'werift';
-import { silentLogger } from '../src/lib/logger';
-import { MediaEngine } from '../src/media';
+import { loopbackEngine } from '../test/support/loopbackEngine';
 import { newRtpView, parseRtp } from '../src/media/rtp';
 import { ulawDecodeInto, ulawEncodeInto } from '../src/media/ulaw';
 
@@ -29,14 +28,7 @@ export async function main(): Promise<void> {
   time('u-law decode, 160 samples', 1_000_000, () => ulawDecodeInto(packet, 12, pcm, 160));
   time('u-law encode, 160 samples', 1_000_000, () => ulawEncodeInto(pcm, out, 0, 160));
 
-  const engine = new MediaEngine({
-    bindAddress: '127.0.0.1',
-    port: 0,
-    ptimeMs: 20,
-    soundsDir: '/nonexistent',
-    musicDir: '/nonexistent',
-    logger: silentLogger(),
-  });
+  const engine = loopbackEngine();
   const room = engine.createRoom('bench');
   const legs = Array.from({ length: 10 }, (_, i) => room.addLeg({ participantId: `p${i}`, codec: 'ulaw' }));
   // The engine is not started, so sending is a no-op: only pulling, mixing and encoding are measured.

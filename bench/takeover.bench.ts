@@ -3,25 +3,15 @@
  * app; kill -9 the active instance and time until the standby holds the lease and until a caller hears the others
  * again. Each round kills whichever instance is active and starts a fresh standby.
  */
-import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { AsteriskDouble, type SimCaller } from '../test/double';
 import { goertzelDb } from '../test/support/audio';
-import { runCli } from '../test/support/cli';
+import { launchInstance, type Instance } from '../test/support/haInstance';
 import { waitFor } from '../test/support/logger';
 import { RedisServer } from '../test/support/redisServer';
 
 const ROUNDS = 5;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+/** i0, i1, then a fresh standby each round: each its own ARI user (`node-<name>`), as launchInstance logs in. */
+const NAMES = Array.from({ length: ROUNDS + 2 }, (_, i) => `i${i}`);
 
 const hears = (caller: SimCaller, hz: number): boolean => {
   const heard = caller.heard();
@@ -29,27 +19,17 @@ const hears = (caller: SimCaller, hz: number): boolean => {
 };
 
 export async function main(): Promise<void> {
-  const ast = await AsteriskDouble.start({ timing: false, speed: 20 });
+  const ast = await AsteriskDouble.start({
+    timing: false,
+    speed: 20,
+    users: Object.fromEntries(NAMES.map((name) => [`node-${name}`, 'secret'])),
+  });
   const redis = await RedisServer.start();
-  const running: ReturnType<typeof runCli>[] = [];
-  const launch = async (name: string): Promise<ReturnType<typeof runCli>> => {
-    const run = runCli(['serve'], {
-      ARI_URL: ast.url,
-      REDIS_URL: redis.url,
-      HA_INSTANCE_ID: name,
-      MIXER: 'app',
-      LOG_LEVEL: 'info',
-      HTTP_PORT: String(await freePort()),
-      MEDIA_PORT: '0',
-      MEDIA_SIP_PORT: '0',
-      MEDIA_THREADS: '1',
-      WEBRTC_ENABLED: 'false',
-      RECORDINGS_DIR: mkdtempSync(join(tmpdir(), 'rec-')),
-      STORE_PATH: join(mkdtempSync(join(tmpdir(), 'store-')), 'm.sqlite'),
-    });
-    running.push(run);
-    await waitFor(() => run.output().includes('standing by for the node lease'), 30000, `${name} up`);
-    return run;
+  const running: Instance[] = [];
+  const launch = async (name: string): Promise<Instance> => {
+    const instance = await launchInstance(name, { ariUrl: ast.url, redisUrl: redis.url, apiKey: 'bench-takeover-admin-key' });
+    running.push(instance);
+    return instance;
   };
   try {
     let active = await launch('i0');

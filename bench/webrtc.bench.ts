@@ -10,7 +10,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import { join } from 'node:path';
 import { silentLogger } from '../src/lib/logger';
-import { MediaThreads } from '../src/media';
+import { loopbackThreads } from '../test/support/loopbackEngine';
 import { BrowserPeer } from '../src/webrtc/BrowserPeer';
 
 const COUNT = Number(process.env.BENCH_BROWSERS ?? 50);
@@ -60,15 +60,7 @@ async function relay(enginePort: number, far: { host: string; port: number }): P
 }
 
 async function run(mode: Mode): Promise<Result> {
-  const engine = new MediaThreads({
-    threads: 1,
-    bindAddress: '127.0.0.1',
-    port: 0,
-    soundsDir: '/nonexistent',
-    musicDir: '/nonexistent',
-    tickLeadMs: 3,
-    logger: silentLogger(),
-  });
+  const engine = loopbackThreads();
   const [enginePort] = (await engine.start()) as [number];
   const room = engine.createRoom(`bench-${mode}`);
   const child = fork(join(__dirname, 'webrtcClients.ts'), [], { execArgv: ['-r', 'tsx/cjs'], stdio: 'inherit' });

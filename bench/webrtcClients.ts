@@ -4,8 +4,9 @@
  * channels are), each saying a tone every 20 ms and counting what comes back.
  */
 import { createSocket, type Socket } from 'node:dgram';
-import { RTCPeerConnection, RTCRtpCodecParameters, type RTCRtpTransceiver } from 'werift';
-import { toneFrame } from '../test/support/rtpPeer';
+import type { RTCPeerConnection, RTCRtpTransceiver } from 'werift';
+import { every20ms, toneFrame } from '../test/support/rtpPeer';
+import { browserPeerConnection, gatheredOffer } from '../test/support/webrtcPeer';
 
 type FromParent =
   | { type: 'start-rtp'; count: number }
@@ -18,15 +19,8 @@ const send = (message: Record<string, unknown>): void => void process.send?.(mes
 const senders: ((seq: number) => void)[] = [];
 let received = 0;
 
-/** One clock for every endpoint, as one sound card would be: a late timer sends what it owes. */
-function pace(): void {
-  const start = Date.now();
-  let sent = 0;
-  setInterval(() => {
-    const due = Math.floor((Date.now() - start) / 20);
-    for (; sent <= due; sent++) for (const s of senders) s(sent);
-  }, 5);
-}
+/** One clock for every endpoint, as one sound card would be. */
+const pace = (): void => void every20ms((seq) => senders.forEach((s) => s(seq)));
 
 async function startRtp(count: number): Promise<void> {
   const sockets: Socket[] = [];
@@ -51,25 +45,17 @@ async function startRtp(count: number): Promise<void> {
 const transceivers = new Map<number, { pc: RTCPeerConnection; transceiver: RTCRtpTransceiver }>();
 
 async function offer(id: number): Promise<void> {
-  const pc = new RTCPeerConnection({
-    codecs: { audio: [new RTCRtpCodecParameters({ mimeType: 'audio/PCMU', clockRate: 8000, channels: 1, payloadType: 0 })], video: [] },
-    headerExtensions: { audio: [], video: [] },
-    iceUseIpv4: false,
-    iceUseIpv6: false,
-    iceAdditionalHostAddresses: ['127.0.0.1'],
-  });
+  const pc = browserPeerConnection();
   const transceiver = pc.addTransceiver('audio', { direction: 'sendrecv' });
   transceiver.onTrack.subscribe((track) => track.onReceiveRtp.subscribe(() => received++));
   transceivers.set(id, { pc, transceiver });
-  const gathered = new Promise<void>((resolve) => pc.iceGatheringStateChange.subscribe((s) => s === 'complete' && resolve()));
-  await pc.setLocalDescription(await pc.createOffer());
-  await gathered;
+  const sdp = await gatheredOffer(pc);
   pc.connectionStateChange.subscribe((state) => {
     if (state !== 'connected') return;
     const ssrc = 5000 + id;
     senders.push((seq) => void transceiver.sender.sendRtp(toneFrame(300 + id * 20, seq, ssrc)));
   });
-  send({ type: 'offer', id, sdp: pc.localDescription!.sdp });
+  send({ type: 'offer', id, sdp });
 }
 
 process.on('message', (m: FromParent) => {

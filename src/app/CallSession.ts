@@ -221,8 +221,13 @@ export class CallSession implements CallerPort {
     });
   }
 
-  /** Back to the dialplan (ARI `continue`); the StasisEnd that follows ends the session. */
-  async continueInDialplan(target: DialplanTarget = {}): Promise<void> {
+  /**
+   * Back to the dialplan (ARI `continue`); the StasisEnd that follows ends the session. A channel that hung up
+   * meanwhile answers 404: it is simply gone.
+   */
+  async continueInDialplan(target: DialplanTarget = {}, variables: Readonly<Record<string, string>> = {}): Promise<void> {
+    for (const [variable, value] of Object.entries(variables))
+      await this.guard(() => this.ari.rest.channels.setChannelVar({ channelId: this.channelId, variable, value }));
     await this.guard(() => this.ari.rest.channels.continueInDialplan({ channelId: this.channelId, ...target }));
   }
 

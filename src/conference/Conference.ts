@@ -192,7 +192,7 @@ export class Conference {
     refreshMusic(this.members.all(), this.media, this.privately);
   }
 
-  /** How a caller goes when the conference lets them go: back to the dialplan with `C`, else hung up. */
+  /** How a caller goes when out of time or the leader left (`x`): back to the dialplan with `C`, else hung up. */
   private exitFor(p: Participant): LeaveOptions {
     return p.options.kickContinue ? { continueTo: {} } : { hangup: true };
   }
@@ -239,11 +239,12 @@ export class Conference {
     }
     if (p.marked && !this.members.hasMarked()) {
       for (const m of this.members.all().filter((m) => m.participant.options.endMarked))
-        this.leave(m, 'leader left', { hangup: true, prompt: this.prompts.leaderHasLeft });
+        this.leave(m, 'leader left', { ...this.exitFor(m.participant), prompt: this.prompts.leaderHasLeft });
       if (this.ended) return;
     }
     if (p.options.closeLast && this.members.size === 1) {
-      void this.end('only one participant left');
+      // app_meetme flags the one left ADMINFLAG_HANGUP, on which conf_run returns 0: on in the dialplan.
+      void this.finish('only one participant left', false, { continueTo: {} });
       return;
     }
     this.refreshMusic();
@@ -276,10 +277,13 @@ export class Conference {
     if (announce) await this.prompt(p.id, [muted ? this.prompts.muted : this.prompts.unmuted]);
   }
 
-  /** Resolves once the participant is out of the mix; `conf-kicked` and the hangup follow on their channel. */
+  /**
+   * Resolves once the participant is out of the mix; `conf-kicked` follows on their channel, then the dialplan's
+   * next priority: app_meetme's conf_run returns 0 on a kick whatever `C` says (`C` came for `x`, then `L`).
+   */
   async kick(participantId: string): Promise<void> {
     const member = this.members.member(participantId);
-    await this.leave(member, 'kicked', { ...this.exitFor(member.participant), prompt: this.prompts.kicked }).outOfMix;
+    await this.leave(member, 'kicked', { continueTo: {}, prompt: this.prompts.kicked }).outOfMix;
   }
 
   setLocked(locked: boolean): void {
@@ -321,19 +325,19 @@ export class Conference {
     return this.finish(`media failed: ${reason}`, true);
   }
 
-  private finish(reason: string, mediaGone: boolean): Promise<void> {
+  private finish(reason: string, mediaGone: boolean, letGo: LeaveOptions = { hangup: true }): Promise<void> {
     if (!this.ending) {
       // Set before anything runs: the last participant's leaving must not end the conference a second time.
       this.closing = true;
-      this.ending = this.wrapUp(reason, mediaGone);
+      this.ending = this.wrapUp(reason, mediaGone, letGo);
     }
     return this.ending;
   }
 
-  private async wrapUp(reason: string, mediaGone: boolean): Promise<void> {
+  private async wrapUp(reason: string, mediaGone: boolean, letGo: LeaveOptions): Promise<void> {
     this.disposeMedia();
     if (this.recording.name) await this.quietly('stop recording', () => this.recording.stop(mediaGone));
-    for (const m of this.members.all()) this.leave(m, reason, { hangup: true, mediaGone });
+    for (const m of this.members.all()) this.leave(m, reason, { ...letGo, mediaGone });
     // Everyone out first: a goodbye to a caller with direct media plays through the mix.
     await Promise.all([...this.exits]);
     if (!mediaGone) await this.quietly('close media', () => this.media.close());

@@ -4,8 +4,13 @@ import type { ConferenceMedia, DialplanTarget, MediaUri } from './ports';
 
 export interface LeaveOptions {
   hangup?: boolean;
-  /** Back to the dialplan instead of a hangup (`C` when kicked or out of time, `X`); a caller with no dialplan is hung up. */
+  /**
+   * Back to the dialplan instead of a hangup, where app_meetme's conf_run returns 0 (`p`, `X`, a kick, `k`'s last
+   * caller; with `C`, out of time or the leader gone); a caller with no dialplan is hung up.
+   */
   continueTo?: DialplanTarget;
+  /** Set on the channel before it goes on in the dialplan (`MEETME_EXIT_KEY`). */
+  variables?: Readonly<Record<string, string>>;
   /** Played on the caller's own channel once they are out of the mix. */
   prompt?: MediaUri;
   /** The backend is gone: it is asked nothing. */
@@ -28,7 +33,7 @@ export function depart(
     const { caller } = p;
     if (how.continueTo && caller.continueInDialplan && !caller.gone) {
       const target = how.continueTo;
-      await quietly('continue', () => caller.continueInDialplan!(target));
+      await quietly('continue', () => caller.continueInDialplan!(target, how.variables));
     } else if (how.hangup || how.continueTo) await quietly('hangup', () => caller.hangup());
   };
   if (prompt && p.caller.media && !how.mediaGone) {

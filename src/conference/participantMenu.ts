@@ -46,7 +46,8 @@ export function attachParticipantMenu(conference: Conference, participant: Parti
       case 'talkUp':
         return conference.setGain(participant.id, { talk: stepGain(participant.talkGain, action === 'talkUp' ? 1 : -1) });
       case 'leave':
-        return conference.remove(participant.id, 'left', { hangup: true });
+        // ConfBridge's leave_conference: out of the conference, on in the dialplan (CONFBRIDGE_RESULT=DTMF).
+        return conference.remove(participant.id, 'left', { continueTo: {} });
       case 'toggleLock':
         conference.setLocked(!conference.locked);
         return conference.prompt(participant.id, [conference.locked ? prompts.lockedNow : prompts.unlockedNow]);
@@ -70,7 +71,8 @@ export function attachParticipantMenu(conference: Conference, participant: Parti
   const dispose = participant.caller.events.subscribe('digit', (digit) => {
     if (participant.left) return;
     if (digit === '#' && !reader.open && participant.options.exitHash) {
-      void conference.remove(participant.id, 'left', { hangup: true });
+      // app_meetme: `p` sets MEETME_EXIT_KEY and returns 0, so the dialplan goes on at the next priority.
+      void conference.remove(participant.id, 'left', { continueTo: {}, variables: { MEETME_EXIT_KEY: digit } });
       return;
     }
     if (participant.options.exitContext && !reader.open && digit !== '*' && exitDigits.includes(digit)) {

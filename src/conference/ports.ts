@@ -85,8 +85,11 @@ export interface CallerPort {
    * once it is stored, `hangup`, or `failed` (nothing to keep). Absent for callers with no channel to record (browsers).
    */
   record?(request: RecordRequest): Promise<'done' | 'hangup' | 'failed'>;
-  /** Leaves the app for the dialplan (ARI `continue`). Absent for callers with no dialplan (browsers). */
-  continueInDialplan?(target?: DialplanTarget): Promise<void>;
+  /**
+   * Leaves the app for the dialplan (ARI `continue`), after setting `variables` on the channel for the dialplan to
+   * read. Absent for callers with no dialplan (browsers).
+   */
+  continueInDialplan?(target?: DialplanTarget, variables?: Readonly<Record<string, string>>): Promise<void>;
 }
 
 /** Short recordings made for one call (callers' names), kept no longer than the call. */

@@ -242,7 +242,8 @@ export class Asterisk {
 
   /**
    * POST /channels/{id}/continue: out of Stasis to the dialplan (no ChannelDestroyed: the channel lives on there).
-   * No arguments: the next priority; an extension alone starts at priority 1 of it.
+   * No arguments: the next priority; an extension alone starts at priority 1 of it; a context without an extension
+   * goes to its `s` (res/ari/resource_channels.c, ast_ari_channels_continue_in_dialplan).
    */
   continueInDialplan(c: DChannel, target: { context?: string; extension?: string; priority?: number }): void {
     const app = c.app;
@@ -252,7 +253,7 @@ export class Asterisk {
     const moved = target.context !== undefined || target.extension !== undefined;
     c.dialplan = {
       context: target.context ?? here.context,
-      exten: target.extension ?? here.exten,
+      exten: target.extension ?? (target.context !== undefined ? 's' : here.exten),
       priority: target.priority ?? (moved ? 1 : here.priority + 1),
       app_name: '',
       app_data: '',

@@ -59,16 +59,32 @@ describe('caller-flow features against the ARI double with no timing module', fu
     expect(existsSync(names) ? readdirSync(names) : []).to.deep.equal([]);
   });
 
-  it('C: a kicked caller leaves Stasis for the next priority of the dialplan, and is not hung up', async () => {
+  it('p: # leaves the conference for the next priority of the dialplan with MEETME_EXIT_KEY, not hung up', async () => {
     r = await startApp({ mixer: { default: 'app' } }, { timing: false });
-    const caller = r.ast.dial({ exten: '820', args: ['820', 'C'] });
+    const stayer = r.ast.dial({ exten: '840' });
+    const caller = r.ast.dial({ exten: '840', args: ['840', 'p'] });
+    // Its digits count once it is in the mix; the app has saved its state on the channel by then.
+    await waitFor(() => r.ast.channel(caller.channelId)?.vars.has('MEETME_PARTICIPANT') === true, 5000, 'in the mix');
+    await caller.sendDtmf('#');
+    await waitFor(() => r.ast.channel(caller.channelId)?.app === undefined, 5000, 'out of Stasis');
+    expect(r.ast.requests.filter((q) => q.path === `/channels/${caller.channelId}/continue`).map((q) => q.status)).to.deep.equal([204]);
+    expect(r.ast.channel(caller.channelId)?.dialplan).to.include({ context: 'conferences', exten: '840', priority: 3 });
+    expect(r.ast.channel(caller.channelId)?.vars.get('MEETME_EXIT_KEY')).to.equal('#');
+    expect(r.ast.requests.some((q) => q.method === 'DELETE' && q.path === `/channels/${caller.channelId}`)).to.equal(false);
+    await waitFor(() => r.app.manager.get('840').participants.length === 1, 5000, 'the other one stays');
+    expect(r.ast.channel(stayer.channelId)?.app).to.equal('meetme');
+  });
+
+  it('a kicked caller leaves Stasis for the next priority of the dialplan without C, and is not hung up', async () => {
+    r = await startApp({ mixer: { default: 'app' } }, { timing: false });
+    const caller = r.ast.dial({ exten: '820', args: ['820'] });
     await waitFor(() => r.app.manager.list()[0]?.participants.length === 1, 5000, 'in');
     const [p] = r.app.manager.get('820').participants;
     await r.app.manager.kick('820', p!.id);
     await waitFor(() => r.ast.channel(caller.channelId)?.app === undefined, 5000, 'out of Stasis');
     expect(caller.playbacks()).to.include('sound:conf-kicked');
     expect(r.ast.channel(caller.channelId)?.dialplan).to.include({ context: 'conferences', exten: '820', priority: 3 });
-    expect(r.ast.requests.some((q) => q.method === 'DELETE' && q.path === `/ari/channels/${caller.channelId}`)).to.equal(false);
+    expect(r.ast.requests.some((q) => q.method === 'DELETE' && q.path === `/channels/${caller.channelId}`)).to.equal(false);
   });
 
   it('L(x:y) with C: the caller hears the warning from the mix, then goes on in the dialplan at the limit', async () => {

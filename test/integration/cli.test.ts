@@ -1,21 +1,13 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
-import { connect, createServer, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AsteriskDouble } from '../double';
 import { runCli } from '../support/cli';
+import { freePort } from '../support/freePort';
 import { waitFor } from '../support/logger';
-
-/** A port nothing listens on now. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** One masked WebSocket text frame, as a client sends it. */
 function clientFrame(text: string): Buffer {
@@ -96,8 +88,9 @@ describe('ari-meetme command line', function () {
 
   it('serves callers from ARI_* settings; on SIGTERM refuses new callers, drains, and exits cleanly', async () => {
     const ast = await AsteriskDouble.start({ speed: 20 });
+    let serving: ReturnType<typeof runCli> | undefined;
     try {
-      const { child, exited, output } = runCli(['serve'], {
+      serving = runCli(['serve'], {
         ARI_URL: ast.url,
         ARI_USERNAME: 'asterisk',
         ARI_PASSWORD: 'asterisk',
@@ -111,6 +104,7 @@ describe('ari-meetme command line', function () {
         RECORDINGS_DIR: mkdtempSync(join(tmpdir(), 'rec-')),
         STORE_PATH: join(mkdtempSync(join(tmpdir(), 'store-')), 'm.sqlite'),
       });
+      const { child, exited, output } = serving;
       await waitFor(() => output().includes('Asterisk timing source found'), 15000, 'app connected');
       const caller = ast.dial({ exten: '4242' });
       await waitFor(
@@ -128,6 +122,7 @@ describe('ari-meetme command line', function () {
       expect(caller.state).to.equal('gone');
       expect(ast.bridges()).to.have.length(0);
     } finally {
+      serving?.child.kill('SIGKILL'); // a failed wait must not leave the app running
       await ast.stop();
     }
   });
@@ -147,9 +142,10 @@ describe('ari-meetme command line', function () {
       STORE_PATH: ':memory:',
       RECORDINGS_DIR: mkdtempSync(join(tmpdir(), 'rec-')),
     });
-    await waitFor(() => output().includes('API, console and probes listening'), 15000, 'listening');
-    const client = stalledEventClient(port, key);
+    let client: Socket | undefined;
     try {
+      await waitFor(() => output().includes('API, console and probes listening'), 15000, 'listening');
+      client = stalledEventClient(port, key);
       await new Promise((resolve) => setTimeout(resolve, 1000));
       const start = Date.now();
       child.kill('SIGTERM');
@@ -158,7 +154,7 @@ describe('ari-meetme command line', function () {
       expect(code).to.equal(0);
       expect(seconds, `stopped ${seconds} s after SIGTERM`).to.be.below(1 + 2);
     } finally {
-      client.destroy();
+      client?.destroy();
       child.kill('SIGKILL');
     }
   });

@@ -1,8 +1,5 @@
 import { expect } from 'chai';
-import { MeetmeApp } from '../../src/app/App';
-import { configSchema } from '../../src/config/schema';
-import { startApp, waitFor, type Running } from '../support/appHarness';
-import { captureLogger } from '../support/logger';
+import { nextApp, startApp, waitFor, type Running } from '../support/appHarness';
 import { createApi } from '../../src/app/api';
 import { silentLogger } from '../../src/lib/logger';
 
@@ -171,15 +168,7 @@ describe('conferences in an Asterisk mixing bridge, against the ARI double', fun
     // The process dies: no goodbye to Asterisk, which keeps the channels in Stasis and the bridge.
     const dead = r.app;
     await dead.ari.close();
-    const { logger } = captureLogger();
-    const parsed = configSchema.parse({
-      ...config,
-      ari: { url: r.ast.url },
-      media: { port: 0, sipPort: 0 },
-      recordings: { dir: r.app.recordingsDir },
-      store: { path: ':memory:' },
-    });
-    const second = new MeetmeApp({ config: parsed, logger });
+    const second = nextApp(r, config).app;
     await second.start();
     await waitFor(() => second.ready && participants({ ...r, app: second }, '1234') === 2, 10000, 'adopted');
     expect(r.ast.bridge(oldBridge)).to.equal(undefined);

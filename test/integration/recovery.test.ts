@@ -1,9 +1,7 @@
 import { expect } from 'chai';
 import { MeetmeApp } from '../../src/app/App';
-import { configSchema } from '../../src/config/schema';
 import type { SimCaller } from '../double';
-import { startApp, waitFor, type Running } from '../support/appHarness';
-import { captureLogger } from '../support/logger';
+import { nextApp, startApp, waitFor, type Running } from '../support/appHarness';
 
 const config = { mixer: { default: 'asterisk' as const }, conferences: [{ number: '500', name: 'Open', options: 'q' }] };
 
@@ -30,20 +28,14 @@ describe('after an app restart, against the ARI double', function () {
     const callers: SimCaller[] = [0, 1, 2].map((i) => r.ast.dial({ exten: '500', callerId: `C${i} <10${i}>` }));
     await waitFor(() => r.ast.bridges().find((b) => b.name === 'meetme-conf:500')?.channels.length === 3, 5000, 'three bridged');
     await r.app.ari.close();
-    const { logger, lines } = captureLogger();
-    const parsed = configSchema.parse({
-      ...config,
-      ari: { url: r.ast.url },
-      media: { port: 0, sipPort: 0 },
-      recordings: { dir: r.app.recordingsDir },
-      store: { path: ':memory:' },
-    });
-    second = new MeetmeApp({ config: parsed, logger });
+    const next = nextApp(r, config);
+    second = next.app;
     const app = second;
     await app.start();
     await waitFor(() => app.ready && participants(app, '500') === 3, 10000, 'adopted');
     const reconciles = (): number[] =>
-      lines()
+      next
+        .logs()
         .filter((l) => l.msg === 'reconciled with Asterisk after reconnect')
         .map((l) => l.callersGone as number);
     const reconnect = async (whileDown: () => Promise<void> = async () => undefined): Promise<number> => {

@@ -45,4 +45,20 @@ export async function startApp(config: ConfigInput, double: DoubleOptions = {}, 
   };
 }
 
+/**
+ * A second app against the same double and recordings, as after the first process died (not started); `config`
+ * as the first was given.
+ */
+export function nextApp(r: Running, config: ConfigInput): { app: MeetmeApp; logs: () => Record<string, unknown>[] } {
+  const { logger, lines } = captureLogger();
+  const parsed = configSchema.parse({
+    ...config,
+    ari: { url: r.ast.url },
+    media: { port: 0, sipPort: 0 },
+    recordings: { dir: r.app.recordingsDir },
+    store: { path: ':memory:' },
+  });
+  return { app: new MeetmeApp({ config: parsed, logger }), logs: lines };
+}
+
 export { waitFor };

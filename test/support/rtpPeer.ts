@@ -14,6 +14,20 @@ export async function listeningPeer(heard: Int16Array[]): Promise<Socket> {
   return socket;
 }
 
+/**
+ * Calls `tick(n)` for n = 0, 1, 2, ... on one drift-free 20 ms clock, as chan_rtp or a sound card sends: a late
+ * timer sends what it owes. Returns the stop.
+ */
+export function every20ms(tick: (n: number) => void): () => void {
+  const start = performance.now();
+  let sent = 0;
+  const timer = setInterval(() => {
+    const due = Math.floor((performance.now() - start) / 20);
+    for (; sent <= due; sent++) tick(sent);
+  }, 5);
+  return () => clearInterval(timer);
+}
+
 /** Frame `seq` of a continuous tone as one u-law RTP packet (PT 0, 20 ms). */
 export function toneFrame(hz: number, seq: number, ssrc: number): Buffer {
   const pcm = sine(hz, 160, 8000, 8000, (2 * Math.PI * hz * seq * 160) / 8000);

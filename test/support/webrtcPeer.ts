@@ -1,7 +1,26 @@
 import { RTCPeerConnection, RTCRtpCodecParameters, type RTCRtpTransceiver } from 'werift';
 import WebSocket from 'ws';
 import { ULAW_DECODE } from '../../src/media/ulaw';
-import { toneFrame } from './rtpPeer';
+import { every20ms, toneFrame } from './rtpPeer';
+
+/** A browser's peer connection on loopback, offering PCMU only (as the app answers), with no header extensions. */
+export function browserPeerConnection(): RTCPeerConnection {
+  return new RTCPeerConnection({
+    codecs: { audio: [new RTCRtpCodecParameters({ mimeType: 'audio/PCMU', clockRate: 8000, channels: 1, payloadType: 0 })], video: [] },
+    headerExtensions: { audio: [], video: [] },
+    iceUseIpv4: false,
+    iceUseIpv6: false,
+    iceAdditionalHostAddresses: ['127.0.0.1'],
+  });
+}
+
+/** The offer of `pc` once its candidates are gathered (no trickle: the app takes one offer). */
+export async function gatheredOffer(pc: RTCPeerConnection): Promise<string> {
+  const gathered = new Promise<void>((resolve) => pc.iceGatheringStateChange.subscribe((s) => s === 'complete' && resolve()));
+  await pc.setLocalDescription(await pc.createOffer());
+  await gathered;
+  return pc.localDescription!.sdp;
+}
 
 export interface SimBrowserOptions {
   /** `ws://host:port/join/<token>/signal` */
@@ -26,7 +45,7 @@ export class SimBrowser {
   private readonly socket: WebSocket;
   private pc: RTCPeerConnection | undefined;
   private transceiver: RTCRtpTransceiver | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private stopPacing: (() => void) | undefined;
   private seq = Math.floor(Math.random() * 60000);
   private readonly ssrc = 1 + Math.floor(Math.random() * 2 ** 30);
   private sending = true;
@@ -69,13 +88,7 @@ export class SimBrowser {
   }
 
   private async offer(): Promise<void> {
-    const pc = new RTCPeerConnection({
-      codecs: { audio: [new RTCRtpCodecParameters({ mimeType: 'audio/PCMU', clockRate: 8000, channels: 1, payloadType: 0 })], video: [] },
-      headerExtensions: { audio: [], video: [] },
-      iceUseIpv4: false,
-      iceUseIpv6: false,
-      iceAdditionalHostAddresses: ['127.0.0.1'],
-    });
+    const pc = browserPeerConnection();
     this.pc = pc;
     const transceiver = pc.addTransceiver('audio', { direction: 'sendrecv' });
     this.transceiver = transceiver;
@@ -89,31 +102,23 @@ export class SimBrowser {
     pc.connectionStateChange.subscribe((state) => {
       if (state === 'connected') this.startMedia();
     });
-    const gathered = new Promise<void>((resolve) => pc.iceGatheringStateChange.subscribe((s) => s === 'complete' && resolve()));
-    await pc.setLocalDescription(await pc.createOffer());
-    await gathered;
-    this.send({ type: 'offer', sdp: pc.localDescription!.sdp });
+    this.send({ type: 'offer', sdp: await gatheredOffer(pc) });
   }
 
   private startMedia(): void {
-    if (this.timer) return;
-    // Paced by the wall clock, as a browser's audio device is: a late timer sends what it owes.
-    const start = Date.now();
-    let sent = 0;
-    this.timer = setInterval(() => {
-      const due = Math.floor((Date.now() - start) / 20);
-      for (; sent <= due; sent++) {
-        const seq = this.seq++;
-        if (!this.sending || (this.options.dropEvery !== undefined && seq % this.options.dropEvery === 0)) continue;
-        const frame = this.options.toneHz !== null ? toneFrame(this.options.toneHz, seq, this.ssrc) : toneFrame(0, seq, this.ssrc);
-        void this.transceiver?.sender.sendRtp(frame);
-      }
-    }, 20);
+    if (this.stopPacing) return;
+    // Paced by the clock, as a browser's audio device is.
+    this.stopPacing = every20ms(() => {
+      const seq = this.seq++;
+      if (!this.sending || (this.options.dropEvery !== undefined && seq % this.options.dropEvery === 0)) return;
+      const frame = this.options.toneHz !== null ? toneFrame(this.options.toneHz, seq, this.ssrc) : toneFrame(0, seq, this.ssrc);
+      void this.transceiver?.sender.sendRtp(frame);
+    });
   }
 
   private stopMedia(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    this.stopPacing?.();
+    this.stopPacing = undefined;
   }
 
   /** Drops every outgoing packet from now on (a lost network), keeping the socket open. */

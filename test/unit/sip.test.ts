@@ -35,6 +35,22 @@ function invite(port: number, body: string, cseq = 102): string {
   ].join('\r\n');
 }
 
+/** A UDP client of the answerer on `port`: each send waits 100 ms for the answer, which lands in `replies`. */
+async function sipClient(port: number): Promise<{ replies: string[]; send(message: string): Promise<void>; close(): void }> {
+  const socket = createSocket('udp4');
+  const replies: string[] = [];
+  socket.on('message', (m) => replies.push(m.toString()));
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
+  return {
+    replies,
+    async send(message) {
+      socket.send(message, port, '127.0.0.1');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    },
+    close: () => socket.close(),
+  };
+}
+
 describe('SIP answerer for media legs', () => {
   it('reads the audio address of an offer, and refuses one without PCMU', () => {
     expect(parseOffer(OFFER)).to.deep.equal({ address: '127.0.0.1', port: 18168, telephoneEvent: 101 });
@@ -60,13 +76,10 @@ describe('SIP answerer for media legs', () => {
     const ended: string[] = [];
     uas.events.on('call', (user, remote) => calls.push({ user, remote }));
     uas.events.on('ended', (user) => ended.push(user));
-    const client = createSocket('udp4');
-    const replies: string[] = [];
-    client.on('message', (m) => replies.push(m.toString()));
-    await new Promise<void>((resolve) => client.bind(0, '127.0.0.1', () => resolve()));
+    const client = await sipClient(port);
+    const { replies } = client;
     try {
-      client.send(invite(port, OFFER), port, '127.0.0.1');
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await client.send(invite(port, OFFER));
       const ok = replies[0] ?? '';
       expect(ok.split('\r\n')[0]).to.equal('SIP/2.0 200 OK');
       expect(ok).to.contain('Via: SIP/2.0/UDP 127.0.0.1:5060;rport;branch=z9hG4bKPj1\r\n');
@@ -78,15 +91,13 @@ describe('SIP answerer for media legs', () => {
       expect(ok).to.contain('m=audio 40001 RTP/AVP 0');
       expect(calls).to.deep.equal([{ user: 'meetme-media-abc', remote: { address: '127.0.0.1', port: 18168, telephoneEvent: 101 } }]);
       // A retransmitted INVITE gets the same 200, and is not a second call.
-      client.send(invite(port, OFFER), port, '127.0.0.1');
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await client.send(invite(port, OFFER));
       expect(replies[1]).to.equal(ok);
       expect(calls).to.have.length(1);
       const bye = invite(port, '', 103)
         .replace(/^INVITE/, 'BYE')
         .replace('CSeq: 103 INVITE', 'CSeq: 103 BYE');
-      client.send(bye, port, '127.0.0.1');
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await client.send(bye);
       expect(replies[2]?.split('\r\n')[0]).to.equal('SIP/2.0 200 OK');
       expect(ended).to.deep.equal(['meetme-media-abc']);
       expect(uas.calls).to.equal(0);
@@ -109,15 +120,11 @@ describe('SIP answerer for media legs', () => {
     const moved: unknown[] = [];
     uas.events.on('moved', (user, remote) => moved.push({ user, remote }));
     const port = await uas.start();
-    const client = createSocket('udp4');
-    const replies: string[] = [];
-    client.on('message', (m) => replies.push(m.toString()));
-    await new Promise<void>((resolve) => client.bind(0, '127.0.0.1', () => resolve()));
+    const client = await sipClient(port);
+    const { replies } = client;
     try {
-      client.send(invite(port, OFFER), port, '127.0.0.1');
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      client.send(invite(port, OFFER.replace('m=audio 18168', 'm=audio 52075'), 103), port, '127.0.0.1');
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await client.send(invite(port, OFFER));
+      await client.send(invite(port, OFFER.replace('m=audio 18168', 'm=audio 52075'), 103));
       expect(replies[1]?.split('\r\n')[0]).to.equal('SIP/2.0 200 OK');
       expect(replies[1]).to.contain('m=audio 40001 RTP/AVP 0').and.contain('CSeq: 103 INVITE');
       expect(moved).to.deep.equal([{ user: 'meetme-media-abc', remote: { address: '127.0.0.1', port: 52075, telephoneEvent: 101 } }]);
@@ -130,13 +137,10 @@ describe('SIP answerer for media legs', () => {
   it('refuses a call for a leg it does not expect (404)', async () => {
     const uas = new SipUas({ bindAddress: '127.0.0.1', port: 0, answer: () => undefined });
     const port = await uas.start();
-    const client = createSocket('udp4');
-    const replies: string[] = [];
-    client.on('message', (m) => replies.push(m.toString()));
-    await new Promise<void>((resolve) => client.bind(0, '127.0.0.1', () => resolve()));
+    const client = await sipClient(port);
+    const { replies } = client;
     try {
-      client.send(invite(port, OFFER), port, '127.0.0.1');
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await client.send(invite(port, OFFER));
       expect(replies[0]?.split('\r\n')[0]).to.equal('SIP/2.0 404 Not Found');
     } finally {
       client.close();

@@ -175,7 +175,7 @@ describe('REST API', () => {
         ).json().error.field,
       ).to.equal('body.talk');
       expect((await post(`/participants/${pa!.id}/kick`)).statusCode).to.equal(204);
-      expect(a.hungUp).to.equal(true);
+      expect(a.continued, 'back to the dialplan, as a MeetMe kick').to.deep.equal({});
       expect((await post('/participants/nobody/kick')).statusCode).to.equal(404);
       expect((await post('/end')).statusCode).to.equal(204);
       expect(h.manager.list()).to.deep.equal([]);

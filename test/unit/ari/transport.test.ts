@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
-import { AriClient, AriError, ignoreGone, isNotFound } from '../../../src/ari';
+import { createServer, Server as HttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTcpServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
+import { AriClient, AriError, ignoreGone, isNotFound, type AriClientOptions } from '../../../src/ari';
 import { silentLogger } from '../../../src/lib/logger';
 
 interface Seen {
@@ -9,6 +9,20 @@ interface Seen {
   url: string;
   body: string;
   auth: string | undefined;
+}
+
+/** A client of `server`, listening for the call on a free port; both closed after `use`. */
+async function clientOf(server: NetServer, options: Partial<AriClientOptions>, use: (ari: AriClient) => Promise<void>): Promise<void> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const ari = new AriClient({ url, username: 'a', password: 'b', app: 'x', logger: silentLogger(), ...options });
+  try {
+    await use(ari);
+  } finally {
+    await ari.close();
+    if (server instanceof HttpServer) server.closeAllConnections();
+    server.close();
+  }
 }
 
 describe('ARI REST transport', () => {
@@ -120,48 +134,21 @@ describe('ARI REST transport', () => {
       peak = Math.max(peak, open.size);
       socket.on('close', () => open.delete(socket));
     });
-    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
-    const ari = new AriClient({
-      url: `http://127.0.0.1:${(slow.address() as AddressInfo).port}`,
-      username: 'a',
-      password: 'b',
-      app: 'x',
-      maxConnections: 3,
-      logger: silentLogger(),
-    });
-    try {
+    await clientOf(slow, { maxConnections: 3 }, async (ari) => {
       const answers = await Promise.all(Array.from({ length: 30 }, () => ari.rest.asterisk.ping()));
       expect(answers.every((a) => a.ping === 'pong')).to.equal(true);
       expect(peak).to.equal(3);
       expect(ari.stats().connections, 'kept alive for the next requests').to.equal(3);
-    } finally {
-      await ari.close();
-      slow.closeAllConnections();
-      slow.close();
-    }
+    });
   });
 
   it('counts the request timeout from when a request has a connection, not while it waits for one', async () => {
     const slow = createServer((_req, res) => setTimeout(() => res.writeHead(204).end(), 120));
-    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
-    const ari = new AriClient({
-      url: `http://127.0.0.1:${(slow.address() as AddressInfo).port}`,
-      username: 'a',
-      password: 'b',
-      app: 'x',
-      maxConnections: 1,
-      requestTimeoutMs: 300,
-      logger: silentLogger(),
-    });
-    try {
+    await clientOf(slow, { maxConnections: 1, requestTimeoutMs: 300 }, async (ari) => {
       // Six in a row on one connection take 720 ms in all, each well within 300 ms once sent.
       const results = await Promise.allSettled(Array.from({ length: 6 }, () => ari.rest.asterisk.ping()));
       expect(results.map((r) => r.status)).to.deep.equal(Array<string>(6).fill('fulfilled'));
-    } finally {
-      await ari.close();
-      slow.closeAllConnections();
-      slow.close();
-    }
+    });
   });
 
   it('sends again, once, a request whose kept-alive connection the server closed before answering', async () => {
@@ -177,22 +164,10 @@ describe('ARI REST transport', () => {
         socket.write('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 15\r\n\r\n{"ping":"pong"}');
       });
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const ari = new AriClient({
-      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-      username: 'a',
-      password: 'b',
-      app: 'x',
-      maxConnections: 1,
-      logger: silentLogger(),
-    });
-    try {
+    await clientOf(server, { maxConnections: 1 }, async (ari) => {
       expect((await ari.rest.asterisk.ping()).ping).to.equal('pong');
       expect((await ari.rest.asterisk.ping()).ping, 'the second went out again on a new connection').to.equal('pong');
       expect(connections).to.equal(2);
-    } finally {
-      await ari.close();
-      server.close();
-    }
+    });
   });
 });

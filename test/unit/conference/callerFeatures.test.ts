@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { parseOptions } from '../../../src/conference/options';
+import { mediaDuration } from '../../double/sounds';
 import { FakeCaller, callerFor, harness, settle, type Harness } from './fakes';
 
 /** `expected` appears in `actual` as one run, in order. */
@@ -138,16 +139,27 @@ describe('time limits (L, S)', () => {
   });
 });
 
-describe('back to the dialplan (C, X)', () => {
-  it('C: a kicked caller hears conf-kicked and goes on to the next priority instead of being hung up', async () => {
+describe('back to the dialplan (C, X, p, kicks)', () => {
+  it('a kicked caller, with or without C, hears conf-kicked and goes on to the next priority instead of being hung up', async () => {
     const h = harness();
     await dial(h, 'adm', '7', 'a');
-    const kicked = await dial(h, 'c1', '7', 'C');
+    const kicked = await dial(h, 'c1', '7', '');
     await h.manager.kick('7', idOf(h, '7', 'c1'));
     await settle();
     expect(kicked.played).to.include('sound:conf-kicked');
     expect(kicked.continued).to.deep.equal({});
     expect(kicked.hungUp).to.equal(false);
+  });
+
+  it('x with C: when the last marked user leaves, the x caller hears conf-leaderhasleft and goes on in the dialplan', async () => {
+    const h = harness();
+    const leader = await dial(h, 'leader', '7', 'A');
+    const follower = await dial(h, 'f', '7', 'xC');
+    leader.leave();
+    await settle();
+    expect(follower.played).to.deep.equal(['sound:conf-leaderhasleft']);
+    expect(follower.continued).to.deep.equal({});
+    expect(follower.hungUp).to.equal(false);
   });
 
   it('C: out of time, the caller goes on in the dialplan', async () => {
@@ -244,19 +256,20 @@ describe('menu keys', () => {
   });
 
   it('with s, the wait for a choice starts once the menu prompt has played, as in app_meetme', async () => {
+    const MENU_MS = mediaDuration('sound:conf-usermenu').ms;
     const h = harness({ menus: { user: { '1': 'toggleMute' }, admin: {}, timeoutMs: 500 } }, [], { timedPrompts: true });
     const caller = await dial(h, 'c1', '7', 's1');
     caller.press('*');
     await settle();
-    // conf-usermenu plays 1 s in the fakes: the 500 ms wait has not begun at 800 ms.
-    await h.clock.advance(800);
+    // The 500 ms wait has not begun while conf-usermenu plays.
+    await h.clock.advance(MENU_MS - 200);
     caller.press('1');
     await h.clock.advance(2000);
     expect(h.manager.get('7').participants[0]!.muted).to.equal(true);
     // Once the prompt has played, the wait runs out as configured: a digit 600 ms after it is no choice.
     caller.press('*');
     await settle();
-    await h.clock.advance(1600);
+    await h.clock.advance(MENU_MS + 600);
     caller.press('1');
     await h.clock.advance(2000);
     expect(h.manager.get('7').participants[0]!.muted).to.equal(true);

@@ -198,7 +198,8 @@ describe('caller flow', () => {
     await settle();
     k.leave();
     await settle();
-    expect(other.hungUp).to.equal(true);
+    expect(other.continued, 'the one left goes on in the dialplan, as app_meetme lets them').to.deep.equal({});
+    expect(other.hungUp).to.equal(false);
     expect(h.manager.list()).to.deep.equal([]);
     expect(h.app.last.closed).to.equal(1);
   });

@@ -42,15 +42,16 @@ describe('moderator control', () => {
     await h.manager.kick('1', u1Id);
     expect(h.app.last.members.has(u1Id), 'out of the mix when the kick answers').to.equal(false);
     await settle();
-    expect(u1!.hungUp).to.equal(true);
+    expect(u1!.continued, 'a kick returns to the dialplan, as app_meetme does without C').to.deep.equal({});
+    expect(u1!.hungUp).to.equal(false);
     expect(u1!.played).to.deep.equal(['sound:conf-kicked']);
     await h.clock.advance(10);
     await h.manager.kickLast('1');
     await settle();
-    expect(u3!.hungUp || u2!.hungUp).to.equal(true);
+    expect(u3!.gone || u2!.gone).to.equal(true);
     await h.manager.kickAll('1');
     await settle();
-    expect(adm!.hungUp).to.equal(false);
+    expect(adm!.gone).to.equal(false);
     expect(h.manager.get('1').participants.map((p) => p.channelId)).to.deep.equal(['adm']);
   });
 
@@ -163,7 +164,8 @@ describe('DTMF menus', () => {
     expect(h.manager.get('1').participants[0]).to.include({ listenGain: 2, talkGain: -1 });
     u!.press('*8');
     await settle();
-    expect(u!.hungUp).to.equal(true);
+    expect(u!.continued, "ConfBridge's leave goes on in the dialplan").to.deep.equal({});
+    expect(u!.hungUp).to.equal(false);
   });
 
   it('admin *2 locks, *3 kicks the last, *83 mutes all, *84 records, *82 kicks all non-admins', async () => {
@@ -188,7 +190,7 @@ describe('DTMF menus', () => {
     expect(h.manager.get('1').participants).to.have.length(2);
     adm!.press('*82');
     await settle();
-    expect(u1!.hungUp).to.equal(true);
+    expect(u1!.continued).to.deep.equal({});
     expect(h.manager.get('1').participants.map((p) => p.channelId)).to.deep.equal(['adm']);
   });
 
@@ -210,7 +212,9 @@ describe('DTMF menus', () => {
     expect(h.manager.get('1').participants.find((q) => q.channelId === 'l')!.muted).to.equal(true);
     p!.press('#');
     await settle();
-    expect(p!.hungUp).to.equal(true);
+    expect(p!.continued, 'on at the next priority, as app_meetme returns').to.deep.equal({});
+    expect(p!.continuedWith).to.deep.equal({ MEETME_EXIT_KEY: '#' });
+    expect(p!.hungUp).to.equal(false);
   });
 
   it('plays the menu prompt with s', async () => {

@@ -1,4 +1,5 @@
 import { FakeClock } from '../../../src/lib/clock';
+import { mediaDuration } from '../../double/sounds';
 import { silentLogger } from '../../../src/lib/logger';
 import { TypedEmitter } from '../../../src/lib/TypedEmitter';
 import { ConferenceManager, type ConferenceManagerOptions } from '../../../src/conference/ConferenceManager';
@@ -24,19 +25,12 @@ import type {
   RecordRequest,
 } from '../../../src/conference/ports';
 
-/** Prompt lengths as the recorded Asterisk plays them (ms), for harnesses whose prompts take time. */
-export const PROMPT_MS: Readonly<Record<string, number>> = {
-  'sound:conf-onlyperson': 3160,
-  'sound:conf-kicked': 1500,
-  'sound:conf-placeintoconf': 1900,
-  'sound:conf-leaderhasleft': 1800,
-  'sound:conf-waitforleader': 2400,
-  'sound:beep': 420,
-};
+/** A tone plays until stopped, and nothing stops one here: it is taken as a second. */
+const lengthOf = (m: MediaUri): number => (m.startsWith('tone:') ? 1000 : mediaDuration(m).ms);
 
-/** How long a list of media takes on `clock`; resolves at once without a clock. */
+/** How long a list of media takes on `clock`, as the real sound files last; resolves at once without a clock. */
 function playing(clock: FakeClock | undefined, media: MediaUri[]): Promise<void> {
-  const ms = media.reduce((n, m) => n + (PROMPT_MS[m] ?? 1000), 0);
+  const ms = media.reduce((n, m) => n + lengthOf(m), 0);
   return clock ? new Promise((resolve) => clock.setTimeout(resolve, ms)) : Promise.resolve();
 }
 
@@ -61,8 +55,9 @@ export class FakeCaller implements CallerPort {
   readonly recorded: string[] = [];
   /** Hang up in the middle of the next recording. */
   hangupWhileRecording = false;
-  /** Where the caller went on in the dialplan, if they did. */
+  /** Where the caller went on in the dialplan, if they did, and the variables set for it. */
   continued: DialplanTarget | undefined;
+  continuedWith: Readonly<Record<string, string>> = {};
 
   constructor(
     readonly channelId: string,
@@ -118,11 +113,15 @@ export class FakeCaller implements CallerPort {
     return this.gone ? 'hangup' : 'done';
   }
 
-  /** Back to the dialplan: the channel leaves Stasis, so for the app it is gone. */
-  async continueInDialplan(target: DialplanTarget = {}): Promise<void> {
+  /** Back to the dialplan: the channel leaves Stasis, so for the app it is gone. Deleted for a browser. */
+  continueInDialplan?: (target?: DialplanTarget, variables?: Readonly<Record<string, string>>) => Promise<void> = async (
+    target = {},
+    variables = {},
+  ) => {
     this.continued = target;
+    this.continuedWith = variables;
     this.leave();
-  }
+  };
 
   /** The caller hangs up. */
   leave(): void {
@@ -161,7 +160,7 @@ export class FakeMedia implements ConferenceMedia {
 
   constructor(
     readonly kind: MixerKind,
-    /** With a clock, prompts take their real length (PROMPT_MS). */
+    /** With a clock, prompts take their real length (test/fixtures/sounds). */
     private readonly clock?: FakeClock,
   ) {}
 

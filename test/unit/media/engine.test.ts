@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { createSocket, type Socket } from 'node:dgram';
-import { silentLogger } from '../../../src/lib/logger';
-import { MediaEngine, monotonicNow, type MediaLeg } from '../../../src/media';
+import { monotonicNow, type MediaLeg } from '../../../src/media';
 import { SSRC_PROBATION } from '../../../src/media/RtpSource';
 import { goertzelDb } from '../../support/audio';
+import { loopbackEngine } from '../../support/loopbackEngine';
 import { listeningPeer, toneFrame } from '../../support/rtpPeer';
 
 const TONES = [440, 880, 1200];
@@ -14,15 +14,7 @@ const SSRC = [0x14aefaac, 0x18955814, 0x3feaf661];
  * receive path (which packets reach a leg's jitter buffer); the mix itself is tested in mix.test.ts.
  */
 async function setup(sendDeadline?: Float64Array) {
-  const engine = new MediaEngine({
-    ...(sendDeadline ? { sendDeadline } : {}),
-    bindAddress: '127.0.0.1',
-    port: 0,
-    ptimeMs: 20,
-    soundsDir: '/nonexistent',
-    musicDir: '/nonexistent',
-    logger: silentLogger(),
-  });
+  const engine = loopbackEngine(sendDeadline ? { sendDeadline } : {});
   const { port } = await engine.start();
   const room = engine.createRoom('r');
   const sockets: Socket[] = [];

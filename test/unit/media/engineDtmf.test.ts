@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import { createSocket, type Socket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { silentLogger } from '../../../src/lib/logger';
 import { MediaEngine } from '../../../src/media';
+import { loopbackEngine } from '../../support/loopbackEngine';
 import { toneFrame } from '../../support/rtpPeer';
 
 const fixture = JSON.parse(readFileSync(join(__dirname, '../../fixtures/rtp/dtmf-2833.json'), 'utf8')) as {
@@ -18,14 +18,7 @@ describe('MediaEngine: digits from a phone that sends its RTP straight to the ap
   let phone: Socket;
   let port: number;
   beforeEach(async () => {
-    engine = new MediaEngine({
-      bindAddress: '127.0.0.1',
-      port: 0,
-      ptimeMs: 20,
-      soundsDir: '/nonexistent',
-      musicDir: '/nonexistent',
-      logger: silentLogger(),
-    });
+    engine = loopbackEngine();
     port = (await engine.start()).port;
     phone = createSocket('udp4');
     await new Promise<void>((resolve) => phone.bind(0, '127.0.0.1', () => resolve()));
