@@ -145,18 +145,27 @@ export class MediaLeg implements MixParty {
     this.ownUp.reset();
   }
 
-  /** The payload into `native`: decoded, or concealment, or silence; returns whether there is audio. */
+  /**
+   * The payload into `native` (decoded, or concealment, or silence), measured for talk detection
+   * (`detector.magnitude`) when there is audio; returns whether there is.
+   */
   decode(result: PopResult): boolean {
     const native = this.native;
     const n = native.length;
     if (result === 'frame') {
       if (this.decoder) this.decoder.decode(this.payload, 0, FRAME, native);
-      else ulawDecodeInto(this.payload, 0, native, FRAME);
+      else if (!this.denoiser) {
+        // The common case, a plain u-law caller: decoded and measured in one loop.
+        this.detector.measureUlaw(this.payload, 0, native, FRAME);
+        return true;
+      } else ulawDecodeInto(this.payload, 0, native, FRAME);
       this.denoiser?.process(native);
+      this.detector.measure(native, n);
       return true;
     }
     if (result === 'conceal' && this.hasInput) {
       for (let i = 0; i < n; i++) native[i] = Math.round((native[i] as number) * CONCEAL_GAIN);
+      this.detector.measure(native, n);
       return true;
     }
     native.fill(0);
