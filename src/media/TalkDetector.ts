@@ -5,7 +5,10 @@
  *   16-bit audio, a magnitude and not milliseconds, asterisk/asterisk#1761) after a 300 Hz high-pass, so hum,
  *   traffic and air conditioning, which live below it, hardly count, and speech, which does not, is kept;
  * - it tracks the line's noise floor (falling at once, rising about 3 dB a second) and needs speech to stand
- *   out of it by STANDOUT as well as reach the threshold;
+ *   out of it by STANDOUT as well as reach the threshold. The floor stops at FLOOR_CAP, below a soft talker's
+ *   level: a steady sound as loud as speech (a held note, a test tone) is talking for as long as it lasts, as
+ *   ConfBridge's fixed threshold and FreeSWITCH's energy level have it, while hum, hiss and a fan, quieter,
+ *   are still learned and left out;
  * - it needs START_FRAMES frames in a row, so a key click (one frame) is no talker.
  * Unlike Asterisk's TALK_DETECT it also ends talking when the audio stops arriving (a hangup or RTP loss), so
  * no talker is left "talking".
@@ -29,6 +32,11 @@ const STANDOUT = 3.2;
 const FLOOR_RISE = 10 ** (0.06 / 20);
 /** Below this fraction of the start level, a frame counts towards the silence that ends talking. */
 const STOP_FRACTION = 0.6;
+/**
+ * The highest the floor goes: anything steady above FLOOR_CAP x STANDOUT (640: a 1 kHz tone at -33.5 dBFS; speech
+ * at -18.5 dBFS has a median of 1,544) starts talking however long it lasts, and above 60% of that stays so.
+ */
+const FLOOR_CAP = 200;
 
 /** A 2nd-order Butterworth high-pass at 300 Hz, per rate: its b0 (b1 = -2 b0, b2 = b0), a1 and a2. */
 function highPass(rate: number): { b0: number; a1: number; a2: number } {
@@ -68,7 +76,7 @@ export class TalkDetector {
     this.c1 = a1 * a1 - a2;
     this.c2 = a1 * a2;
     // A new line is taken as quiet until it shows otherwise: the floor starts where the threshold would be met.
-    this.floor = settings.threshold / STANDOUT;
+    this.floor = Math.min(settings.threshold / STANDOUT, FLOOR_CAP);
     this.stopFrames = Math.max(1, Math.round(settings.silenceMs / 20));
   }
 
@@ -161,7 +169,7 @@ export class TalkDetector {
   /** The state after this frame's `magnitude`: the new one when it changed, else null. */
   decide(): boolean | null {
     const magnitude = this.magnitude;
-    this.floor = magnitude < this.floor ? magnitude : this.floor * FLOOR_RISE;
+    this.floor = magnitude < this.floor ? magnitude : Math.min(this.floor * FLOOR_RISE, FLOOR_CAP);
     const start = Math.max(this.settings.threshold, this.floor * STANDOUT);
     if (!this.talking) {
       this.above = magnitude >= start ? this.above + 1 : 0;
