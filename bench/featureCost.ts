@@ -19,7 +19,7 @@ import { OTHER, loadOther } from './otherBuild';
 const TALKERS = 10;
 const TICKS = Number(process.env.BENCH_FEATURE_TICKS ?? 3000);
 const WARMUP_TICKS = 2000;
-const ROUNDS = Number(process.env.BENCH_OTHER_ROUNDS ?? 7);
+const ROUNDS = Number(process.env.BENCH_OTHER_ROUNDS ?? 15);
 
 /** What a room needs from a build: this one's, or the other checkout's (older ones have no `configure`). */
 interface Build {
