@@ -141,7 +141,9 @@ async function againstOther(other: string): Promise<void> {
 }
 
 export async function featureCost(): Promise<void> {
-  console.log(`feature cost: one room of ${TALKERS} talkers ticked ${TICKS} times after ${WARMUP_TICKS} in process (CPU time, so other load matters less)`);
+  console.log(
+    `feature cost: one room of ${TALKERS} talkers ticked ${TICKS} times after ${WARMUP_TICKS} in process (CPU time, so other load matters less)`,
+  );
   let base = 0;
   for (const variant of VARIANTS) {
     const perTick = await measure(variant);
