@@ -12,7 +12,9 @@ import { join } from 'node:path';
 import { silentLogger } from '../src/lib/logger';
 import { MediaThreads, defaultThreadCount, type RemoteRoom, type ThreadReport } from '../src/media';
 import { wavHeader } from '../src/media/wav';
+import { median } from '../src/capacity/forecast';
 import { featureCost } from './featureCost';
+import { OTHER, loadOther } from './otherBuild';
 
 const ROOMS = Number(process.env.BENCH_ROOMS ?? 100);
 const PER_ROOM = Number(process.env.BENCH_PER_ROOM ?? 10);
@@ -25,6 +27,8 @@ const THREADS = Number(process.env.BENCH_THREADS ?? defaultThreadCount());
 const RECORD_ROOMS = Number(process.env.BENCH_RECORD_ROOMS ?? 10);
 const PROMPT_ROOMS = Number(process.env.BENCH_PROMPT_ROOMS ?? 10);
 const MUSIC_ROOMS = Number(process.env.BENCH_MUSIC_ROOMS ?? 10);
+/** With BENCH_OTHER: load tests of each build, in turns. */
+const ENGINE_ROUNDS = Number(process.env.BENCH_ENGINE_ROUNDS ?? 1);
 
 /** A 2.4 s prompt and 10 s of music, as the Debian sound packages ship them (16 kHz PCM WAVs). */
 function benchSounds(): { soundsDir: string; musicDir: string } {
@@ -59,10 +63,22 @@ function pct(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
 }
 
-export async function main(): Promise<void> {
-  await featureCost();
+/** What the comparison with another build sets side by side. */
+interface LoadFigures {
+  cpuPercent: number;
+  mixMs: number;
+  p99: number[];
+  atSink: [number, number];
+  load: string;
+}
+
+/** The 1-minute load average, to judge a figure by. */
+const loadAverage = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ')[0] ?? '?';
+
+/** One load test of the engine `Threads` (this build's, or BENCH_OTHER's), its figures printed as `label`. */
+async function loadTest(Threads: typeof MediaThreads, label: string): Promise<LoadFigures> {
   const participants = ROOMS * PER_ROOM;
-  const engine = new MediaThreads({
+  const engine = new Threads({
     threads: THREADS,
     bindAddress: '127.0.0.1',
     port: 0,
@@ -185,7 +201,7 @@ export async function main(): Promise<void> {
   const got = result.received;
   const threadGcs = report.reduce((sum, t) => sum + (t.gcs ?? 0), 0) - gcsBefore;
   console.log(
-    `engine: ${ROOMS} rooms x ${PER_ROOM} talkers = ${participants} participants on ${THREADS} media thread(s), ${SECONDS} s measured after ${WARMUP} s warm-up, senders ${PHASE}, tick lead ${LEAD_MS} ms`,
+    `engine (${label}): ${ROOMS} rooms x ${PER_ROOM} talkers = ${participants} participants on ${THREADS} media thread(s), ${SECONDS} s measured after ${WARMUP} s warm-up, senders ${PHASE}, tick lead ${LEAD_MS} ms; load average ${loadAverage()} at the end`,
   );
   console.log(
     `  with ${RECORD_ROOMS} rooms recording, ${PROMPT_ROOMS} with announcements back to back (${announcements} played), ${MUSIC_ROOMS} with a leg on music`,
@@ -197,7 +213,8 @@ export async function main(): Promise<void> {
   console.log(
     `  CPU of the engine process (every thread): ${cpuPercent.toFixed(1)}% of one core -> ${(participants / (cpuPercent / 100)).toFixed(0)} participants per core`,
   );
-  console.log(`  mixing time per tick and thread: ${(tickMicros / Math.max(1, mixedTicks) / 1000).toFixed(3)} ms mean`);
+  const mixMs = tickMicros / Math.max(1, mixedTicks) / 1000;
+  console.log(`  mixing time per tick and thread: ${mixMs.toFixed(3)} ms mean`);
   for (const t of report) {
     const s = t.timer;
     if (!s) continue;
@@ -232,5 +249,40 @@ export async function main(): Promise<void> {
   );
   console.log(
     `  added latency through the app (click in, click out): p50 ${pct(result.impulseDelays, 50).toFixed(1)} ms, p95 ${pct(result.impulseDelays, 95).toFixed(1)} ms over ${result.impulseDelays.length} clicks`,
+  );
+  return {
+    cpuPercent,
+    mixMs,
+    p99: report.flatMap((t) => (t.timer ? [t.timer.lateness.p99] : [])),
+    atSink: [Math.min(...got), Math.max(...got)],
+    load: loadAverage(),
+  };
+}
+
+export async function main(): Promise<void> {
+  await featureCost();
+  if (!OTHER) {
+    await loadTest(MediaThreads, 'this build');
+    return;
+  }
+  // Both builds in one run, in turns (this one first, then the other first, ...), so they share the machine's load.
+  const other = loadOther<{ MediaThreads: typeof MediaThreads }>('src/media').MediaThreads;
+  const runs: { label: string; figures: LoadFigures }[] = [];
+  for (let round = 0; round < ENGINE_ROUNDS; round++) {
+    const order: [typeof MediaThreads, string][] = [
+      [MediaThreads, 'this build'],
+      [other, OTHER],
+    ];
+    if (round % 2 === 1) order.reverse();
+    for (const [Threads, label] of order) runs.push({ label, figures: await loadTest(Threads, label) });
+  }
+  console.log(`engine, this build against ${OTHER}, ${ENGINE_ROUNDS} round(s):`);
+  for (const { label, figures: f } of runs)
+    console.log(
+      `  ${label}: ${f.cpuPercent.toFixed(1)}% of one core, mixing ${f.mixMs.toFixed(3)} ms per tick and thread, lateness p99 ${f.p99.map((v) => v.toFixed(2)).join(' / ')} ms, ${f.atSink[0]}-${f.atSink[1]} packets per participant at the sink, load ${f.load}`,
+    );
+  const of = (label: string, key: 'cpuPercent' | 'mixMs') => median(runs.filter((r) => r.label === label).map((r) => r.figures[key]));
+  console.log(
+    `  ratio this/other: CPU ${(of('this build', 'cpuPercent') / of(OTHER, 'cpuPercent')).toFixed(2)}, mixing ${(of('this build', 'mixMs') / of(OTHER, 'mixMs')).toFixed(2)}`,
   );
 }

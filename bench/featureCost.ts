@@ -2,6 +2,7 @@
  * What each media feature costs per participant, side by side: one room of 10 talkers ticked in this process
  * (packets built and thrown away, no sockets), its CPU time per tick for plain u-law, u-law with denoise, with
  * every participant recorded to their own file, an all-G.722 room, and a room of 5 G.722 and 5 u-law legs.
+ * With `BENCH_OTHER` (another checkout), the plain u-law room of both builds in turns, round after round.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,9 +13,19 @@ import { MediaRoom, type RoomHost } from '../src/media/MediaRoom';
 import { SoundLibrary } from '../src/media/sounds';
 import { ulawEncodeInto } from '../src/media/ulaw';
 import { DEFAULT_AUDIO } from '../src/media/voice';
+import { median } from '../src/capacity/forecast';
+import { OTHER, loadOther } from './otherBuild';
 
 const TALKERS = 10;
 const TICKS = Number(process.env.BENCH_FEATURE_TICKS ?? 3000);
+const WARMUP_TICKS = 2000;
+const ROUNDS = Number(process.env.BENCH_OTHER_ROUNDS ?? 15);
+
+/** What a room needs from a build: this one's, or the other checkout's (older ones have no `configure`). */
+interface Build {
+  MediaRoom: typeof MediaRoom;
+  SoundLibrary: typeof SoundLibrary;
+}
 
 interface Variant {
   name: string;
@@ -47,42 +58,92 @@ function frames(codec: Codec, hz: number): Uint8Array[] {
   });
 }
 
-async function measure(variant: Variant): Promise<number> {
+/** A room of the variant, ready to tick: `run(ticks)` pushes each leg its next frame and ticks. */
+async function room(variant: Variant, build: Build): Promise<{ run: (ticks: number) => void; close: () => Promise<void> }> {
   const host: RoomHost = {
-    sounds: new SoundLibrary('/nonexistent', '/nonexistent'),
+    sounds: new build.SoundLibrary('/nonexistent', '/nonexistent'),
     legAdded: () => undefined,
     legRemoved: () => undefined,
     send: () => undefined,
   };
-  const room = new MediaRoom('bench', host);
-  room.configure({ ...DEFAULT_AUDIO, denoise: variant.denoise ?? false });
-  const payloads = variant.codecs.map((codec, i) => {
+  const room = new build.MediaRoom('bench', host);
+  // The defaults need no call (an older build has none to make).
+  if (variant.denoise) room.configure({ ...DEFAULT_AUDIO, denoise: true });
+  const legs = variant.codecs.map((codec, i) => {
     const leg = room.addLeg({ participantId: `p${i}`, codec });
     leg.setRemote('127.0.0.1', 9);
-    return frames(codec, 300 + 97 * i);
+    return leg;
   });
+  const payloads = variant.codecs.map((codec, i) => frames(codec, 300 + 97 * i));
   const dir = mkdtempSync(join(tmpdir(), 'meetme-feature-'));
   if (variant.recordEach) await Promise.all(variant.codecs.map((_, i) => room.startLegRecording(`p${i}`, join(dir, `p${i}.wav`))));
   const seq = new Array<number>(TALKERS).fill(0);
+  let t = 0;
   const run = (ticks: number): void => {
-    for (let t = 0; t < ticks; t++) {
+    for (let end = t + ticks; t < end; t++) {
       for (let i = 0; i < TALKERS; i++) {
-        room.leg(`p${i}`).jitter.push(seq[i] as number, (payloads[i] as Uint8Array[])[t % 50] as Uint8Array, 0, 160);
+        (legs[i] as (typeof legs)[number]).jitter.push(seq[i] as number, (payloads[i] as Uint8Array[])[t % 50] as Uint8Array, 0, 160);
         seq[i] = ((seq[i] as number) + 1) & 0xffff;
       }
       room.tick();
     }
   };
-  run(500);
+  return { run, close: () => room.close() };
+}
+
+/** CPU time of one tick, in us, over `ticks` ticks. */
+function timed(run: (ticks: number) => void, ticks: number): number {
   const start = process.cpuUsage();
-  run(TICKS);
+  run(ticks);
   const used = process.cpuUsage(start);
-  await room.close();
-  return (used.user + used.system) / TICKS;
+  return (used.user + used.system) / ticks;
+}
+
+async function measure(variant: Variant): Promise<number> {
+  const r = await room(variant, { MediaRoom, SoundLibrary });
+  // Long enough for the optimising compiler: 500 ticks left the first variant measured half-compiled.
+  r.run(WARMUP_TICKS);
+  const perTick = timed(r.run, TICKS);
+  await r.close();
+  return perTick;
+}
+
+/** The plain u-law room of this build and of BENCH_OTHER's, in turns (the same load on both), round after round. */
+async function againstOther(other: string): Promise<void> {
+  const variant = VARIANTS[0] as Variant;
+  const rooms = [
+    await room(variant, { MediaRoom, SoundLibrary }),
+    await room(variant, {
+      MediaRoom: loadOther<{ MediaRoom: typeof MediaRoom }>('src/media/MediaRoom').MediaRoom,
+      SoundLibrary: loadOther<{ SoundLibrary: typeof SoundLibrary }>('src/media/sounds').SoundLibrary,
+    }),
+  ];
+  for (const r of rooms) r.run(WARMUP_TICKS);
+  console.log(`  ${variant.name}, this build against ${other}, ${ROUNDS} rounds of ${TICKS} ticks each in turn (us a participant):`);
+  const mine: number[] = [];
+  const theirs: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    // Each round starts with the other one, so neither always follows the same.
+    const order = round % 2 === 0 ? [0, 1] : [1, 0];
+    const got = [0, 0];
+    for (const which of order) got[which] = timed((rooms[which] as (typeof rooms)[number]).run, TICKS) / TALKERS;
+    mine.push(got[0] as number);
+    theirs.push(got[1] as number);
+    console.log(
+      `    round ${round + 1}: this ${(got[0] as number).toFixed(2)}, other ${(got[1] as number).toFixed(2)}, ratio ${((got[0] as number) / (got[1] as number)).toFixed(2)}`,
+    );
+  }
+  const ratios = mine.map((m, i) => m / (theirs[i] as number));
+  console.log(
+    `    median: this ${median(mine).toFixed(2)} us, other ${median(theirs).toFixed(2)} us a participant, ratio ${median(ratios).toFixed(2)} (rounds' ratios ${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)})`,
+  );
+  for (const r of rooms) await r.close();
 }
 
 export async function featureCost(): Promise<void> {
-  console.log(`feature cost: one room of ${TALKERS} talkers ticked ${TICKS} times in process (CPU time, so other load matters less)`);
+  console.log(
+    `feature cost: one room of ${TALKERS} talkers ticked ${TICKS} times after ${WARMUP_TICKS} in process (CPU time, so other load matters less)`,
+  );
   let base = 0;
   for (const variant of VARIANTS) {
     const perTick = await measure(variant);
@@ -92,4 +153,5 @@ export async function featureCost(): Promise<void> {
       `  ${variant.name.padEnd(36)} ${perTick.toFixed(1).padStart(7)} us a tick, ${perParticipant.toFixed(2).padStart(6)} us a participant (${((perParticipant / 20000) * 100).toFixed(3)}% of a core), x${(perTick / base).toFixed(2)} u-law`,
     );
   }
+  if (OTHER) await againstOther(OTHER);
 }

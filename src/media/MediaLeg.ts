@@ -41,6 +41,22 @@ export interface LegStats extends JitterStats {
   sent: number;
 }
 
+/** A leg's resamplers and buffers in a 16 kHz room: its u-law audio up and back, its own audio (8 kHz) up. */
+class Wideband {
+  readonly input = new Int16Array(WIDE_FRAME);
+  readonly up = new Upsampler();
+  readonly down = new Downsampler();
+  readonly narrow = new Int32Array(FRAME);
+  readonly ownUp = new Upsampler();
+  readonly own = new Int16Array(WIDE_FRAME);
+
+  reset(): void {
+    this.up.reset();
+    this.down.reset();
+    this.ownUp.reset();
+  }
+}
+
 /**
  * One participant's RTP leg: jitter buffer in, encoded frames out, gains, talk detection, and what the room
  * does to the voice first (denoise, energy gate, auto-gain). Its audio is at its codec's rate (`native`); in a
@@ -77,12 +93,8 @@ export class MediaLeg implements MixParty {
   recordingOpens = false;
   private readonly decoder: G722Decoder | undefined;
   private readonly encoder: G722Encoder | undefined;
-  private readonly wide = new Int16Array(WIDE_FRAME);
-  private readonly up = new Upsampler();
-  private readonly down = new Downsampler();
-  private readonly narrow = new Int32Array(FRAME);
-  private readonly ownUp = new Upsampler();
-  private readonly ownWide = new Int16Array(WIDE_FRAME);
+  /** Made the first time the leg is in a 16 kHz room: a u-law room never needs them (10 KB a leg). */
+  private wideband: Wideband | undefined;
   /** Two packet buffers used in turn: a datagram is handed to the kernel before the next tick reuses one. */
   readonly packets = [Buffer.alloc(HEADER + FRAME), Buffer.alloc(HEADER + FRAME)];
   /** The payload of each packet, where the mix writes what this participant hears. */
@@ -138,25 +150,35 @@ export class MediaLeg implements MixParty {
   /** The room now mixes at `rate`. */
   setRoomRate(rate: Rate): void {
     this.roomRate = rate;
-    this.input = rate === this.rate ? this.native : this.wide;
     this.shareable = rate === 8000 && this.codec === 'ulaw';
-    this.up.reset();
-    this.down.reset();
-    this.ownUp.reset();
+    this.input = this.native;
+    if (rate === 8000) return;
+    const wide = (this.wideband ??= new Wideband());
+    wide.reset();
+    if (this.rate !== rate) this.input = wide.input;
   }
 
-  /** The payload into `native`: decoded, or concealment, or silence; returns whether there is audio. */
+  /**
+   * The payload into `native` (decoded, or concealment, or silence), measured for talk detection
+   * (`detector.magnitude`) when there is audio; returns whether there is.
+   */
   decode(result: PopResult): boolean {
     const native = this.native;
     const n = native.length;
     if (result === 'frame') {
       if (this.decoder) this.decoder.decode(this.payload, 0, FRAME, native);
-      else ulawDecodeInto(this.payload, 0, native, FRAME);
+      else if (!this.denoiser) {
+        // The common case, a plain u-law caller: decoded and measured in one loop.
+        this.detector.measureUlaw(this.payload, 0, native, FRAME);
+        return true;
+      } else ulawDecodeInto(this.payload, 0, native, FRAME);
       this.denoiser?.process(native);
+      this.detector.measure(native, n);
       return true;
     }
     if (result === 'conceal' && this.hasInput) {
       for (let i = 0; i < n; i++) native[i] = Math.round((native[i] as number) * CONCEAL_GAIN);
+      this.detector.measure(native, n);
       return true;
     }
     native.fill(0);
@@ -165,16 +187,18 @@ export class MediaLeg implements MixParty {
 
   /** `native` at the room's rate into `input` (a u-law leg in a 16 kHz room). */
   toRoomRate(): void {
-    if (this.input === this.native) return;
-    if (this.hasInput) this.up.process(this.native, FRAME, this.input);
-    else this.up.reset();
+    const wide = this.wideband;
+    if (this.input === this.native || !wide) return;
+    if (this.hasInput) wide.up.process(this.native, FRAME, wide.input);
+    else wide.up.reset();
   }
 
   /** `ownFrame` (8 kHz) at the room's rate. */
   ownAtRoomRate(): Int16Array {
-    if (this.roomRate === 8000) return this.ownFrame;
-    this.ownUp.process(this.ownFrame, FRAME, this.ownWide);
-    return this.ownWide;
+    const wide = this.wideband;
+    if (this.roomRate === 8000 || !wide) return this.ownFrame;
+    wide.ownUp.process(this.ownFrame, FRAME, wide.own);
+    return wide.own;
   }
 
   /** What this participant hears this tick, at the room's rate, into `out` in the leg's codec. */
@@ -183,12 +207,13 @@ export class MediaLeg implements MixParty {
       this.encoder.encode(pcm, n, this.out);
       return;
     }
-    if (n === FRAME) {
+    const wide = this.wideband;
+    if (n === FRAME || !wide) {
       ulawEncodeInto(pcm, this.out, 0, FRAME);
       return;
     }
-    this.down.process(pcm, n, this.narrow);
-    ulawEncodeInto(this.narrow, this.out, 0, FRAME);
+    wide.down.process(pcm, n, wide.narrow);
+    ulawEncodeInto(wide.narrow, this.out, 0, FRAME);
   }
 
   setRemote(address: string, port: number): void {

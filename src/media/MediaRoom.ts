@@ -175,7 +175,7 @@ export class MediaRoom {
     leg.hasInput = leg.decode(leg.jitter.pop(leg.payload));
     const native = leg.native;
     const n = native.length;
-    const change = leg.hasInput ? leg.detector.frame(native, n) : leg.detector.silence();
+    const change = leg.hasInput ? leg.detector.decide() : leg.detector.silence();
     if (change !== null) leg.events.safeEmit('talking', change);
     if (leg.hasInput) leg.autoGain?.apply(native, n, leg.detector.magnitude, leg.detector.talking);
     // Everything the caller said, gate or not (speech-to-text wants it all); silence while muted or absent, so

@@ -2,7 +2,7 @@
  * The N-1 mix as pure functions over typed arrays: sums in Int32, clamped once on the way out. The tick's
  * core, `mix(parties, extra, scratch)`, does no I/O and keeps no state of its own, so it is tested directly.
  */
-import { ulawEncodeInto } from './ulaw';
+import { ulawEncodeDifferenceInto, ulawEncodeInto } from './ulaw';
 
 /** sum += input x gain */
 export function addInto(sum: Int32Array, input: Int16Array, gain: number): void {
@@ -12,11 +12,13 @@ export function addInto(sum: Int32Array, input: Int16Array, gain: number): void 
 
 /** out = (sum - own x ownGain) x listenGain: what one participant hears, without their own voice. */
 export function minusInto(out: Int32Array, sum: Int32Array, own: Int16Array | null, ownGain: number, listenGain: number): void {
-  for (let i = 0; i < out.length; i++) {
-    const mine = own ? Math.round((own[i] as number) * ownGain) : 0;
-    const v = (sum[i] as number) - mine;
-    out[i] = listenGain === 1 ? v : Math.round(v * listenGain);
-  }
+  const n = out.length;
+  // The cases chosen once a frame, not tested per sample.
+  if (own === null) {
+    if (listenGain === 1) out.set(sum);
+    else for (let i = 0; i < n; i++) out[i] = Math.round((sum[i] as number) * listenGain);
+  } else if (ownGain === 1 && listenGain === 1) for (let i = 0; i < n; i++) out[i] = (sum[i] as number) - (own[i] as number);
+  else for (let i = 0; i < n; i++) out[i] = Math.round(((sum[i] as number) - Math.round((own[i] as number) * ownGain)) * listenGain);
 }
 
 /** One participant's side of a tick, as the mix sees it. */
@@ -101,6 +103,9 @@ export function mix(parties: readonly MixParty[], extra: Int16Array | null, scra
         sharedReady = true;
       }
       party.out.set(shared);
+    } else if (party.talk && party.hasInput && party.talkGain === 1 && party.listenGain === 1) {
+      // The common talker: the sum without their voice, encoded in the same loop.
+      ulawEncodeDifferenceInto(sum, party.input, party.out, n);
     } else {
       minusInto(minus, sum, party.talk && party.hasInput ? party.input : null, party.talkGain, party.listenGain);
       ulawEncodeInto(minus, party.out, 0, n);

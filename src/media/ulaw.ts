@@ -15,7 +15,7 @@ function encodeSample(sample: number): number {
 }
 
 /** u-law code -> linear sample. */
-export const ULAW_DECODE: Int16Array = (() => {
+const DECODE: Int16Array = (() => {
   const table = new Int16Array(256);
   for (let code = 0; code < 256; code++) {
     const u = ~code & 0xff;
@@ -25,6 +25,11 @@ export const ULAW_DECODE: Int16Array = (() => {
   }
   return table;
 })();
+/**
+ * The same table for other modules. The loops here read the local `DECODE` and `ENCODE`: an exported binding
+ * read per sample is a property load in tsc's output and a getter call in tsx's.
+ */
+export const ULAW_DECODE: Int16Array = DECODE;
 
 /** Linear sample >> 2 (offset by 8192) -> u-law code; u-law keeps 14 bits, so nothing is lost. */
 const ENCODE = (() => {
@@ -39,7 +44,7 @@ export function ulawEncodeSample(sample: number): number {
 }
 
 export function ulawDecodeInto(src: Uint8Array, srcOffset: number, dst: Int16Array, length: number): void {
-  for (let i = 0; i < length; i++) dst[i] = ULAW_DECODE[src[srcOffset + i] as number] as number;
+  for (let i = 0; i < length; i++) dst[i] = DECODE[src[srcOffset + i] as number] as number;
 }
 
 export function ulawEncodeInto(src: Int16Array | Int32Array, dst: Uint8Array, dstOffset: number, length: number): void {
@@ -47,5 +52,14 @@ export function ulawEncodeInto(src: Int16Array | Int32Array, dst: Uint8Array, ds
     const v = src[i] as number;
     const clamped = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
     dst[dstOffset + i] = ENCODE[(clamped >> 2) + 8192] as number;
+  }
+}
+
+/** dst = u-law of (a - b), in one pass: what a participant at unity gains hears, the sum without their voice. */
+export function ulawEncodeDifferenceInto(a: Int32Array, b: Int16Array, dst: Uint8Array, length: number): void {
+  for (let i = 0; i < length; i++) {
+    const v = (a[i] as number) - (b[i] as number);
+    const clamped = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+    dst[i] = ENCODE[(clamped >> 2) + 8192] as number;
   }
 }

@@ -86,6 +86,50 @@ describe('talk detection tuning (ConfBridge dsp_talking_threshold and dsp_silenc
   });
 });
 
+/** Talk events of a detector fed `frames` 20 ms frames of `frame(n)`, then a second of silence: [seconds, state]. */
+function events(frame: (n: number) => Int16Array, frames: number): [number, boolean][] {
+  const detector = new TalkDetector();
+  const out: [number, boolean][] = [];
+  for (let n = 0; n < frames + 50; n++) {
+    const change = detector.frame(n < frames ? frame(n) : new Int16Array(160), 160);
+    if (change !== null) out.push([n * 0.02, change]);
+  }
+  return out;
+}
+
+describe('talk detection of steady sounds', () => {
+  /** A sine at `dbfs` (RMS), frame n of it. */
+  const sine = (hz: number, dbfs: number) => (n: number) =>
+    Int16Array.from({ length: 160 }, (_, i) =>
+      Math.round(32768 * 10 ** (dbfs / 20) * Math.SQRT2 * Math.sin((2 * Math.PI * hz * (n * 160 + i)) / 8000)),
+    );
+
+  it('keeps a held note or a test tone at a talker level talking for as long as it lasts (a minute), then ends', () => {
+    for (const [hz, dbfs] of [
+      [1000, -20],
+      [440, -30],
+    ] as const) {
+      const got = events(sine(hz, dbfs), 3000);
+      expect(
+        got.map(([, state]) => state),
+        `${hz} Hz at ${dbfs} dBFS`,
+      ).to.deep.equal([true, false]);
+      expect(got[0]![0]).to.be.lessThan(0.1);
+      expect(got[1]![0], 'ends after the tone, within the silence time').to.be.within(60, 60.9);
+    }
+  });
+
+  it('still learns a steady noise just above the threshold (a fan switched on) within a few seconds', () => {
+    let seed = 11;
+    const random = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff), seed / 0x7fffffff);
+    const fan = () => Int16Array.from({ length: 160 }, () => Math.round(900 * (random() + random() + random() - 1.5)));
+    const got = events(fan, 1500);
+    expect(got.length).to.equal(2);
+    expect(got[1]![1]).to.equal(false);
+    expect(got[1]![0], 'no longer a talker').to.be.lessThan(6);
+  });
+});
+
 describe('denoise', () => {
   it('turns a line of steady noise down by more than 10 dB and leaves a talker as loud as they were', () => {
     let seed = 7;
