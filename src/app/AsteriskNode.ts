@@ -17,7 +17,8 @@ import { TimingProbe } from './mixers/TimingProbe';
 import { chooseMixer } from './mixers/autoMixer';
 import type { MixerKind } from '../conference/ports';
 import { MEDIA_CHANNEL_PREFIX } from './names';
-import { persistParticipantState, readParticipantState } from './participantState';
+import { persistParticipantState, readParticipantState, type ParticipantState } from './participantState';
+import { persistRecordingState, readRecordingState, type RecordingParts, type SavedPart, type SavedRecordings } from './recordingState';
 import { clearStale, readRecoveryPlan } from './Recovery';
 
 /** How long an unbridged Stasis channel found at start may take to show its StasisStart before it is hung up. */
@@ -36,6 +37,8 @@ export interface AsteriskNodeDeps {
   sipLegs: SipLegs | undefined;
   sipEndpoint: string;
   recordings: RecordingSink;
+  /** Recording parts: what a caller's channel is told of them, and ending those whose writer died. */
+  parts: RecordingParts;
   /** The node an Asterisk-mixed conference lives on, if it is live. */
   homeOf: (number: string) => string | undefined;
   /** Sends a caller of this node to the node that holds their conference; false when that failed. */
@@ -119,6 +122,7 @@ export class AsteriskNode implements ClusterNode {
         if (arrived !== undefined) deps.joined((clock.now() - arrived) / 1000);
       }),
       persistParticipantState(this.ari, deps.manager, this.log, this.id),
+      persistRecordingState(this.ari, deps.manager, deps.parts, this.log, this.id),
       this.ari.onStasisStart((event) => this.onStasisStart(event)),
       this.ari.events.subscribe('connected', ({ reconnect }) => void this.onConnected(reconnect)),
       this.ari.events.subscribe('disconnected', () => this.health.disconnected()),
@@ -309,6 +313,8 @@ export class AsteriskNode implements ClusterNode {
     const plan = await readRecoveryPlan(this.ari, new Set([...this.sessions.keys(), ...this.early.map((e) => e.channel.id)]));
     const orphans = plan.hangup;
     await clearStale(this.ari, { ...plan, hangup: [] }, this.log);
+    /** Parts already ended here: every caller of a recorded conference carries the same one. */
+    const ended = new Set<string>();
     for (const { channel, conferenceNumber } of plan.adopt) {
       const session = this.openSession(channel);
       // A conference another instance runs now: the caller goes there rather than open a second one here.
@@ -319,14 +325,29 @@ export class AsteriskNode implements ClusterNode {
         );
         continue;
       }
-      const state = await readParticipantState(this.ari, channel.id).catch((error: unknown) => {
-        this.log.warn(
-          { channel: channel.id, err: errorMessage(error) },
-          'reading the saved participant state failed: adopted as a plain user',
-        );
-        return {};
-      });
-      const adopted = await this.deps.manager.adopt(conferenceNumber, session, state).catch((error: unknown) => {
+      const [state, saved] = await Promise.all([
+        readParticipantState(this.ari, channel.id).catch((error: unknown): Partial<ParticipantState> => {
+          this.log.warn(
+            { channel: channel.id, err: errorMessage(error) },
+            'reading the saved participant state failed: adopted as a plain user',
+          );
+          return {};
+        }),
+        readRecordingState(this.ari, channel.id).catch((error: unknown): SavedRecordings => {
+          this.log.warn({ channel: channel.id, err: errorMessage(error) }, 'reading the saved recording state failed: not continued');
+          return {};
+        }),
+      ]);
+      const { talkGain, listenGain, ...kept } = state;
+      const resume = {
+        ...(talkGain !== undefined ? { talkGain } : {}),
+        ...(listenGain !== undefined ? { listenGain } : {}),
+        ...this.continued(saved.conference, conferenceNumber, ended, 'recording'),
+        ...this.continued(saved.own, conferenceNumber, ended, 'ownRecording'),
+      };
+      // Their own options (music when alone, wait for the leader...) are in the Stasis arguments they came with.
+      const callerOptions = parseStasisArgs((channel.dialplan?.app_data ?? '').split(',').slice(1)).options;
+      const adopted = await this.deps.manager.adopt(conferenceNumber, session, { ...kept, callerOptions, resume }).catch((error: unknown) => {
         this.log.error({ channel: channel.id, err: errorMessage(error) }, 'adopting the caller failed: hung up');
         return { visit: session.hangup() };
       });
@@ -340,6 +361,27 @@ export class AsteriskNode implements ClusterNode {
         );
       }, ORPHAN_GRACE_MS);
     }
+  }
+
+  /**
+   * A recording part a caller's channel says was running in their conference: ended in the index (its file repaired)
+   * once, and handed to the adoption to continue in the next part.
+   */
+  private continued<K extends 'recording' | 'ownRecording'>(
+    part: SavedPart | undefined,
+    number: string,
+    ended: Set<string>,
+    key: K,
+  ): Partial<Record<K, { session: string; part: number }>> {
+    // A part of another conference (the caller was in one before this) is not this conference's to continue.
+    if (!part || part.conference !== number) return {};
+    if (!ended.has(part.name)) {
+      ended.add(part.name);
+      this.deps.parts
+        .interrupted(part)
+        .catch((error: unknown) => this.log.warn({ recording: part.name, err: errorMessage(error) }, 'ending an interrupted recording part failed'));
+    }
+    return { [key]: { session: part.session, part: part.part } } as Partial<Record<K, { session: string; part: number }>>;
   }
 
   /**

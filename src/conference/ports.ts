@@ -108,6 +108,15 @@ export interface MediaParticipant {
 export interface RecordingTarget {
   /** File name without extension, unique per recording. */
   name: string;
+  /** The recording this file is a part of (part 1's name) and its number, when it continues one (a takeover). */
+  session?: string;
+  part?: number;
+}
+
+/** A recording's part that was running when its holder went: the next holder continues it in part + 1. */
+export interface RecordingPartRef {
+  session: string;
+  part: number;
 }
 
 export interface ConferenceMediaEvents {

@@ -23,9 +23,27 @@ import { startPlayback, type RunningPlayback } from '../playback';
 import { volumeValue } from './gain';
 import type { TimingProbe } from './TimingProbe';
 
+/** A recording part as its writer starts it; `session` and `part` are set from part 2 on (a takeover continued it). */
+export interface RecordingStart {
+  name: string;
+  conferenceNumber: string;
+  location: 'asterisk' | 'local';
+  path: string;
+  participantId?: string;
+  session?: string;
+  part?: number;
+  /** The node whose Asterisk writes it (`asterisk`). */
+  node?: string;
+}
+
 export interface RecordingSink {
-  started(info: { name: string; conferenceNumber: string; location: 'asterisk' | 'local'; path: string; participantId?: string }): void;
+  started(info: RecordingStart): void;
   stopped(name: string): void;
+}
+
+/** Where a target's part belongs, for the sink. */
+export function partOf(target: RecordingTarget): { session?: string; part?: number } {
+  return { ...(target.session !== undefined ? { session: target.session } : {}), ...(target.part !== undefined ? { part: target.part } : {}) };
 }
 
 /** Mixing in an ARI mixing bridge; needs a res_timing_* module on the Asterisk side. Owns its conferences' media. */
@@ -310,6 +328,8 @@ class AsteriskConferenceMedia implements ConferenceMedia {
       conferenceNumber: this.spec.number,
       location: 'asterisk',
       path: `${target.name}.wav`,
+      node: this.deps.ari.nodeId,
+      ...partOf(target),
     });
   }
 
