@@ -347,10 +347,12 @@ export class AsteriskNode implements ClusterNode {
       };
       // Their own options (music when alone, wait for the leader...) are in the Stasis arguments they came with.
       const callerOptions = parseStasisArgs((channel.dialplan?.app_data ?? '').split(',').slice(1)).options;
-      const adopted = await this.deps.manager.adopt(conferenceNumber, session, { ...kept, callerOptions, resume }).catch((error: unknown) => {
-        this.log.error({ channel: channel.id, err: errorMessage(error) }, 'adopting the caller failed: hung up');
-        return { visit: session.hangup() };
-      });
+      const adopted = await this.deps.manager
+        .adopt(conferenceNumber, session, { ...kept, callerOptions, resume })
+        .catch((error: unknown) => {
+          this.log.error({ channel: channel.id, err: errorMessage(error) }, 'adopting the caller failed: hung up');
+          return { visit: session.hangup() };
+        });
       this.closeSessionAfter(session, adopted.visit);
     }
     if (orphans.length > 0) {
@@ -379,7 +381,9 @@ export class AsteriskNode implements ClusterNode {
       ended.add(part.name);
       this.deps.parts
         .interrupted(part)
-        .catch((error: unknown) => this.log.warn({ recording: part.name, err: errorMessage(error) }, 'ending an interrupted recording part failed'));
+        .catch((error: unknown) =>
+          this.log.warn({ recording: part.name, err: errorMessage(error) }, 'ending an interrupted recording part failed'),
+        );
     }
     return { [key]: { session: part.session, part: part.part } } as Partial<Record<K, { session: string; part: number }>>;
   }

@@ -63,7 +63,13 @@ export function decodeRecordings(value: string): SavedRecordings {
 }
 
 /** Keeps each local caller's channel told of the recordings running in their conference. */
-export function persistRecordingState(ari: AriClient, manager: ConferenceManager, parts: RecordingParts, log: Logger, nodeId: string): () => void {
+export function persistRecordingState(
+  ari: AriClient,
+  manager: ConferenceManager,
+  parts: RecordingParts,
+  log: Logger,
+  nodeId: string,
+): () => void {
   /** The conference recording part running, by conference number. */
   const running = new Map<string, SavedPart>();
   const callers = new Map<string, { channelId: string; number: string; own?: SavedPart }>();

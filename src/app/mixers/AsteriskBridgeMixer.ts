@@ -43,7 +43,10 @@ export interface RecordingSink {
 
 /** Where a target's part belongs, for the sink. */
 export function partOf(target: RecordingTarget): { session?: string; part?: number } {
-  return { ...(target.session !== undefined ? { session: target.session } : {}), ...(target.part !== undefined ? { part: target.part } : {}) };
+  return {
+    ...(target.session !== undefined ? { session: target.session } : {}),
+    ...(target.part !== undefined ? { part: target.part } : {}),
+  };
 }
 
 /** Mixing in an ARI mixing bridge; needs a res_timing_* module on the Asterisk side. Owns its conferences' media. */
