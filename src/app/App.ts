@@ -17,7 +17,7 @@ import { NameClips } from './NameClips';
 import { staticDefinition } from './directory';
 import { Store } from '../store/Store';
 import { DefinitionStore } from '../store/DefinitionStore';
-import { RecordingsIndex } from '../store/RecordingsIndex';
+import { RecordingsIndex, type StartedPart } from '../store/RecordingsIndex';
 import type { SharedStore } from '../store/SharedStore';
 import { stat } from 'node:fs/promises';
 import type { RecordingSink } from './mixers/AsteriskBridgeMixer';
@@ -128,6 +128,7 @@ export class MeetmeApp {
         return { name, conference, session, part, startedAt, location, path, node, participant };
       },
       interrupted: (part) => this.interrupted(part),
+      adopted: async (part) => this.recordings.started(this.partEntry(part)),
     };
     this.engine = new MediaThreads({
       threads: config.media.threads ?? defaultThreadCount(),
@@ -271,21 +272,23 @@ export class MeetmeApp {
   private async interrupted(part: SavedPart): Promise<void> {
     const wav = part.location === 'local' ? await repairWav(part.path) : undefined;
     const facts = wav ? { sizeBytes: 44 + wav.dataBytes, durationSeconds: wav.dataBytes / 2 / wav.sampleRate } : {};
-    this.recordings.interrupted(
-      {
-        name: part.name,
-        conference: part.conference,
-        location: part.location,
-        path: part.path,
-        startedAt: part.startedAt,
-        session: part.session,
-        part: part.part,
-        ...(part.node !== null ? { node: part.node } : {}),
-        ...(part.participant !== null ? { participant: part.participant } : {}),
-      },
-      facts,
-    );
+    this.recordings.interrupted(this.partEntry(part), facts);
     this.log.info({ name: part.name, ...facts }, 'recording part ended by a takeover: its writer had gone');
+  }
+
+  private partEntry(part: SavedPart): StartedPart & { startedAt: string } {
+    const { name, conference, location, path, startedAt, session } = part;
+    return {
+      name,
+      conference,
+      location,
+      path,
+      startedAt,
+      session,
+      part: part.part,
+      ...(part.node !== null ? { node: part.node } : {}),
+      ...(part.participant !== null ? { participant: part.participant } : {}),
+    };
   }
 
   /** Starts driving another Asterisk server while the app runs (a lease won, a node scaled in). */

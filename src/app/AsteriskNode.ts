@@ -1,4 +1,4 @@
-import { AriClient, isNotFound, type Channel, type StasisStart } from '../ari';
+import { AriClient, ignoreGone, isNotFound, type Channel, type StasisStart } from '../ari';
 import type { ClusterNode, NodeStatus } from '../cluster/Cluster';
 import { NodeHealth } from '../cluster/NodeHealth';
 import type { NodeSettings } from '../cluster/nodes';
@@ -15,7 +15,7 @@ import type { NodeMedia } from './mixers/AppLeg';
 import type { SipLegs } from './mixers/SipLegs';
 import { TimingProbe } from './mixers/TimingProbe';
 import { chooseMixer } from './mixers/autoMixer';
-import type { MixerKind } from '../conference/ports';
+import type { MixerKind, RecordingPartRef } from '../conference/ports';
 import { MEDIA_CHANNEL_PREFIX } from './names';
 import { persistParticipantState, readParticipantState, type ParticipantState } from './participantState';
 import { persistRecordingState, readRecordingState, type RecordingParts, type SavedPart, type SavedRecordings } from './recordingState';
@@ -312,9 +312,10 @@ export class AsteriskNode implements ClusterNode {
   private async recover(): Promise<void> {
     const plan = await readRecoveryPlan(this.ari, new Set([...this.sessions.keys(), ...this.early.map((e) => e.channel.id)]));
     const orphans = plan.hangup;
-    await clearStale(this.ari, { ...plan, hangup: [] }, this.log);
-    /** Parts already ended here: every caller of a recorded conference carries the same one. */
-    const ended = new Set<string>();
+    const spare = this.asteriskMixer.offer(plan.conferenceBridges);
+    await clearStale(this.ari, { ...plan, hangup: [], bridges: [...plan.bridges, ...spare] }, this.log);
+    /** Parts already seen here, and whether Asterisk still records them: every caller of a conference carries the same. */
+    const ended = new Map<string, boolean>();
     for (const { channel, conferenceNumber } of plan.adopt) {
       const session = this.openSession(channel);
       // A conference another instance runs now: the caller goes there rather than open a second one here.
@@ -342,8 +343,8 @@ export class AsteriskNode implements ClusterNode {
       const resume = {
         ...(talkGain !== undefined ? { talkGain } : {}),
         ...(listenGain !== undefined ? { listenGain } : {}),
-        ...this.continued(saved.conference, conferenceNumber, ended, 'recording'),
-        ...this.continued(saved.own, conferenceNumber, ended, 'ownRecording'),
+        ...(await this.continued(saved.conference, conferenceNumber, ended, 'recording')),
+        ...(await this.continued(saved.own, conferenceNumber, ended, 'ownRecording')),
       };
       // Their own options (music when alone, wait for the leader...) are in the Stasis arguments they came with.
       const callerOptions = parseStasisArgs((channel.dialplan?.app_data ?? '').split(',').slice(1)).options;
@@ -355,37 +356,55 @@ export class AsteriskNode implements ClusterNode {
         });
       this.closeSessionAfter(session, adopted.visit);
     }
+    const unclaimed = this.asteriskMixer.unclaimed();
+    if (unclaimed.length > 0)
+      await Promise.all(unclaimed.map((bridgeId) => ignoreGone(this.ari.rest.bridges.destroy({ bridgeId })))).catch((error: unknown) =>
+        this.log.warn({ err: errorMessage(error) }, 'destroying conference bridges left by a previous run failed'),
+      );
     if (orphans.length > 0) {
       this.deps.clock.setTimeout(() => {
         const stale = orphans.filter((c) => !this.sessions.has(c.id));
-        void clearStale(this.ari, { adopt: [], bridges: [], mediaChannels: [], hangup: stale }, this.log).catch((error: unknown) =>
-          this.log.warn({ err: errorMessage(error) }, 'hanging up channels left by a previous run failed'),
+        void clearStale(this.ari, { adopt: [], bridges: [], conferenceBridges: [], mediaChannels: [], hangup: stale }, this.log).catch(
+          (error: unknown) => this.log.warn({ err: errorMessage(error) }, 'hanging up channels left by a previous run failed'),
         );
       }, ORPHAN_GRACE_MS);
     }
   }
 
   /**
-   * A recording part a caller's channel says was running in their conference: ended in the index (its file repaired)
-   * once, and handed to the adoption to continue in the next part.
+   * A recording part a caller's channel says was running in their conference. An Asterisk bridge recording Asterisk
+   * still makes goes on: it is put in the index as running, to be taken over with its bridge. Any other part (the app
+   * mixer's, whose writer died) is ended in the index once, its file repaired, and continues in the next part.
    */
-  private continued<K extends 'recording' | 'ownRecording'>(
+  private async continued<K extends 'recording' | 'ownRecording'>(
     part: SavedPart | undefined,
     number: string,
-    ended: Set<string>,
+    ended: Map<string, boolean>,
     key: K,
-  ): Partial<Record<K, { session: string; part: number }>> {
+  ): Promise<Partial<Record<K, RecordingPartRef>>> {
     // A part of another conference (the caller was in one before this) is not this conference's to continue.
     if (!part || part.conference !== number) return {};
-    if (!ended.has(part.name)) {
-      ended.add(part.name);
-      this.deps.parts
-        .interrupted(part)
-        .catch((error: unknown) =>
-          this.log.warn({ recording: part.name, err: errorMessage(error) }, 'ending an interrupted recording part failed'),
-        );
+    let running = ended.get(part.name);
+    if (running === undefined) {
+      running = part.location === 'asterisk' && (await this.stillRecording(part.name));
+      ended.set(part.name, running);
+      const done = running ? this.deps.parts.adopted(part) : this.deps.parts.interrupted(part);
+      done.catch((error: unknown) =>
+        this.log.warn({ recording: part.name, err: errorMessage(error) }, 'updating an interrupted recording part failed'),
+      );
     }
-    return { [key]: { session: part.session, part: part.part } } as Partial<Record<K, { session: string; part: number }>>;
+    return { [key]: { session: part.session, part: part.part, running } } as Partial<Record<K, RecordingPartRef>>;
+  }
+
+  /** Whether Asterisk still records `name` (a bridge recording outlives the app). */
+  private async stillRecording(name: string): Promise<boolean> {
+    try {
+      const live = await this.ari.rest.recordings.getLive({ recordingName: name });
+      return ['queued', 'recording', 'paused'].includes(live.state);
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw error;
+    }
   }
 
   /**

@@ -37,6 +37,8 @@ export interface RecordingParts {
   lookup(name: string): SavedPart | undefined;
   /** A part whose writer died: its file repaired (a killed writer's WAV header lags its data) and ended in the index. */
   interrupted(part: SavedPart): Promise<void>;
+  /** A part its writer still writes (Asterisk's bridge recording): in the index as running, as it was started. */
+  adopted(part: SavedPart): Promise<void>;
 }
 
 const isPart = (value: unknown): value is SavedPart => {

@@ -56,11 +56,22 @@ export class ConferenceRecording {
     return this.startPart({ session: `meetme-${number}-${stamp(this.clock.now())}`, part: 1 });
   }
 
-  /** A recording that was running when the conference's holder went goes on in its next part. */
+  /**
+   * A recording that was running when the conference's holder went: taken over as it is when its backend still
+   * writes it (Asterisk's), else continued in its next part.
+   */
   async continue(previous: RecordingPartRef): Promise<string> {
     this.refuseOff();
     if (this.name) throw new AppError('already_recording', `conference ${this.conference.number} is already being recorded`);
-    return this.startPart({ session: previous.session, part: previous.part + 1 });
+    const { session, part } = previous;
+    const name = partName(previous);
+    if (previous.running && (await this.media.adoptRecording({ name, session, part }))) {
+      this.name = name;
+      this.part = { session, part };
+      this.say('recording.started', name);
+      return name;
+    }
+    return this.startPart({ session, part: part + 1 });
   }
 
   private async startPart(part: RecordingPartRef): Promise<string> {

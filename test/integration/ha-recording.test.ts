@@ -181,6 +181,57 @@ describe('recordings, music and gains across a takeover (two instances, a real r
     expect(all.filter((e) => e.session === session && e.part === 1)[0]!.participant).to.equal(null);
   });
 
+  it('Asterisk mixer: the bridge recording goes on through the kill, the new holder takes it over (API, index, stop) and starts none', async () => {
+    await ast.stop();
+    ast = await AsteriskDouble.start({ timing: true, speed: 20, users: { 'node-a': 'secret', 'node-b': 'secret' } });
+    const launchMixed = async (name: string): Promise<Instance> => {
+      const env = { RECORDINGS_DIR: recordingsDir, MIXER: 'asterisk' };
+      const instance = await launchInstance(name, { ariUrl: ast.url, redisUrl: redis.url, apiKey: KEY, env });
+      instances.push(instance);
+      return instance;
+    };
+    const a = await launchMixed('a');
+    await waitFor(() => a.output().includes('lease taken'), 10000, 'a active');
+    const b = await launchMixed('b');
+    const callers = TONES.map((hz, i) => ast.dial({ exten: '800', callerId: `C${i} <10${i}>`, toneHz: hz }));
+    const conferenceBridge = () => ast.bridges().filter((br) => br.name === 'meetme-conf:800');
+    await waitFor(() => conferenceBridge()[0]?.channels.length === 3, 15000, 'three callers in the conference bridge');
+    const bridgeId = conferenceBridge()[0]!.id;
+    const started = await api(a, 'POST', '/api/v1/conferences/800/recording/start');
+    expect(started.status).to.equal(201);
+    const name = started.body.name as string;
+    await waitFor(() => ast.asterisk.live.get(name)?.state === 'recording', 5000, 'Asterisk records the bridge');
+    a.child.kill('SIGKILL');
+    await a.exited;
+    await waitFor(() => b.output().includes('lease taken'), 5000, 'b active');
+    let shown: unknown;
+    await waitFor(
+      () => {
+        void api(b, 'GET', '/api/v1/conferences/800').then((r) => (shown = r.body.recording));
+        return shown === name;
+      },
+      5000,
+      'the new holder shows the recording',
+    );
+    // The same bridge with its callers, the same recording, and no second one.
+    expect(conferenceBridge().map((br) => [br.id, br.channels.length])).to.deep.equal([[bridgeId, 3]]);
+    expect([...ast.asterisk.live.keys()]).to.deep.equal([name]);
+    const index = (await api(b, 'GET', '/api/v1/recordings?conference=800')).body.recordings as (Entry & { node: string })[];
+    expect(index.map((e) => [e.name, e.session, e.part, e.endedAt, e.node])).to.deep.equal([[name, name, 1, null, 'asterisk-1']]);
+    expect((await api(b, 'POST', '/api/v1/conferences/800/recording/stop')).status).to.equal(204);
+    expect(ast.asterisk.live.size).to.equal(0);
+    expect(ast.asterisk.stored.has(name)).to.equal(true);
+    await waitFor(
+      () => {
+        void api(b, 'GET', `/api/v1/recordings/${name}`).then((r) => (shown = r.body.endedAt));
+        return typeof shown === 'string';
+      },
+      5000,
+      'ended in the index',
+    );
+    expect(callers.map((c) => c.state)).to.deep.equal(['up', 'up', 'up']);
+  });
+
   it('music for a caller alone and talk/listen gains are kept by the new holder', async () => {
     const { a, b, callers, ids } = await conference();
     const alone = ast.dial({ exten: '801', args: ['801', 'M'], callerId: 'Solo <200>', toneHz: null });

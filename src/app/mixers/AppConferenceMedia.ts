@@ -207,6 +207,11 @@ export class AppConferenceMedia implements ConferenceMedia {
     this.deps.recordings.started({ name: target.name, conferenceNumber: this.spec.number, location: 'local', path, ...partOf(target) });
   }
 
+  /** The engine's recording died with the process that ran it: there is nothing to take over. */
+  async adoptRecording(): Promise<boolean> {
+    return false;
+  }
+
   async pauseRecording(paused: boolean): Promise<void> {
     this.room.pauseRecording(paused);
   }

@@ -235,6 +235,13 @@ export class FakeMedia implements ConferenceMedia {
   async startRecording(target: { name: string }): Promise<void> {
     this.recording = target.name;
   }
+  /** Recordings this backend still makes (as Asterisk does for a bridge) after a takeover. */
+  readonly stillRecording = new Set<string>();
+  async adoptRecording(target: { name: string }): Promise<boolean> {
+    if (!this.stillRecording.has(target.name)) return false;
+    this.recording = target.name;
+    return true;
+  }
   async stopRecording(): Promise<void> {
     this.recording = undefined;
   }
