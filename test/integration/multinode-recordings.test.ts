@@ -30,12 +30,12 @@ describe('Asterisk-mixer recordings on several nodes', function () {
     );
     const started = await api.inject({ method: 'POST', url: '/api/v1/conferences/701/recording/start', headers });
     expect(started.statusCode).to.equal(201);
-    const name = (started.json() as { name: string }).name;
+    const name = started.json<{ name: string }>().name;
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect((await api.inject({ method: 'POST', url: '/api/v1/conferences/701/recording/stop', headers })).statusCode).to.equal(204);
     expect(c.node('node-b').asterisk.stored.has(name), 'stored by node-b').to.equal(true);
     expect(c.node('node-a').asterisk.stored.has(name), 'not on node-a').to.equal(false);
-    const entry = (await api.inject({ url: `/api/v1/recordings/${name}`, headers })).json() as { node: string; location: string };
+    const entry = (await api.inject({ url: `/api/v1/recordings/${name}`, headers })).json<{ node: string; location: string }>();
     expect(entry).to.include({ node: 'node-b', location: 'asterisk' });
     const file = await api.inject({ url: `/api/v1/recordings/${name}/file`, headers });
     expect(file.statusCode).to.equal(200);
@@ -46,8 +46,8 @@ describe('Asterisk-mixer recordings on several nodes', function () {
     const fresh = await createApi(c.app, c.config, silentLogger());
     const down = await fresh.inject({ url: `/api/v1/recordings/${name}/file`, headers });
     expect(down.statusCode).to.equal(503);
-    expect((down.json() as { error: { code: string; message: string } }).error).to.deep.include({ code: 'recording_node_unavailable' });
-    expect((down.json() as { error: { message: string } }).error.message).to.contain('node-b');
+    expect(down.json<{ error: { code: string; message: string } }>().error).to.deep.include({ code: 'recording_node_unavailable' });
+    expect(down.json<{ error: { message: string } }>().error.message).to.contain('node-b');
     await api.close();
     await fresh.close();
   });
