@@ -117,69 +117,75 @@ describe('recordings, music and gains across a takeover (two instances, a real r
     }[];
   }
 
-  it('kill -9 mid-recording: the standby starts part 2 within 5 s, the index links both parts, both are valid WAVs, stop ends part 2', async () => {
-    const { a, b, callers, ids } = await conference();
-    const started = await api(a, 'POST', '/api/v1/conferences/800/recording/start');
-    expect(started.status).to.equal(201);
-    const session = started.body.name as string;
-    const own = await api(a, 'POST', `/api/v1/conferences/800/participants/${ids[1]}/recording/start`);
-    expect(own.status).to.equal(201);
-    const ownSession = own.body.name as string;
-    // Mid-second: the killed writer's header lags what it wrote (a second's chunk at most).
-    await sleep(2500);
-    a.child.kill('SIGKILL');
-    await a.exited;
-    const killed = Date.now();
-    let parts: Entry[] = [];
-    await waitFor(
-      () => {
-        void api(b, 'GET', `/api/v1/recordings?session=${session}`).then((r) => (parts = (r.body.recordings as Entry[] | undefined) ?? []));
-        return parts.some((p) => p.part === 2);
-      },
-      8000,
-      'part 2 in the standby index',
-    );
-    const toPart2 = Date.now() - killed;
-    process.stdout.write(`      kill -9 to part 2 in the new holder's index: ${toPart2} ms\n`);
-    expect(toPart2, 'part 2 started after the kill (ms)').to.be.lessThan(5000);
-    expect((await api(b, 'GET', '/api/v1/conferences/800')).body.recording).to.equal(`${session}-part2`);
-    await sleep(2000);
-    // Stop through the new holder's API: it ends part 2, the conference's and the caller's own.
-    expect((await api(b, 'POST', '/api/v1/conferences/800/recording/stop')).status).to.equal(204);
-    const caller1 = (await participantsOn(b)).find((p) => p.channelId === callers[1]!.channelId)!;
-    expect((await api(b, 'POST', `/api/v1/conferences/800/participants/${caller1.id}/recording/stop`)).status).to.equal(204);
-    expect((await api(b, 'GET', '/api/v1/conferences/800')).body.recording).to.equal(null);
-    let all: Entry[] = [];
-    await waitFor(
-      () => {
-        void api(b, 'GET', '/api/v1/recordings?conference=800').then((r) => (all = (r.body.recordings as Entry[] | undefined) ?? []));
-        return all.length === 4 && all.every((e) => e.endedAt !== null && e.sizeBytes !== null);
-      },
-      5000,
-      'four parts ended in the index',
-    );
-    for (const [name, participant] of [
-      [session, null],
-      [ownSession, caller1.id],
-    ] as const) {
-      const mine = all.filter((e) => e.session === name).sort((x, y) => x.part - y.part);
-      expect(mine.map((e) => [e.name, e.part])).to.deep.equal([
-        [name, 1],
-        [`${name}-part2`, 2],
-      ]);
-      // Part 1 ended where part 2 began (within the takeover), and part 2 is the new participant's.
-      expect(Date.parse(mine[1]!.startedAt)).to.be.at.least(Date.parse(mine[0]!.endedAt!) - 1000);
-      expect(mine[1]!.participant).to.equal(participant);
-      for (const entry of mine) {
-        const samples = validWav(entry.path);
-        expect(entry.sizeBytes, entry.name).to.equal(44 + samples.length * 2);
-        // At least a second of audio in each, and the tone of caller 1 in it (the mix, or their own voice).
-        expect(samples.length, entry.name).to.be.at.least(8000);
-        expect(goertzelDb(samples.subarray(samples.length - 8000), 880), entry.name).to.be.greaterThan(-40);
+  for (const [signal, what] of [
+    ['SIGKILL', 'kill -9'],
+    ['SIGTERM', 'a hand-over (SIGTERM)'],
+  ] as const)
+    it(`${what} mid-recording: the standby starts part 2 within 5 s, the index links both parts, both are valid WAVs, stop ends part 2`, async () => {
+      const { a, b, callers, ids } = await conference();
+      const started = await api(a, 'POST', '/api/v1/conferences/800/recording/start');
+      expect(started.status).to.equal(201);
+      const session = started.body.name as string;
+      const own = await api(a, 'POST', `/api/v1/conferences/800/participants/${ids[1]}/recording/start`);
+      expect(own.status).to.equal(201);
+      const ownSession = own.body.name as string;
+      // Mid-second: the killed writer's header lags what it wrote (a second's chunk at most).
+      await sleep(2500);
+      a.child.kill(signal);
+      await a.exited;
+      const killed = Date.now();
+      let parts: Entry[] = [];
+      await waitFor(
+        () => {
+          void api(b, 'GET', `/api/v1/recordings?session=${session}`).then(
+            (r) => (parts = (r.body.recordings as Entry[] | undefined) ?? []),
+          );
+          return parts.some((p) => p.part === 2);
+        },
+        8000,
+        'part 2 in the standby index',
+      );
+      const toPart2 = Date.now() - killed;
+      process.stdout.write(`      ${what} to part 2 in the new holder's index: ${toPart2} ms\n`);
+      expect(toPart2, 'part 2 started after the kill (ms)').to.be.lessThan(5000);
+      expect((await api(b, 'GET', '/api/v1/conferences/800')).body.recording).to.equal(`${session}-part2`);
+      await sleep(2000);
+      // Stop through the new holder's API: it ends part 2, the conference's and the caller's own.
+      expect((await api(b, 'POST', '/api/v1/conferences/800/recording/stop')).status).to.equal(204);
+      const caller1 = (await participantsOn(b)).find((p) => p.channelId === callers[1]!.channelId)!;
+      expect((await api(b, 'POST', `/api/v1/conferences/800/participants/${caller1.id}/recording/stop`)).status).to.equal(204);
+      expect((await api(b, 'GET', '/api/v1/conferences/800')).body.recording).to.equal(null);
+      let all: Entry[] = [];
+      await waitFor(
+        () => {
+          void api(b, 'GET', '/api/v1/recordings?conference=800').then((r) => (all = (r.body.recordings as Entry[] | undefined) ?? []));
+          return all.length === 4 && all.every((e) => e.endedAt !== null && e.sizeBytes !== null);
+        },
+        5000,
+        'four parts ended in the index',
+      );
+      for (const [name, participant] of [
+        [session, null],
+        [ownSession, caller1.id],
+      ] as const) {
+        const mine = all.filter((e) => e.session === name).sort((x, y) => x.part - y.part);
+        expect(mine.map((e) => [e.name, e.part])).to.deep.equal([
+          [name, 1],
+          [`${name}-part2`, 2],
+        ]);
+        // Part 1 ended where part 2 began (within the takeover), and part 2 is the new participant's.
+        expect(Date.parse(mine[1]!.startedAt)).to.be.at.least(Date.parse(mine[0]!.endedAt!) - 1000);
+        expect(mine[1]!.participant).to.equal(participant);
+        for (const entry of mine) {
+          const samples = validWav(entry.path);
+          expect(entry.sizeBytes, entry.name).to.equal(44 + samples.length * 2);
+          // At least a second of audio in each, and the tone of caller 1 in it (the mix, or their own voice).
+          expect(samples.length, entry.name).to.be.at.least(8000);
+          expect(goertzelDb(samples.subarray(samples.length - 8000), 880), entry.name).to.be.greaterThan(-40);
+        }
       }
-    }
-    expect(all.filter((e) => e.session === session && e.part === 1)[0]!.participant).to.equal(null);
-  });
+      expect(all.filter((e) => e.session === session && e.part === 1)[0]!.participant).to.equal(null);
+    });
 
   it('Asterisk mixer: the bridge recording goes on through the kill, the new holder takes it over (API, index, stop) and starts none', async () => {
     await ast.stop();
