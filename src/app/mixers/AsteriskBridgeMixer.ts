@@ -383,7 +383,9 @@ class AsteriskConferenceMedia implements ConferenceMedia {
     if (!this.takenOver || this.recording || this.closed) return false;
     try {
       const live = await this.deps.ari.rest.recordings.getLive({ recordingName: target.name });
-      if (!['queued', 'recording', 'paused'].includes(live.state ?? '') || live.target_uri !== `bridge:${this.bridgeId}`) return false;
+      if (!['queued', 'recording', 'paused'].includes(live.state) || live.target_uri !== `bridge:${this.bridgeId}`) return false;
+      // The pause is not carried over (the conference comes back recording): Asterisk is made to agree.
+      if (live.state === 'paused') await this.deps.ari.rest.recordings.unpause({ recordingName: target.name });
     } catch (error) {
       if (isNotFound(error)) return false;
       throw error;
