@@ -9,7 +9,7 @@ import { errorMessage } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { CallSession } from './CallSession';
 import { readInventory, type AsteriskInventory } from './inventory';
-import { AsteriskBridgeMixer, type RecordingSink } from './mixers/AsteriskBridgeMixer';
+import { AsteriskBridgeMixer, liveRecording, type RecordingSink } from './mixers/AsteriskBridgeMixer';
 import type { AppMixer } from './mixers/AppMixer';
 import type { NodeMedia } from './mixers/AppLeg';
 import type { SipLegs } from './mixers/SipLegs';
@@ -315,7 +315,7 @@ export class AsteriskNode implements ClusterNode {
     const spare = this.asteriskMixer.offer(plan.conferenceBridges);
     await clearStale(this.ari, { ...plan, hangup: [], bridges: [...plan.bridges, ...spare] }, this.log);
     /** Parts already seen here, and whether Asterisk still records them: every caller of a conference carries the same. */
-    const ended = new Map<string, boolean>();
+    const seen = new Map<string, boolean>();
     for (const { channel, conferenceNumber } of plan.adopt) {
       const session = this.openSession(channel);
       // A conference another instance runs now: the caller goes there rather than open a second one here.
@@ -343,8 +343,8 @@ export class AsteriskNode implements ClusterNode {
       const resume = {
         ...(talkGain !== undefined ? { talkGain } : {}),
         ...(listenGain !== undefined ? { listenGain } : {}),
-        ...(await this.continued(saved.conference, conferenceNumber, ended, 'recording')),
-        ...(await this.continued(saved.own, conferenceNumber, ended, 'ownRecording')),
+        ...(await this.continued(saved.conference, conferenceNumber, seen, 'recording')),
+        ...(await this.continued(saved.own, conferenceNumber, seen, 'ownRecording')),
       };
       // Their own options (music when alone, wait for the leader...) are in the Stasis arguments they came with.
       const callerOptions = parseStasisArgs((channel.dialplan?.app_data ?? '').split(',').slice(1)).options;
@@ -379,15 +379,15 @@ export class AsteriskNode implements ClusterNode {
   private async continued<K extends 'recording' | 'ownRecording'>(
     part: SavedPart | undefined,
     number: string,
-    ended: Map<string, boolean>,
+    seen: Map<string, boolean>,
     key: K,
   ): Promise<Partial<Record<K, RecordingPartRef>>> {
     // A part of another conference (the caller was in one before this) is not this conference's to continue.
     if (!part || part.conference !== number) return {};
-    let running = ended.get(part.name);
+    let running = seen.get(part.name);
     if (running === undefined) {
       running = part.location === 'asterisk' && (await this.stillRecording(part.name));
-      ended.set(part.name, running);
+      seen.set(part.name, running);
       const done = running ? this.deps.parts.adopted(part) : this.deps.parts.interrupted(part);
       done.catch((error: unknown) =>
         this.log.warn({ recording: part.name, err: errorMessage(error) }, 'updating an interrupted recording part failed'),
@@ -396,14 +396,13 @@ export class AsteriskNode implements ClusterNode {
     return { [key]: { session: part.session, part: part.part, running } } as Partial<Record<K, RecordingPartRef>>;
   }
 
-  /** Whether Asterisk still records `name` (a bridge recording outlives the app). */
+  /** Whether Asterisk still records `name` (a bridge recording outlives the app); unknown counts as no (a new part). */
   private async stillRecording(name: string): Promise<boolean> {
     try {
-      const live = await this.ari.rest.recordings.getLive({ recordingName: name });
-      return ['queued', 'recording', 'paused'].includes(live.state);
+      return (await liveRecording(this.ari, name)) !== undefined;
     } catch (error) {
-      if (isNotFound(error)) return false;
-      throw error;
+      this.log.warn({ recording: name, err: errorMessage(error) }, 'could not ask Asterisk about a recording: continued in a new part');
+      return false;
     }
   }
 

@@ -41,6 +41,18 @@ export interface RecordingSink {
   stopped(name: string): void;
 }
 
+/** A recording Asterisk still makes (queued, recording or paused): where it records; undefined when it has none by that name. */
+export async function liveRecording(ari: AriClient, name: string): Promise<{ target: string; paused: boolean } | undefined> {
+  try {
+    const live = await ari.rest.recordings.getLive({ recordingName: name });
+    if (!['queued', 'recording', 'paused'].includes(live.state)) return undefined;
+    return { target: live.target_uri, paused: live.state === 'paused' };
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
 /** Where a target's part belongs, for the sink. */
 export function partOf(target: RecordingTarget): { session?: string; part?: number } {
   return {
@@ -381,15 +393,10 @@ class AsteriskConferenceMedia implements ConferenceMedia {
    */
   async adoptRecording(target: RecordingTarget): Promise<boolean> {
     if (!this.takenOver || this.recording || this.closed) return false;
-    try {
-      const live = await this.deps.ari.rest.recordings.getLive({ recordingName: target.name });
-      if (!['queued', 'recording', 'paused'].includes(live.state) || live.target_uri !== `bridge:${this.bridgeId}`) return false;
-      // The pause is not carried over (the conference comes back recording): Asterisk is made to agree.
-      if (live.state === 'paused') await this.deps.ari.rest.recordings.unpause({ recordingName: target.name });
-    } catch (error) {
-      if (isNotFound(error)) return false;
-      throw error;
-    }
+    const live = await liveRecording(this.deps.ari, target.name);
+    if (live?.target !== `bridge:${this.bridgeId}`) return false;
+    // The pause is not carried over (the conference comes back recording): Asterisk is made to agree.
+    if (live.paused) await this.deps.ari.rest.recordings.unpause({ recordingName: target.name });
     this.recording = target.name;
     return true;
   }
