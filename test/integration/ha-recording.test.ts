@@ -129,6 +129,11 @@ describe('recordings, music and gains across a takeover (two instances, a real r
       const own = await api(a, 'POST', `/api/v1/conferences/800/participants/${ids[1]}/recording/start`);
       expect(own.status).to.equal(201);
       const ownSession = own.body.name as string;
+      await waitFor(
+        () => ast.channel(callers[1]!.channelId)?.vars.get('MEETME_RECORDING')?.includes(ownSession) === true,
+        5000,
+        'both recordings saved on the channel',
+      );
       // Mid-second: the killed writer's header lags what it wrote (a second's chunk at most).
       await sleep(2500);
       a.child.kill(signal);
@@ -207,6 +212,12 @@ describe('recordings, music and gains across a takeover (two instances, a real r
     expect(started.status).to.equal(201);
     const name = started.body.name as string;
     await waitFor(() => ast.asterisk.live.get(name)?.state === 'recording', 5000, 'Asterisk records the bridge');
+    // Killed before the channels were told (one ARI round trip), the new holder would not know of it.
+    await waitFor(
+      () => callers.every((c) => ast.channel(c.channelId)?.vars.get('MEETME_RECORDING')?.includes(name) === true),
+      5000,
+      'the recording saved on every caller channel',
+    );
     a.child.kill('SIGKILL');
     await a.exited;
     await waitFor(() => b.output().includes('lease taken'), 5000, 'b active');
