@@ -30,6 +30,12 @@ export const recordingParams = {
   additionalProperties: false,
   properties: { name: nameParam },
 } as const;
+/** `?conference=N` lists one conference's recordings, `?session=S` the parts of one recording. */
+export const recordingsQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { conference: numberParam, session: nameParam },
+} as const;
 
 const gain = { type: 'integer', minimum: -4, maximum: 4 } as const;
 

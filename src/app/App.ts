@@ -6,7 +6,8 @@ import { systemClock, type Clock } from '../lib/clock';
 import type { Logger } from '../lib/logger';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MediaThreads, defaultThreadCount } from '../media';
+import { MediaThreads, defaultThreadCount, repairWav } from '../media';
+import type { RecordingParts, SavedPart } from './recordingState';
 import { ClusterDialer } from './AriDialer';
 import { AppMixer } from './mixers/AppMixer';
 import { Metrics } from './metrics';
@@ -16,7 +17,7 @@ import { NameClips } from './NameClips';
 import { staticDefinition } from './directory';
 import { Store } from '../store/Store';
 import { DefinitionStore } from '../store/DefinitionStore';
-import { RecordingsIndex } from '../store/RecordingsIndex';
+import { RecordingsIndex, type StartedPart } from '../store/RecordingsIndex';
 import type { SharedStore } from '../store/SharedStore';
 import { stat } from 'node:fs/promises';
 import type { RecordingSink } from './mixers/AsteriskBridgeMixer';
@@ -68,6 +69,7 @@ export class MeetmeApp {
   private readonly appMixer: AppMixer;
   private readonly placed: PlacedMixer;
   private readonly recordingSink: RecordingSink;
+  private readonly parts: RecordingParts;
   readonly engine: MediaThreads;
   readonly metrics: Metrics;
   readonly store: Store;
@@ -99,6 +101,9 @@ export class MeetmeApp {
           location: info.location,
           path: info.path,
           ...(info.participantId !== undefined ? { participant: info.participantId } : {}),
+          ...(info.session !== undefined ? { session: info.session } : {}),
+          ...(info.part !== undefined ? { part: info.part } : {}),
+          ...(info.node !== undefined ? { node: info.node } : {}),
         });
       },
       stopped: (name) => {
@@ -115,6 +120,16 @@ export class MeetmeApp {
       },
     };
     this.recordingSink = recordings;
+    this.parts = {
+      lookup: (name) => {
+        const e = this.recordings.find(name);
+        if (!e) return undefined;
+        const { conference, session, part, startedAt, location, path, node, participant } = e;
+        return { name, conference, session, part, startedAt, location, path, node, participant };
+      },
+      interrupted: (part) => this.interrupted(part),
+      adopted: async (part) => this.recordings.started(this.partEntry(part)),
+    };
     this.engine = new MediaThreads({
       threads: config.media.threads ?? defaultThreadCount(),
       bindAddress: config.media.bindAddress,
@@ -239,6 +254,7 @@ export class MeetmeApp {
       sipLegs: this.sipLegs,
       sipEndpoint: this.deps.config.media.sipEndpoint,
       recordings: this.recordingSink,
+      parts: this.parts,
       homeOf: (number) => this.placed.homeOf(number),
       move: (caller, toNode, number) => this.move(caller, toNode, number),
       ...(this.deps.claims ? { elsewhere: (caller: CallSession, number: string) => this.elsewhere(caller, number) } : {}),
@@ -247,6 +263,32 @@ export class MeetmeApp {
       logger: this.log,
       ...(this.deps.fence ? { guard: () => this.deps.fence?.guard(settings.id) } : {}),
     });
+  }
+
+  /**
+   * A recording part whose writer died with its instance: the WAV's header is made to agree with its data (a killed
+   * writer's lags behind it) and the part is ended in the index, with what the file holds.
+   */
+  private async interrupted(part: SavedPart): Promise<void> {
+    const wav = part.location === 'local' ? await repairWav(part.path) : undefined;
+    const facts = wav ? { sizeBytes: 44 + wav.dataBytes, durationSeconds: wav.dataBytes / 2 / wav.sampleRate } : {};
+    this.recordings.interrupted(this.partEntry(part), facts);
+    this.log.info({ name: part.name, ...facts }, 'recording part ended by a takeover: its writer had gone');
+  }
+
+  private partEntry(part: SavedPart): StartedPart & { startedAt: string } {
+    const { name, conference, location, path, startedAt, session } = part;
+    return {
+      name,
+      conference,
+      location,
+      path,
+      startedAt,
+      session,
+      part: part.part,
+      ...(part.node !== null ? { node: part.node } : {}),
+      ...(part.participant !== null ? { participant: part.participant } : {}),
+    };
   }
 
   /** Starts driving another Asterisk server while the app runs (a lease won, a node scaled in). */

@@ -1,4 +1,4 @@
-import { AriClient, isNotFound, type Channel, type StasisStart } from '../ari';
+import { AriClient, ignoreGone, isNotFound, type Channel, type StasisStart } from '../ari';
 import type { ClusterNode, NodeStatus } from '../cluster/Cluster';
 import { NodeHealth } from '../cluster/NodeHealth';
 import type { NodeSettings } from '../cluster/nodes';
@@ -9,15 +9,16 @@ import { errorMessage } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { CallSession } from './CallSession';
 import { readInventory, type AsteriskInventory } from './inventory';
-import { AsteriskBridgeMixer, type RecordingSink } from './mixers/AsteriskBridgeMixer';
+import { AsteriskBridgeMixer, liveRecording, type RecordingSink } from './mixers/AsteriskBridgeMixer';
 import type { AppMixer } from './mixers/AppMixer';
 import type { NodeMedia } from './mixers/AppLeg';
 import type { SipLegs } from './mixers/SipLegs';
 import { TimingProbe } from './mixers/TimingProbe';
 import { chooseMixer } from './mixers/autoMixer';
-import type { MixerKind } from '../conference/ports';
+import type { MixerKind, RecordingPartRef } from '../conference/ports';
 import { MEDIA_CHANNEL_PREFIX } from './names';
-import { persistParticipantState, readParticipantState } from './participantState';
+import { persistParticipantState, readParticipantState, type ParticipantState } from './participantState';
+import { persistRecordingState, readRecordingState, type RecordingParts, type SavedPart, type SavedRecordings } from './recordingState';
 import { clearStale, readRecoveryPlan } from './Recovery';
 
 /** How long an unbridged Stasis channel found at start may take to show its StasisStart before it is hung up. */
@@ -36,6 +37,8 @@ export interface AsteriskNodeDeps {
   sipLegs: SipLegs | undefined;
   sipEndpoint: string;
   recordings: RecordingSink;
+  /** Recording parts: what a caller's channel is told of them, and ending those whose writer died. */
+  parts: RecordingParts;
   /** The node an Asterisk-mixed conference lives on, if it is live. */
   homeOf: (number: string) => string | undefined;
   /** Sends a caller of this node to the node that holds their conference; false when that failed. */
@@ -119,6 +122,7 @@ export class AsteriskNode implements ClusterNode {
         if (arrived !== undefined) deps.joined((clock.now() - arrived) / 1000);
       }),
       persistParticipantState(this.ari, deps.manager, this.log, this.id),
+      persistRecordingState(this.ari, deps.manager, deps.parts, this.log, this.id),
       this.ari.onStasisStart((event) => this.onStasisStart(event)),
       this.ari.events.subscribe('connected', ({ reconnect }) => void this.onConnected(reconnect)),
       this.ari.events.subscribe('disconnected', () => this.health.disconnected()),
@@ -308,7 +312,10 @@ export class AsteriskNode implements ClusterNode {
   private async recover(): Promise<void> {
     const plan = await readRecoveryPlan(this.ari, new Set([...this.sessions.keys(), ...this.early.map((e) => e.channel.id)]));
     const orphans = plan.hangup;
-    await clearStale(this.ari, { ...plan, hangup: [] }, this.log);
+    const spare = this.asteriskMixer.offer(plan.conferenceBridges);
+    await clearStale(this.ari, { ...plan, hangup: [], bridges: [...plan.bridges, ...spare] }, this.log);
+    /** Parts already seen here, and whether Asterisk still records them: every caller of a conference carries the same. */
+    const seen = new Map<string, boolean>();
     for (const { channel, conferenceNumber } of plan.adopt) {
       const session = this.openSession(channel);
       // A conference another instance runs now: the caller goes there rather than open a second one here.
@@ -319,26 +326,83 @@ export class AsteriskNode implements ClusterNode {
         );
         continue;
       }
-      const state = await readParticipantState(this.ari, channel.id).catch((error: unknown) => {
-        this.log.warn(
-          { channel: channel.id, err: errorMessage(error) },
-          'reading the saved participant state failed: adopted as a plain user',
-        );
-        return {};
-      });
-      const adopted = await this.deps.manager.adopt(conferenceNumber, session, state).catch((error: unknown) => {
-        this.log.error({ channel: channel.id, err: errorMessage(error) }, 'adopting the caller failed: hung up');
-        return { visit: session.hangup() };
-      });
+      const [state, saved] = await Promise.all([
+        readParticipantState(this.ari, channel.id).catch((error: unknown): Partial<ParticipantState> => {
+          this.log.warn(
+            { channel: channel.id, err: errorMessage(error) },
+            'reading the saved participant state failed: adopted as a plain user',
+          );
+          return {};
+        }),
+        readRecordingState(this.ari, channel.id).catch((error: unknown): SavedRecordings => {
+          this.log.warn({ channel: channel.id, err: errorMessage(error) }, 'reading the saved recording state failed: not continued');
+          return {};
+        }),
+      ]);
+      const { talkGain, listenGain, ...kept } = state;
+      const resume = {
+        ...(talkGain !== undefined ? { talkGain } : {}),
+        ...(listenGain !== undefined ? { listenGain } : {}),
+        ...(await this.continued(saved.conference, conferenceNumber, seen, 'recording')),
+        ...(await this.continued(saved.own, conferenceNumber, seen, 'ownRecording')),
+      };
+      // Their own options (music when alone, wait for the leader...) are in the Stasis arguments they came with.
+      const callerOptions = parseStasisArgs((channel.dialplan?.app_data ?? '').split(',').slice(1)).options;
+      const adopted = await this.deps.manager
+        .adopt(conferenceNumber, session, { ...kept, callerOptions, resume })
+        .catch((error: unknown) => {
+          this.log.error({ channel: channel.id, err: errorMessage(error) }, 'adopting the caller failed: hung up');
+          return { visit: session.hangup() };
+        });
       this.closeSessionAfter(session, adopted.visit);
     }
+    const unclaimed = this.asteriskMixer.unclaimed();
+    if (unclaimed.length > 0)
+      await Promise.all(unclaimed.map((bridgeId) => ignoreGone(this.ari.rest.bridges.destroy({ bridgeId })))).catch((error: unknown) =>
+        this.log.warn({ err: errorMessage(error) }, 'destroying conference bridges left by a previous run failed'),
+      );
     if (orphans.length > 0) {
       this.deps.clock.setTimeout(() => {
         const stale = orphans.filter((c) => !this.sessions.has(c.id));
-        void clearStale(this.ari, { adopt: [], bridges: [], mediaChannels: [], hangup: stale }, this.log).catch((error: unknown) =>
-          this.log.warn({ err: errorMessage(error) }, 'hanging up channels left by a previous run failed'),
+        void clearStale(this.ari, { adopt: [], bridges: [], conferenceBridges: [], mediaChannels: [], hangup: stale }, this.log).catch(
+          (error: unknown) => this.log.warn({ err: errorMessage(error) }, 'hanging up channels left by a previous run failed'),
         );
       }, ORPHAN_GRACE_MS);
+    }
+  }
+
+  /**
+   * A recording part a caller's channel says was running in their conference. An Asterisk bridge recording Asterisk
+   * still makes goes on: it is put in the index as running, to be taken over with its bridge. Any other part (the app
+   * mixer's, whose writer died) is ended in the index once, its file repaired, and continues in the next part.
+   */
+  private async continued<K extends 'recording' | 'ownRecording'>(
+    part: SavedPart | undefined,
+    number: string,
+    seen: Map<string, boolean>,
+    key: K,
+  ): Promise<Partial<Record<K, RecordingPartRef>>> {
+    // A part of another conference (the caller was in one before this) is not this conference's to continue.
+    if (!part || part.conference !== number) return {};
+    let running = seen.get(part.name);
+    if (running === undefined) {
+      running = part.location === 'asterisk' && (await this.stillRecording(part.name));
+      seen.set(part.name, running);
+      const done = running ? this.deps.parts.adopted(part) : this.deps.parts.interrupted(part);
+      done.catch((error: unknown) =>
+        this.log.warn({ recording: part.name, err: errorMessage(error) }, 'updating an interrupted recording part failed'),
+      );
+    }
+    return { [key]: { session: part.session, part: part.part, running } } as Partial<Record<K, RecordingPartRef>>;
+  }
+
+  /** Whether Asterisk still records `name` (a bridge recording outlives the app); unknown counts as no (a new part). */
+  private async stillRecording(name: string): Promise<boolean> {
+    try {
+      return (await liveRecording(this.ari, name)) !== undefined;
+    } catch (error) {
+      this.log.warn({ recording: name, err: errorMessage(error) }, 'could not ask Asterisk about a recording: continued in a new part');
+      return false;
     }
   }
 

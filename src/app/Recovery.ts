@@ -15,6 +15,11 @@ export interface RecoveryPlan {
   hangup: Channel[];
   /** Our bridges and externalMedia channels from before: destroyed, the new run builds its own. */
   bridges: Bridge[];
+  /**
+   * The Asterisk mixer's conference bridges, with their callers: offered to the conferences the callers are adopted
+   * into (a bridge recording goes on in them), destroyed after the adoption when none took one.
+   */
+  conferenceBridges: Bridge[];
   mediaChannels: Channel[];
 }
 
@@ -38,12 +43,13 @@ function inOurApp(channel: Channel, app: string): boolean {
  */
 export function planRecovery(app: string, channels: Channel[], bridges: Bridge[], known: ReadonlySet<string>): RecoveryPlan {
   const byId = new Map(channels.map((c) => [c.id, c]));
-  const plan: RecoveryPlan = { adopt: [], hangup: [], bridges: [], mediaChannels: [] };
+  const plan: RecoveryPlan = { adopt: [], hangup: [], bridges: [], conferenceBridges: [], mediaChannels: [] };
   const placed = new Set<string>();
   for (const bridge of bridges) {
     const number = conferenceOf(bridge);
     if (number === undefined || known.has(bridge.id)) continue;
-    plan.bridges.push(bridge);
+    if ((bridge.name ?? '').startsWith(CONFERENCE_BRIDGE_PREFIX)) plan.conferenceBridges.push(bridge);
+    else plan.bridges.push(bridge);
     for (const channelId of bridge.channels) {
       const channel = byId.get(channelId);
       if (!channel || known.has(channelId)) continue;
@@ -71,9 +77,15 @@ export async function clearStale(ari: AriClient, plan: RecoveryPlan, log: Logger
   await Promise.all(plan.mediaChannels.map((c) => ignoreGone(rest.channels.hangup({ channelId: c.id }))));
   await Promise.all(plan.hangup.map((c) => ignoreGone(rest.channels.hangup({ channelId: c.id }))));
   await Promise.all(plan.bridges.map((b) => ignoreGone(rest.bridges.destroy({ bridgeId: b.id }))));
-  if (plan.bridges.length + plan.hangup.length + plan.mediaChannels.length > 0) {
+  if (plan.bridges.length + plan.conferenceBridges.length + plan.hangup.length + plan.mediaChannels.length > 0) {
     log.info(
-      { bridges: plan.bridges.length, hungUp: plan.hangup.length, mediaChannels: plan.mediaChannels.length, adopted: plan.adopt.length },
+      {
+        bridges: plan.bridges.length,
+        conferenceBridges: plan.conferenceBridges.length,
+        hungUp: plan.hangup.length,
+        mediaChannels: plan.mediaChannels.length,
+        adopted: plan.adopt.length,
+      },
       'recovered state left by a previous run',
     );
   }

@@ -6,7 +6,7 @@ import type { Config } from '../config/schema';
 import { AppError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import type { RecordingEntry } from '../store/RecordingsIndex';
-import { ignoreGone, isNotFound, type AriClient } from '../ari';
+import { ignoreGone, isAriError, isNotFound, type AriClient } from '../ari';
 import type { MeetmeApp } from './App';
 
 /** How long a recording fetched from Asterisk is kept for the next range request of the same player. */
@@ -22,11 +22,36 @@ const FETCHED_KEEP_ENTRIES = 4;
 class AsteriskRecordingFiles implements RecordingFiles {
   private readonly fetched = new Map<string, { file: Promise<Buffer>; at: number }>();
 
-  /** The first node's client, asked when a file is fetched: with leases, nodes join after the API is up. */
-  constructor(private readonly client: () => AriClient) {}
+  /**
+   * The client of the node whose Asterisk holds the file (the index says which; older entries: the first node),
+   * asked when a file is fetched: with leases, nodes join after the API is up.
+   */
+  constructor(private readonly nodes: { get(id: string): { ari: AriClient } | undefined; all(): { id: string }[] }) {}
 
-  private get ari(): AriClient {
-    return this.client();
+  /** The node's client while it is connected; else 503 naming the node, not a 500. */
+  private ari(entry: RecordingEntry): AriClient {
+    const node = entry.node ?? this.nodes.all()[0]?.id;
+    const ari = node === undefined ? undefined : this.nodes.get(node)?.ari;
+    if (!ari?.connected)
+      throw new AppError(
+        'recording_node_unavailable',
+        `recording ${entry.name} is on node ${node ?? '(none connected)'}, which this instance cannot reach now`,
+        { node: node ?? null },
+      );
+    return ari;
+  }
+
+  /** A node that stopped answering mid-request is unavailable too. */
+  private unreachable(entry: RecordingEntry, error: unknown): never {
+    if (isAriError(error) && error.ariStatus === 0)
+      throw new AppError(
+        'recording_node_unavailable',
+        `recording ${entry.name} is on node ${entry.node ?? 'unknown'}, which does not answer`,
+        {
+          node: entry.node,
+        },
+      );
+    throw error;
   }
 
   private fetch(entry: RecordingEntry): Promise<Buffer> {
@@ -47,12 +72,13 @@ class AsteriskRecordingFiles implements RecordingFiles {
   }
 
   private async download(entry: RecordingEntry): Promise<Buffer> {
+    const ari = this.ari(entry);
     try {
-      return Buffer.from(await this.ari.rest.recordings.getStoredFile({ recordingName: entry.name }));
+      return Buffer.from(await ari.rest.recordings.getStoredFile({ recordingName: entry.name }));
     } catch (error) {
       if (isNotFound(error))
         throw new AppError('recording_file_missing', `Asterisk no longer has recording ${entry.name}`, { field: 'name' });
-      throw error;
+      return this.unreachable(entry, error);
     }
   }
 
@@ -66,7 +92,9 @@ class AsteriskRecordingFiles implements RecordingFiles {
 
   async remove(entry: RecordingEntry): Promise<void> {
     this.fetched.delete(entry.name);
-    await ignoreGone(this.ari.rest.recordings.deleteStored({ recordingName: entry.name }));
+    await ignoreGone(this.ari(entry).rest.recordings.deleteStored({ recordingName: entry.name })).catch((error: unknown) =>
+      this.unreachable(entry, error),
+    );
   }
 }
 
@@ -78,7 +106,7 @@ export function createApi(
   options: { eventQueueBytes?: number; ha?: () => unknown; shared?: SharedConferences } = {},
 ): Promise<FastifyInstance> {
   const local = new LocalRecordingFiles();
-  const asterisk = new AsteriskRecordingFiles(() => app.ari);
+  const asterisk = new AsteriskRecordingFiles(app.cluster);
   return buildApi({
     logger,
     readiness: () => (options.ha ? { ...app.readiness(), ha: options.ha() } : app.readiness()),

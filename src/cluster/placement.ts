@@ -153,6 +153,10 @@ class PlacedMedia implements ConferenceMedia {
     return this.media.startRecording(target);
   }
 
+  async adoptRecording(target: RecordingTarget): Promise<boolean> {
+    return (await this.placed?.adoptRecording(target)) ?? false;
+  }
+
   async stopRecording(): Promise<void> {
     await this.placed?.stopRecording();
   }

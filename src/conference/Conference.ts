@@ -169,14 +169,22 @@ export class Conference {
       expire: (prompt) => this.leave(member, 'time limit', { ...this.exitFor(participant), ...(prompt ? { prompt } : {}) }),
     });
     await initialMix(member, this.media, this.quietly);
+    const { resume } = request;
+    const gain = { ...(resume?.talkGain ? { talk: resume.talkGain } : {}), ...(resume?.listenGain ? { listen: resume.listenGain } : {}) };
+    if (gain.talk !== undefined || gain.listen !== undefined) await this.quietly('gain', () => this.setGain(participant.id, gain, false));
     member.inMix();
     if (participant.left) return joined;
     member.announced = true;
     this.log.info({ channel: caller.channelId, participant: participant.id, role, marked: participant.marked }, 'participant joined');
     this.emit({ type: 'participant.joined', conferenceId: this.spec.id, number: this.number, participant: participant.snapshot() });
-    if (others === 0 && recordsFromStart(this.spec, options)) await this.quietly('recording', () => this.recording.start());
-    if (this.spec.recordParticipants && this.spec.recording !== 'off' && !participant.left)
-      await this.quietly('participant recording', () => this.recording.startParticipant(participant).then(() => undefined));
+    const previous = resume?.recording;
+    // A recording running before a takeover goes on in its next part, before any new one could start.
+    if (previous && !this.recording.name) await this.quietly('recording', () => this.recording.continue(previous));
+    else if (others === 0 && !this.recording.name && recordsFromStart(this.spec, options))
+      await this.quietly('recording', () => this.recording.start());
+    const own = resume?.ownRecording;
+    if ((own || this.spec.recordParticipants) && this.spec.recording !== 'off' && !participant.left)
+      await this.quietly('participant recording', () => this.recording.startParticipant(participant, own).then(() => undefined));
     const said = request.rejoining ? [] : joinAnnouncement(this.prompts, { others, waiting: participant.waiting, options });
     if (said.length > 0) void this.privately(member, 'announcement', () => this.media.playTo(participant.id, said));
     if (participant.marked) releaseWaiting(this.members.all(), this.media, this.prompts, this.privately);
@@ -292,12 +300,14 @@ export class Conference {
     this.emit({ type: locked ? 'conference.locked' : 'conference.unlocked', conferenceId: this.spec.id, number: this.number });
   }
 
-  async setGain(participantId: string, gain: { talk?: GainStep; listen?: GainStep }): Promise<void> {
+  async setGain(participantId: string, gain: { talk?: GainStep; listen?: GainStep }, say = true): Promise<void> {
     const p = this.get(participantId);
     // State first: menu presses arrive faster than the media answers, and each step builds on the last.
     if (gain.talk !== undefined) p.talkGain = gain.talk;
     if (gain.listen !== undefined) p.listenGain = gain.listen;
     await this.media.setGain(participantId, gain);
+    const { talkGain, listenGain } = p;
+    if (say) this.emit({ type: 'participant.gain', conferenceId: this.spec.id, number: this.number, participantId, talkGain, listenGain });
   }
 
   /** One participant's own audio to its own file, for speech-to-text; it ends when they leave. */

@@ -13,7 +13,8 @@ import { conferenceNotFound } from './errors';
 import { DEFAULT_MENUS, type MenuConfig } from './menus';
 import type { ConferenceEvent, ConferenceSnapshot, Role } from './model';
 import { kickAll, kickLast, setAllMuted } from './moderation';
-import { NO_OPTIONS, parseOptions, type ConferenceOptions } from './options';
+import { mergeOptions, NO_OPTIONS, parseOptions, type ConferenceOptions } from './options';
+import type { RejoinState } from './membership';
 import { scheduleState } from './policies';
 import type {
   CallerPort,
@@ -142,12 +143,21 @@ export class ConferenceManager implements ConferenceControl, ConferencePort {
   async adopt(
     number: string,
     caller: CallerPort,
-    state: { role?: Role; marked?: boolean; muted?: boolean } = {},
+    state: { role?: Role; marked?: boolean; muted?: boolean; callerOptions?: ConferenceOptions; resume?: RejoinState } = {},
   ): Promise<{ visit: Promise<void> }> {
-    const found = this.lookup({ number, callerOptions: NO_OPTIONS }) ?? this.found({ number, name: number, options: '' });
-    const options = { ...found.options, quiet: true, marked: state.marked ?? false, muted: state.muted ?? false };
+    const callerOptions = state.callerOptions ?? NO_OPTIONS;
+    const found = this.lookup({ number, callerOptions }) ?? this.found({ number, name: number, options: '' });
+    // The caller's own options (music when alone, wait for the leader...) as their Stasis arguments gave them.
+    const merged = mergeOptions(found.options, callerOptions);
+    const options = { ...merged, quiet: true, marked: state.marked ?? false, muted: state.muted ?? false };
     const conference = await this.open(found);
-    const result = await conference.join({ caller, role: state.role ?? 'user', options, rejoining: true });
+    const result = await conference.join({
+      caller,
+      role: state.role ?? 'user',
+      options,
+      rejoining: true,
+      ...(state.resume ? { resume: state.resume } : {}),
+    });
     if (result.kind === 'refused') throw new AppError('conference_ended', `conference ${number} refused a caller it had`);
     return { visit: this.track(result.left) };
   }

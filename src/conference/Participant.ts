@@ -1,6 +1,6 @@
 import type { ParticipantSnapshot, Role } from './model';
 import type { ConferenceOptions } from './options';
-import type { CallerPort, GainStep, MediaUri } from './ports';
+import type { CallerPort, GainStep, MediaUri, RecordingPartRef } from './ports';
 
 /** One member of a conference. State only: the Conference decides and tells the media. */
 export class Participant {
@@ -15,6 +15,8 @@ export class Participant {
   nameClip: MediaUri | undefined;
   /** Their own recording's name while it runs. */
   recording: string | null = null;
+  /** Which recording that file is a part of, and its number. */
+  recordingPart: RecordingPartRef | null = null;
   /** Set once the participant has left; every later action is a no-op. */
   left = false;
   readonly joinedAt: number;

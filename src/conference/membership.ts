@@ -6,7 +6,7 @@ import type { ConferenceEvent, Role } from './model';
 import type { ConferenceOptions } from './options';
 import type { Participant } from './Participant';
 import type { Admission } from './policies';
-import type { CallerPort, ClipStore, MediaUri, RecordingPolicy } from './ports';
+import type { CallerPort, ClipStore, GainStep, MediaUri, RecordingPartRef, RecordingPolicy } from './ports';
 import type { PromptSet } from './prompts';
 
 /** What a conference is, who may join it and what they get: the types of its membership. */
@@ -46,6 +46,17 @@ export interface JoinRequest {
   rejoining?: boolean;
   /** The caller's recorded name (`recording:<name>`), said to the others and deleted once they have left. */
   nameClip?: MediaUri;
+  /** What a rejoining caller had before the takeover (read back from Asterisk): gains, and recordings to continue. */
+  resume?: RejoinState;
+}
+
+export interface RejoinState {
+  talkGain?: GainStep;
+  listenGain?: GainStep;
+  /** The conference's recording was running in this part: it goes on in the next one (unless already recording). */
+  recording?: RecordingPartRef;
+  /** The caller's own recording was running in this part. */
+  ownRecording?: RecordingPartRef;
 }
 
 export type JoinResult =

@@ -49,6 +49,7 @@ export type ConferenceEvent =
   | { type: 'participant.muted'; conferenceId: string; number: string; participantId: string }
   | { type: 'participant.unmuted'; conferenceId: string; number: string; participantId: string }
   | { type: 'participant.talking'; conferenceId: string; number: string; participantId: string; talking: boolean }
+  | { type: 'participant.gain'; conferenceId: string; number: string; participantId: string; talkGain: number; listenGain: number }
   /** With `participantId`: that participant's own recording. */
   | { type: 'recording.started'; conferenceId: string; number: string; name: string; participantId?: string }
   | { type: 'recording.stopped'; conferenceId: string; number: string; name: string; participantId?: string }

@@ -111,6 +111,17 @@ export interface MediaParticipant {
 export interface RecordingTarget {
   /** File name without extension, unique per recording. */
   name: string;
+  /** The recording this file is a part of (part 1's name) and its number, when it continues one (a takeover). */
+  session?: string;
+  part?: number;
+}
+
+/** A recording's part that was running when its holder went: the next holder continues it in part + 1. */
+export interface RecordingPartRef {
+  session: string;
+  part: number;
+  /** Its backend may still be writing it (an Asterisk bridge recording): taken over, rather than a new part. */
+  running?: boolean;
 }
 
 export interface ConferenceMediaEvents {
@@ -140,6 +151,11 @@ export interface ConferenceMedia {
   startMusic(participantId: string): Promise<void>;
   stopMusic(participantId: string): Promise<void>;
   startRecording(target: RecordingTarget): Promise<void>;
+  /**
+   * Takes over a recording the backend still makes after a takeover (Asterisk records a bridge on its own while the
+   * app is dead); false when it has none by that name (the app mixer's died with its process): a new part starts.
+   */
+  adoptRecording(target: RecordingTarget): Promise<boolean>;
   stopRecording(): Promise<void>;
   /** Pauses or resumes the running recording (what happens meanwhile is left out). */
   pauseRecording(paused: boolean): Promise<void>;

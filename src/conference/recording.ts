@@ -2,7 +2,12 @@ import type { Clock } from '../lib/clock';
 import { AppError } from '../lib/errors';
 import type { ConferenceEvent } from './model';
 import type { Participant } from './Participant';
-import type { ConferenceMedia, RecordingPolicy } from './ports';
+import type { ConferenceMedia, RecordingPartRef, RecordingPolicy } from './ports';
+
+/** Part 2 onwards of a recording continued after a takeover; part 1 is named as the recording itself. */
+export function partName(ref: RecordingPartRef): string {
+  return ref.part <= 1 ? ref.session : `${ref.session}-part${ref.part}`;
+}
 
 function stamp(ms: number): string {
   return new Date(ms).toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
@@ -14,6 +19,8 @@ function stamp(ms: number): string {
  */
 export class ConferenceRecording {
   name: string | null = null;
+  /** The running part: which recording it belongs to and its number. */
+  part: RecordingPartRef | null = null;
   paused = false;
 
   constructor(
@@ -46,9 +53,32 @@ export class ConferenceRecording {
     const { number } = this.conference;
     this.refuseOff();
     if (this.name) throw new AppError('already_recording', `conference ${number} is already being recorded`);
-    const name = `meetme-${number}-${stamp(this.clock.now())}`;
-    await this.media.startRecording({ name });
+    return this.startPart({ session: `meetme-${number}-${stamp(this.clock.now())}`, part: 1 });
+  }
+
+  /**
+   * A recording that was running when the conference's holder went: taken over as it is when its backend still
+   * writes it (Asterisk's), else continued in its next part.
+   */
+  async continue(previous: RecordingPartRef): Promise<string> {
+    this.refuseOff();
+    if (this.name) throw new AppError('already_recording', `conference ${this.conference.number} is already being recorded`);
+    const { session, part } = previous;
+    const name = partName(previous);
+    if (previous.running && (await this.media.adoptRecording({ name, session, part }))) {
+      this.name = name;
+      this.part = { session, part };
+      this.say('recording.started', name);
+      return name;
+    }
+    return this.startPart({ session, part: part + 1 });
+  }
+
+  private async startPart(part: RecordingPartRef): Promise<string> {
+    const name = partName(part);
+    await this.media.startRecording({ name, ...part });
     this.name = name;
+    this.part = part;
     this.say('recording.started', name);
     return name;
   }
@@ -70,18 +100,24 @@ export class ConferenceRecording {
   async stop(mediaGone = false): Promise<void> {
     const name = this.running();
     this.name = null;
+    this.part = null;
     this.paused = false;
     if (!mediaGone) await this.media.stopRecording();
     this.say('recording.stopped', name);
   }
 
-  async startParticipant(p: Participant): Promise<string> {
+  /** With `previous`, their own recording from before a takeover goes on in its next part. */
+  async startParticipant(p: Participant, previous?: RecordingPartRef): Promise<string> {
     this.refuseOff();
     if (p.recording) throw new AppError('already_recording', `participant ${p.id} is already being recorded`);
-    const name = `meetme-${this.conference.number}-${stamp(this.clock.now())}-${p.id}`;
-    await this.media.startParticipantRecording(p.id, { name });
+    const part = previous
+      ? { session: previous.session, part: previous.part + 1 }
+      : { session: `meetme-${this.conference.number}-${stamp(this.clock.now())}-${p.id}`, part: 1 };
+    const name = partName(part);
+    await this.media.startParticipantRecording(p.id, { name, ...part });
     if (p.left) return name;
     p.recording = name;
+    p.recordingPart = part;
     this.say('recording.started', name, p.id);
     return name;
   }
@@ -90,6 +126,7 @@ export class ConferenceRecording {
     const name = p.recording;
     if (!name) throw new AppError('not_recording', `participant ${p.id} is not being recorded`);
     p.recording = null;
+    p.recordingPart = null;
     await this.media.stopParticipantRecording(p.id);
     this.say('recording.stopped', name, p.id);
   }
@@ -98,6 +135,7 @@ export class ConferenceRecording {
   participantLeft(p: Participant): void {
     const name = p.recording;
     p.recording = null;
+    p.recordingPart = null;
     if (name) this.say('recording.stopped', name, p.id);
   }
 }

@@ -34,6 +34,8 @@ export const ERROR_CODES = {
   already_recording: 409,
   not_recording: 409,
   participant_recording_unsupported: 409,
+  // the node whose Asterisk holds an Asterisk-mixer recording is down or not driven by this instance
+  recording_node_unavailable: 503,
   // mixers and media
   mixer_unavailable: 503,
   media_setup_failed: 502,

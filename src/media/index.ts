@@ -7,3 +7,4 @@ export { DEFAULT_AUDIO, type RoomAudio } from './voice';
 export { DEFAULT_TALK, type TalkSettings } from './TalkDetector';
 export type { Codec } from './MediaLeg';
 export { DEFAULT_TELEPHONE_EVENT_PT, DtmfReceiver, parseTelephoneEvent, type Digit, type TelephoneEvent } from './dtmf';
+export { repairWav } from './wav';

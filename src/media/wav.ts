@@ -185,3 +185,33 @@ export class WavRecorder {
     }
   }
 }
+
+/**
+ * Makes the header of a recording whose writer was killed agree with the file. WavRecorder writes each second's
+ * samples and then the header, so a writer killed -9 leaves a header one second (or, in its first second, all of
+ * the data: a data length of 0) behind the samples on disk. The lengths are read from the file size instead and
+ * written back; a file too short for a header, or not one of ours, is left as it is. Resolves with the data bytes
+ * and the rate, or undefined when there is nothing to repair from.
+ */
+export async function repairWav(path: string): Promise<{ dataBytes: number; sampleRate: number } | undefined> {
+  let file: FileHandle;
+  try {
+    file = await open(path, 'r+');
+  } catch {
+    return undefined;
+  }
+  try {
+    const { size } = await file.stat();
+    const header = Buffer.alloc(44);
+    if (size < 44 || (await file.read(header, 0, 44, 0)).bytesRead < 44) return undefined;
+    if (header.toString('ascii', 0, 4) !== 'RIFF' || header.toString('ascii', 36, 40) !== 'data') return undefined;
+    const sampleRate = header.readUInt32LE(24);
+    // Whole samples only: a write cut in the middle of one leaves an odd byte, dropped from the length.
+    const dataBytes = (size - 44) & ~1;
+    if (header.readUInt32LE(40) !== dataBytes || header.readUInt32LE(4) !== 36 + dataBytes)
+      await file.write(wavHeader(dataBytes, sampleRate), 0, 44, 0);
+    return { dataBytes, sampleRate };
+  } finally {
+    await file.close();
+  }
+}

@@ -14,6 +14,24 @@ export interface RecordingEntry {
   path: string;
   /** Set for one participant's own recording (per-participant recording); null for the conference's mix. */
   participant: string | null;
+  /** The recording this file is a part of: part 1's name. A takeover continues it in a new part (part 2, ...). */
+  session: string;
+  part: number;
+  /** The node whose Asterisk holds the file (`asterisk`); null for local files and older rows. */
+  node: string | null;
+}
+
+/** What the index is told when a part starts; `session` and `part` default to the name itself and 1. */
+export interface StartedPart {
+  name: string;
+  conference: string;
+  location: 'local' | 'asterisk';
+  path: string;
+  startedAt?: string;
+  participant?: string;
+  session?: string;
+  part?: number;
+  node?: string;
 }
 
 interface Row {
@@ -26,6 +44,9 @@ interface Row {
   location: 'local' | 'asterisk';
   path: string;
   participant: string | null;
+  session: string | null;
+  part: number | null;
+  node: string | null;
 }
 
 const fromRow = (r: Row): RecordingEntry => ({
@@ -38,6 +59,9 @@ const fromRow = (r: Row): RecordingEntry => ({
   location: r.location,
   path: r.path,
   participant: r.participant,
+  session: r.session ?? r.name,
+  part: r.part ?? 1,
+  node: r.node,
 });
 
 /** Every conference recording, wherever its file lives. */
@@ -48,23 +72,39 @@ export class RecordingsIndex {
     private readonly shared?: SharedStore,
   ) {}
 
-  started(entry: {
-    name: string;
-    conference: string;
-    location: 'local' | 'asterisk';
-    path: string;
-    startedAt?: string;
-    participant?: string;
-  }): void {
+  started(entry: StartedPart): void {
+    this.write(entry, null);
+  }
+
+  /**
+   * A part whose writer died (its instance was killed): written whole, ended when the next holder found it, so
+   * an index that never saw it start (each instance on its own SQLite) has it too.
+   */
+  interrupted(entry: StartedPart & { startedAt: string }, facts: { durationSeconds?: number; sizeBytes?: number }): void {
+    this.write(entry, { endedAt: new Date().toISOString(), ...facts });
+  }
+
+  private write(entry: StartedPart, ended: { endedAt: string; durationSeconds?: number; sizeBytes?: number } | null): void {
+    const startedAt = entry.startedAt ?? new Date().toISOString();
+    const duration = ended ? (ended.durationSeconds ?? (Date.parse(ended.endedAt) - Date.parse(startedAt)) / 1000) : null;
     this.store.db
-      .prepare('INSERT OR REPLACE INTO recordings (name, conference, started_at, location, path, participant) VALUES (?, ?, ?, ?, ?, ?)')
+      .prepare(
+        `INSERT OR REPLACE INTO recordings (name, conference, started_at, ended_at, duration_seconds, size_bytes, location, path,
+           participant, session, part, node) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
       .run(
         entry.name,
         entry.conference,
-        entry.startedAt ?? new Date().toISOString(),
+        startedAt,
+        ended?.endedAt ?? null,
+        duration,
+        ended?.sizeBytes ?? null,
         entry.location,
         entry.path,
         entry.participant ?? null,
+        entry.session ?? entry.name,
+        entry.part ?? 1,
+        entry.node ?? null,
       );
     this.shared?.recordingChanged(entry.name);
   }
@@ -81,7 +121,7 @@ export class RecordingsIndex {
   }
 
   list(conferences?: ReadonlySet<string>): RecordingEntry[] {
-    const rows = (this.store.db.prepare('SELECT * FROM recordings ORDER BY started_at DESC').all() as Row[]).map(fromRow);
+    const rows = (this.store.db.prepare('SELECT * FROM recordings ORDER BY started_at DESC, part DESC').all() as Row[]).map(fromRow);
     return conferences ? rows.filter((r) => conferences.has(r.conference)) : rows;
   }
 

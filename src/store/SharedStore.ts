@@ -16,6 +16,9 @@ const PG_MIGRATIONS: readonly string[] = [
   'ALTER TABLE definitions ADD COLUMN caller_flow TEXT',
   `ALTER TABLE definitions ADD COLUMN media TEXT;
    ALTER TABLE recordings ADD COLUMN participant TEXT`,
+  `ALTER TABLE recordings ADD COLUMN session TEXT;
+   ALTER TABLE recordings ADD COLUMN part INTEGER;
+   ALTER TABLE recordings ADD COLUMN node TEXT`,
 ];
 
 const CHANNEL = 'meetme_store';

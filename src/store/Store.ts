@@ -36,6 +36,11 @@ const MIGRATIONS: readonly string[] = [
   // A definition's media settings (JSON); which participant a per-participant recording is of.
   `ALTER TABLE definitions ADD COLUMN media TEXT;
    ALTER TABLE recordings ADD COLUMN participant TEXT`,
+  // A recording continued after a takeover is parts of one session (part 1 is named as the session); the node
+  // whose Asterisk holds an Asterisk-mixer file.
+  `ALTER TABLE recordings ADD COLUMN session TEXT;
+   ALTER TABLE recordings ADD COLUMN part INTEGER;
+   ALTER TABLE recordings ADD COLUMN node TEXT`,
 ];
 
 /**

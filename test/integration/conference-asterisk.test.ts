@@ -148,7 +148,7 @@ describe('conferences in an Asterisk mixing bridge, against the ARI double', fun
     expect(r.app.ari.stats().reconnects).to.equal(1);
   });
 
-  it('after a restart, finds its bridge and puts the callers back into their conference, as they were', async () => {
+  it('after a restart, takes its bridge over and puts the callers back into their conference, as they were', async () => {
     r = await startApp(config);
     const admin = r.ast.dial({ exten: '1234', callerId: 'Ann <1001>' });
     const user = r.ast.dial({ exten: '1234', callerId: 'Bob <1002>' });
@@ -171,8 +171,10 @@ describe('conferences in an Asterisk mixing bridge, against the ARI double', fun
     const second = nextApp(r, config).app;
     await second.start();
     await waitFor(() => second.ready && participants({ ...r, app: second }, '1234') === 2, 10000, 'adopted');
-    expect(r.ast.bridge(oldBridge)).to.equal(undefined);
+    // The bridge is taken over as it is (a recording in it goes on), not replaced.
     await waitFor(() => conferenceBridge(r, '1234')?.channels.length === 2, 5000, 'bridged again');
+    expect(conferenceBridge(r, '1234')!.id).to.equal(oldBridge);
+    expect(r.ast.bridges().filter((b) => b.name === 'meetme-conf:1234')).to.have.length(1);
     expect(conferenceBridge(r, '1234')!.channels.sort()).to.deep.equal([admin.channelId, user.channelId].sort());
     const after = second.manager.get('1234').participants;
     expect(after.find((p) => p.channelId === admin.channelId)).to.include({ role: 'admin', muted: false });

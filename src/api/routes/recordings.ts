@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { access, principalOf } from '../access';
 import { visible } from '../auth';
 import { parseRange, type RecordingFiles } from '../recordingFiles';
-import { recordingParams } from '../schemas';
+import { recordingParams, recordingsQuery } from '../schemas';
 
 /** Recordings: list, download with HTTP ranges, delete. */
 export function recordingRoutes(
@@ -16,10 +16,25 @@ export function recordingRoutes(
   // A recording belongs to its conference: moderators reach only their conferences' recordings.
   const ofRecording = (request: FastifyRequest): string | undefined => index.find((request.params as { name: string }).name)?.conference;
   const read = access('read', ofRecording);
-  app.get('/recordings', { config: access('read'), schema: { tags, summary: 'Every recording' } }, async (request) => {
-    const principal = principalOf(request);
-    return { recordings: index.list().filter((r) => visible(principal, r.conference)) };
-  });
+  app.get<{ Querystring: { conference?: string; session?: string } }>(
+    '/recordings',
+    {
+      config: access('read'),
+      schema: {
+        tags,
+        summary: "Every recording (each part of one continued after a takeover), or one conference's",
+        querystring: recordingsQuery,
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const { conference, session } = request.query;
+      const recordings = index
+        .list(conference !== undefined ? new Set([conference]) : undefined)
+        .filter((r) => visible(principal, r.conference) && (session === undefined || r.session === session));
+      return { recordings };
+    },
+  );
 
   app.get<{ Params: { name: string } }>(
     '/recordings/:name',

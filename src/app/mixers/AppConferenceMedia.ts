@@ -19,7 +19,7 @@ import type { RemoteRoom } from '../../media';
 import type { AsteriskInventory } from '../inventory';
 import { AppLeg, type NodeMedia } from './AppLeg';
 import { DirectLeg } from './DirectLeg';
-import type { RecordingSink } from './AsteriskBridgeMixer';
+import { partOf, type RecordingSink } from './AsteriskBridgeMixer';
 
 export interface AppConferenceMediaDeps {
   clock: Clock;
@@ -116,7 +116,14 @@ export class AppConferenceMedia implements ConferenceMedia {
     const path = join(this.deps.recordingsDir, `${target.name}.wav`);
     await this.room.startLegRecording(participantId, path);
     this.participantRecordings.set(participantId, target.name);
-    this.deps.recordings.started({ name: target.name, conferenceNumber: this.spec.number, location: 'local', path, participantId });
+    this.deps.recordings.started({
+      name: target.name,
+      conferenceNumber: this.spec.number,
+      location: 'local',
+      path,
+      participantId,
+      ...partOf(target),
+    });
   }
 
   async stopParticipantRecording(participantId: string): Promise<void> {
@@ -197,7 +204,12 @@ export class AppConferenceMedia implements ConferenceMedia {
     const path = join(this.deps.recordingsDir, `${target.name}.wav`);
     await this.room.startRecording(path);
     this.recording = target.name;
-    this.deps.recordings.started({ name: target.name, conferenceNumber: this.spec.number, location: 'local', path });
+    this.deps.recordings.started({ name: target.name, conferenceNumber: this.spec.number, location: 'local', path, ...partOf(target) });
+  }
+
+  /** The engine's recording died with the process that ran it: there is nothing to take over. */
+  async adoptRecording(): Promise<boolean> {
+    return false;
   }
 
   async pauseRecording(paused: boolean): Promise<void> {

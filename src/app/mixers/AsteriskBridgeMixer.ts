@@ -1,5 +1,5 @@
-import type { AriClient, AriEvent } from '../../ari';
-import { ignoreGone } from '../../ari';
+import type { AriClient, AriEvent, Bridge } from '../../ari';
+import { ignoreGone, isNotFound } from '../../ari';
 import type {
   ConferenceMedia,
   ConferenceMediaEvents,
@@ -23,17 +23,74 @@ import { startPlayback, type RunningPlayback } from '../playback';
 import { volumeValue } from './gain';
 import type { TimingProbe } from './TimingProbe';
 
+/** A recording part as its writer starts it; `session` and `part` are set from part 2 on (a takeover continued it). */
+export interface RecordingStart {
+  name: string;
+  conferenceNumber: string;
+  location: 'asterisk' | 'local';
+  path: string;
+  participantId?: string;
+  session?: string;
+  part?: number;
+  /** The node whose Asterisk writes it (`asterisk`). */
+  node?: string;
+}
+
 export interface RecordingSink {
-  started(info: { name: string; conferenceNumber: string; location: 'asterisk' | 'local'; path: string; participantId?: string }): void;
+  started(info: RecordingStart): void;
   stopped(name: string): void;
+}
+
+/** A recording Asterisk still makes (queued, recording or paused): where it records; undefined when it has none by that name. */
+export async function liveRecording(ari: AriClient, name: string): Promise<{ target: string; paused: boolean } | undefined> {
+  try {
+    const live = await ari.rest.recordings.getLive({ recordingName: name });
+    if (!['queued', 'recording', 'paused'].includes(live.state)) return undefined;
+    return { target: live.target_uri, paused: live.state === 'paused' };
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+/** Where a target's part belongs, for the sink. */
+export function partOf(target: RecordingTarget): { session?: string; part?: number } {
+  return {
+    ...(target.session !== undefined ? { session: target.session } : {}),
+    ...(target.part !== undefined ? { part: target.part } : {}),
+  };
 }
 
 /** Mixing in an ARI mixing bridge; needs a res_timing_* module on the Asterisk side. Owns its conferences' media. */
 export class AsteriskBridgeMixer implements MixerBackend {
   readonly kind = 'asterisk' as const;
   private readonly medias = new Children<string, AsteriskConferenceMedia>();
+  /** Conference bridges a previous holder left, by number, until a conference of that number takes one over. */
+  private readonly offered = new Map<string, { id: string; channels: Set<string> }>();
 
   constructor(private readonly deps: { ari: AriClient; probe: TimingProbe; clock: Clock; logger: Logger; recordings: RecordingSink }) {}
+
+  /**
+   * At recovery: the conference bridges a previous run left, with their callers. The conference that opens next
+   * under one's number takes it over as it is (its callers stay in it, a bridge recording goes on); returns the
+   * ones that cannot be taken (a second bridge of the same number), to be destroyed.
+   */
+  offer(bridges: Bridge[]): Bridge[] {
+    const spare: Bridge[] = [];
+    for (const bridge of bridges) {
+      const number = (bridge.name ?? '').slice(CONFERENCE_BRIDGE_PREFIX.length);
+      if (this.offered.has(number)) spare.push(bridge);
+      else this.offered.set(number, { id: bridge.id, channels: new Set(bridge.channels) });
+    }
+    return spare;
+  }
+
+  /** After the callers were adopted: the offered bridges no conference took over, to be destroyed. */
+  unclaimed(): string[] {
+    const ids = [...this.offered.values()].map((b) => b.id);
+    this.offered.clear();
+    return ids;
+  }
 
   availability(): MixerAvailability {
     const state = this.deps.probe.state;
@@ -51,7 +108,9 @@ export class AsteriskBridgeMixer implements MixerBackend {
   async open(spec: ConferenceMediaSpec): Promise<ConferenceMedia> {
     const availability = this.availability();
     if (!availability.ok) throw new AppError('mixer_unavailable', availability.reason ?? 'Asterisk mixer unavailable');
-    const media = this.medias.add(spec.conferenceId, new AsteriskConferenceMedia(this.deps, spec));
+    const inherited = this.offered.get(spec.number);
+    this.offered.delete(spec.number);
+    const media = this.medias.add(spec.conferenceId, new AsteriskConferenceMedia(this.deps, spec, inherited));
     try {
       await media.create();
     } catch (error) {
@@ -101,16 +160,23 @@ class AsteriskConferenceMedia implements ConferenceMedia {
   private disposeBridge: () => void = () => undefined;
   private readonly log: Logger;
 
+  /** Callers already in the bridge taken over from a previous holder: nothing to add them with. */
+  private readonly inherited: Set<string>;
+
   constructor(
     private readonly deps: { ari: AriClient; clock: Clock; logger: Logger; recordings: RecordingSink },
     private readonly spec: ConferenceMediaSpec,
+    /** A bridge a previous holder left (its recording, if any, still running), taken over instead of a new one. */
+    private readonly takenOver?: { id: string; channels: Set<string> },
   ) {
-    this.bridgeId = deps.ari.newId('conf');
+    this.bridgeId = takenOver?.id ?? deps.ari.newId('conf');
+    this.inherited = new Set(takenOver?.channels);
     this.log = deps.logger.child({ conference: spec.number, bridge: this.bridgeId });
   }
 
   async create(): Promise<void> {
     this.disposeBridge = this.deps.ari.onBridge(this.bridgeId, (event) => this.onBridgeEvent(event));
+    if (this.takenOver) return;
     // dtmf_events keeps a two-member bridge out of native_rtp, where ARI would get no DTMF (FINDINGS "Bridges").
     await this.deps.ari.rest.bridges.createWithId({
       bridgeId: this.bridgeId,
@@ -210,6 +276,12 @@ class AsteriskConferenceMedia implements ConferenceMedia {
     };
     this.members.set(participant.participantId, member);
     this.byChannel.set(channelId, participant.participantId);
+    // Taken over with the bridge: already in it, with its talk detection set.
+    if (this.inherited.delete(channelId)) {
+      member.added = true;
+      member.inBridge = true;
+      return;
+    }
     try {
       await this.deps.ari.rest.channels.setChannelVar({ channelId, variable: 'TALK_DETECT(set)', value: '' });
       await this.deps.ari.rest.bridges.addChannel({ bridgeId: this.bridgeId, channel: [channelId] });
@@ -310,7 +382,23 @@ class AsteriskConferenceMedia implements ConferenceMedia {
       conferenceNumber: this.spec.number,
       location: 'asterisk',
       path: `${target.name}.wav`,
+      node: this.deps.ari.nodeId,
+      ...partOf(target),
     });
+  }
+
+  /**
+   * A bridge recording goes on while the app is dead: the new holder of a bridge it took over makes it its own
+   * (stop, pause), rather than starting a second one. Only a recording Asterisk still has live counts.
+   */
+  async adoptRecording(target: RecordingTarget): Promise<boolean> {
+    if (!this.takenOver || this.recording || this.closed) return false;
+    const live = await liveRecording(this.deps.ari, target.name);
+    if (live?.target !== `bridge:${this.bridgeId}`) return false;
+    // The pause is not carried over (the conference comes back recording): Asterisk is made to agree.
+    if (live.paused) await this.deps.ari.rest.recordings.unpause({ recordingName: target.name });
+    this.recording = target.name;
+    return true;
   }
 
   /** The caller's own audio would be a channel recording, which holds up their prompts and DTMF (FINDINGS): not offered. */

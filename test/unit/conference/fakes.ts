@@ -234,6 +234,13 @@ export class FakeMedia implements ConferenceMedia {
   async startRecording(target: { name: string }): Promise<void> {
     this.recording = target.name;
   }
+  /** Recordings this backend still makes (as Asterisk does for a bridge) after a takeover. */
+  stillRecording = new Set<string>();
+  async adoptRecording(target: { name: string }): Promise<boolean> {
+    if (!this.stillRecording.has(target.name)) return false;
+    this.recording = target.name;
+    return true;
+  }
   async stopRecording(): Promise<void> {
     this.recording = undefined;
   }
@@ -264,6 +271,8 @@ export class FakeClips implements ClipStore {
 
 export class FakeBackend implements MixerBackend {
   readonly opened: FakeMedia[] = [];
+  /** Recordings the media it opens still make (see FakeMedia.adoptRecording). */
+  readonly stillRecording = new Set<string>();
   reason: string | undefined;
   failAdd = false;
 
@@ -278,6 +287,7 @@ export class FakeBackend implements MixerBackend {
   async open(): Promise<ConferenceMedia> {
     const media = new FakeMedia(this.kind, this.clock);
     media.failAdd = this.failAdd;
+    media.stillRecording = this.stillRecording;
     this.opened.push(media);
     return media;
   }

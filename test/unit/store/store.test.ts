@@ -85,6 +85,27 @@ describe('Store on each engine', function () {
         expect(defs.lookup('6')).to.equal(undefined);
       });
 
+      it('keeps the parts of a recording linked, with the node that holds them, where every instance reads them', async () => {
+        const first = await engine.open();
+        const at = { conference: '9', location: 'asterisk', node: 'ast-2' } as const;
+        first.recordings.started({ name: 'meetme-9-s', path: 'meetme-9-s.wav', ...at });
+        // Ended by the next holder, which finds the part on a caller's channel (its own index may never have had it).
+        first.recordings.interrupted(
+          { name: 'meetme-9-s', path: 'meetme-9-s.wav', startedAt: '2026-12-01T10:00:00.000Z', ...at },
+          { sizeBytes: 16044, durationSeconds: 1 },
+        );
+        first.recordings.started({ name: 'meetme-9-s-part2', path: 'meetme-9-s-part2.wav', session: 'meetme-9-s', part: 2, ...at });
+        // PostgreSQL: written behind, read back by a fresh instance.
+        const reader = engine.name === 'PostgreSQL' ? (await first.close(), await engine.open()) : first;
+        const parts = reader.recordings
+          .list(new Set(['9']))
+          .map((e) => ({ name: e.name, session: e.session, part: e.part, node: e.node, ended: e.endedAt !== null, size: e.sizeBytes }));
+        expect(parts).to.deep.equal([
+          { name: 'meetme-9-s-part2', session: 'meetme-9-s', part: 2, node: 'ast-2', ended: false, size: null },
+          { name: 'meetme-9-s', session: 'meetme-9-s', part: 1, node: 'ast-2', ended: true, size: 16044 },
+        ]);
+      });
+
       it('refuses bad options and schedules, naming the field', async () => {
         const { definitions: defs } = await engine.open();
         expect((await rejection(defs.create({ number: '7', name: 'x', options: 'MZ' }))).details).to.include({ field: 'options' });
@@ -172,7 +193,7 @@ describe('Store', () => {
   it('keeps definitions and recordings across a reopen, with migrations run once', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'store-')), 'meetme.sqlite');
     const first = new Store(path);
-    expect(first.version).to.equal(5);
+    expect(first.version).to.equal(6);
     await new DefinitionStore(first).create({ number: '42', name: 'Board', pin: '1', options: 'Mc', schedule });
     new RecordingsIndex(first).started({ name: 'meetme-42-x', conference: '42', location: 'local', path: '/tmp/x.wav' });
     new RecordingsIndex(first).started({
@@ -184,7 +205,7 @@ describe('Store', () => {
     });
     first.close();
     const second = new Store(path);
-    expect(second.version).to.equal(5);
+    expect(second.version).to.equal(6);
     expect(new DefinitionStore(second).get('42')).to.deep.equal({ number: '42', name: 'Board', pin: '1', options: 'Mc', schedule });
     expect(new RecordingsIndex(second).get('meetme-42-x')).to.include({ conference: '42', location: 'local', participant: null });
     expect(new RecordingsIndex(second).get('meetme-42-x-p1')).to.include({ conference: '42', participant: 'p1' });
