@@ -1,44 +1,32 @@
-import type {
-  CallerPort,
-  ConferenceMedia,
-  ConferenceMediaEvents,
-  ConferenceMediaSpec,
-  GainStep,
-  MediaParticipant,
-  MediaUri,
-  MixerAvailability,
-  MixerBackend,
-  PromptEnd,
-  RecordingTarget,
-} from '../conference/ports';
+import type * as ports from '../conference/ports';
 import { AppError } from '../lib/errors';
 import { TypedEmitter } from '../lib/TypedEmitter';
 
 export interface PlacementDeps {
   /** The Asterisk-mixer backend of a node, while the app drives it. */
-  backend(nodeId: string): MixerBackend | undefined;
+  backend(nodeId: string): ports.MixerBackend | undefined;
   /** Every node's backend, for availability. */
-  backends(): MixerBackend[];
+  backends(): ports.MixerBackend[];
   /** Sends a caller to the node that holds their conference; false when that cannot be done. */
-  move(caller: CallerPort, toNode: string, number: string): Promise<boolean>;
+  move(caller: ports.CallerPort, toNode: string, number: string): Promise<boolean>;
 }
 
 /**
  * The Asterisk mixer over several nodes: a conference is one bridge on one node, the node its first caller came in
  * on. A caller on another node is moved there (never a second bridge with the same number: two half-conferences).
  */
-export class PlacedMixer implements MixerBackend {
+export class PlacedMixer implements ports.MixerBackend {
   readonly kind = 'asterisk' as const;
   private readonly homes = new Map<string, PlacedMedia>();
 
   constructor(private readonly deps: PlacementDeps) {}
 
-  availability(): MixerAvailability {
+  availability(): ports.MixerAvailability {
     const states = this.deps.backends().map((b) => b.availability());
     return states.find((s) => s.ok) ?? states[0] ?? { ok: false, reason: 'no Asterisk node is connected' };
   }
 
-  async open(spec: ConferenceMediaSpec): Promise<ConferenceMedia> {
+  async open(spec: ports.ConferenceMediaSpec): Promise<ports.ConferenceMedia> {
     const media = new PlacedMedia(this.deps, spec);
     this.homes.set(spec.number, media);
     media.events.once('closed', () => {
@@ -54,24 +42,24 @@ export class PlacedMixer implements MixerBackend {
 }
 
 /** One conference's bridge, made on the node of its first participant; everything else is that bridge's. */
-class PlacedMedia implements ConferenceMedia {
+class PlacedMedia implements ports.ConferenceMedia {
   readonly kind = 'asterisk' as const;
-  readonly events = new TypedEmitter<ConferenceMediaEvents & { closed: [] }>();
-  private inner: Promise<ConferenceMedia> | undefined;
-  private placed: ConferenceMedia | undefined;
+  readonly events = new TypedEmitter<ports.ConferenceMediaEvents & { closed: [] }>();
+  private inner: Promise<ports.ConferenceMedia> | undefined;
+  private placed: ports.ConferenceMedia | undefined;
   private node: string | undefined;
   private closed = false;
 
   constructor(
     private readonly deps: PlacementDeps,
-    private readonly spec: ConferenceMediaSpec,
+    private readonly spec: ports.ConferenceMediaSpec,
   ) {}
 
   get home(): string | undefined {
     return this.node;
   }
 
-  private place(nodeId: string): Promise<ConferenceMedia> {
+  private place(nodeId: string): Promise<ports.ConferenceMedia> {
     if (this.inner) return this.inner;
     const backend = this.deps.backend(nodeId);
     if (!backend) return Promise.reject(new AppError('mixer_unavailable', `node ${nodeId} is not connected`));
@@ -94,12 +82,12 @@ class PlacedMedia implements ConferenceMedia {
     return this.inner;
   }
 
-  private get media(): ConferenceMedia {
+  private get media(): ports.ConferenceMedia {
     if (!this.placed) throw new AppError('participant_not_found', `conference ${this.spec.number} has no participant yet`);
     return this.placed;
   }
 
-  async add(participant: MediaParticipant): Promise<void> {
+  async add(participant: ports.MediaParticipant): Promise<void> {
     const { caller } = participant;
     const nodeId = caller.nodeId ?? this.spec.nodeId;
     const home = this.node ?? nodeId;
@@ -129,15 +117,15 @@ class PlacedMedia implements ConferenceMedia {
     return this.media.setListen(participantId, enabled);
   }
 
-  setGain(participantId: string, gain: { talk?: GainStep; listen?: GainStep }): Promise<void> {
+  setGain(participantId: string, gain: { talk?: ports.GainStep; listen?: ports.GainStep }): Promise<void> {
     return this.media.setGain(participantId, gain);
   }
 
-  async playToAll(media: MediaUri[]): Promise<void> {
+  async playToAll(media: ports.MediaUri[]): Promise<void> {
     await this.placed?.playToAll(media);
   }
 
-  playTo(participantId: string, media: MediaUri[]): Promise<PromptEnd> {
+  playTo(participantId: string, media: ports.MediaUri[]): Promise<ports.PromptEnd> {
     return this.media.playTo(participantId, media);
   }
 
@@ -149,11 +137,11 @@ class PlacedMedia implements ConferenceMedia {
     await this.placed?.stopMusic(participantId);
   }
 
-  startRecording(target: RecordingTarget): Promise<void> {
+  startRecording(target: ports.RecordingTarget): Promise<void> {
     return this.media.startRecording(target);
   }
 
-  async adoptRecording(target: RecordingTarget): Promise<boolean> {
+  async adoptRecording(target: ports.RecordingTarget): Promise<boolean> {
     return (await this.placed?.adoptRecording(target)) ?? false;
   }
 
@@ -165,7 +153,7 @@ class PlacedMedia implements ConferenceMedia {
     await this.placed?.pauseRecording(paused);
   }
 
-  startParticipantRecording(participantId: string, target: RecordingTarget): Promise<void> {
+  startParticipantRecording(participantId: string, target: ports.RecordingTarget): Promise<void> {
     return this.media.startParticipantRecording(participantId, target);
   }
 

@@ -146,24 +146,24 @@ class Band {
   }
 }
 
-/** LOGSCL and SCALEL: the lower band's scale factor after codeword `il` (its 4 most significant bits used). */
-function adaptLowScale(band: Band, il4: number): void {
-  let nb = ((band.nb * 127) >> 7) + (WL[RL42[il4] as number] as number);
-  nb = nb < 0 ? 0 : nb > 18432 ? 18432 : nb;
+/** LOGSCL/SCALEL and LOGSCH/SCALEH: the scale factor stepped by `weight` in the log domain, limited, made linear. */
+function adaptScale(band: Band, weight: number, limit: number, base: number): void {
+  let nb = ((band.nb * 127) >> 7) + weight;
+  nb = nb < 0 ? 0 : nb > limit ? limit : nb;
   band.nb = nb;
-  const shift = 8 - (nb >> 11);
+  const shift = base - (nb >> 11);
   const wd = ILB[(nb >> 6) & 31] as number;
   band.det = (shift < 0 ? wd << -shift : wd >> shift) << 2;
 }
 
-/** LOGSCH and SCALEH. */
+/** The lower band's scale factor after codeword `il` (its 4 most significant bits used). */
+function adaptLowScale(band: Band, il4: number): void {
+  adaptScale(band, WL[RL42[il4] as number] as number, 18432, 8);
+}
+
+/** The higher band's scale factor after codeword `ih`. */
 function adaptHighScale(band: Band, ih: number): void {
-  let nb = ((band.nb * 127) >> 7) + (WH[IH2[ih] as number] as number);
-  nb = nb < 0 ? 0 : nb > 22528 ? 22528 : nb;
-  band.nb = nb;
-  const shift = 10 - (nb >> 11);
-  const wd = ILB[(nb >> 6) & 31] as number;
-  band.det = (shift < 0 ? wd << -shift : wd >> shift) << 2;
+  adaptScale(band, WH[IH2[ih] as number] as number, 22528, 10);
 }
 
 /** The initial scale factors (DETL, DETH) the Recommendation resets to. */

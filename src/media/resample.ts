@@ -45,6 +45,17 @@ function clamp16(v: number): number {
   return r > 32767 ? 32767 : r < -32768 ? -32768 : r;
 }
 
+/** `buf` (its first `hist` samples the history), grown if too short, with the `n` inputs copied in after the history. */
+function withInput(buf: Float64Array<ArrayBuffer>, hist: number, input: Int16Array | Int32Array, n: number): Float64Array<ArrayBuffer> {
+  let out = buf;
+  if (out.length < hist + n) {
+    out = new Float64Array(hist + n);
+    out.set(buf.subarray(0, hist));
+  }
+  for (let i = 0; i < n; i++) out[hist + i] = input[i] as number;
+  return out;
+}
+
 /** 8 kHz in, 16 kHz out (twice as many samples). */
 export class Upsampler {
   /** The last TAPS/2 - 1 inputs before this frame, then the frame: one buffer, so the filter reads straight through. */
@@ -52,13 +63,7 @@ export class Upsampler {
 
   process(input: Int16Array, n: number, out: Int16Array): void {
     const hist = TAPS / 2 - 1;
-    if (this.buf.length < hist + n) {
-      const grown = new Float64Array(hist + n);
-      grown.set(this.buf.subarray(0, hist));
-      this.buf = grown;
-    }
-    const buf = this.buf;
-    for (let i = 0; i < n; i++) buf[hist + i] = input[i] as number;
+    const buf = (this.buf = withInput(this.buf, hist, input, n));
     const half = TAPS / 2;
     for (let k = 0; k < n; k++) {
       let even = 0;
@@ -88,13 +93,7 @@ export class Downsampler {
   /** `n` (even) samples of `input` to n/2 in `out`. */
   process(input: Int16Array | Int32Array, n: number, out: Int16Array | Int32Array): void {
     const hist = TAPS - 1;
-    if (this.buf.length < hist + n) {
-      const grown = new Float64Array(hist + n);
-      grown.set(this.buf.subarray(0, hist));
-      this.buf = grown;
-    }
-    const buf = this.buf;
-    for (let i = 0; i < n; i++) buf[hist + i] = input[i] as number;
+    const buf = (this.buf = withInput(this.buf, hist, input, n));
     for (let m = 0; m < n >> 1; m++) {
       let acc = 0;
       const base = hist + 2 * m + 1;

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { AppError, errorMessage } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import type { Store } from './Store';
+import { CALLER_FLOW_COLUMN, MEDIA_COLUMNS, RECORDING_PART_COLUMNS } from './portableMigrations';
 
 /** The shared tables, as in Store.ts's migrations, with PostgreSQL's types where SQLite's differ. */
 const PG_MIGRATIONS: readonly string[] = [
@@ -13,12 +14,9 @@ const PG_MIGRATIONS: readonly string[] = [
      duration_seconds DOUBLE PRECISION, size_bytes BIGINT, location TEXT NOT NULL, path TEXT NOT NULL)`,
   // Usage history stays per instance (in the embedded store): nothing shared to migrate.
   'SELECT 1',
-  'ALTER TABLE definitions ADD COLUMN caller_flow TEXT',
-  `ALTER TABLE definitions ADD COLUMN media TEXT;
-   ALTER TABLE recordings ADD COLUMN participant TEXT`,
-  `ALTER TABLE recordings ADD COLUMN session TEXT;
-   ALTER TABLE recordings ADD COLUMN part INTEGER;
-   ALTER TABLE recordings ADD COLUMN node TEXT`,
+  CALLER_FLOW_COLUMN,
+  MEDIA_COLUMNS,
+  RECORDING_PART_COLUMNS,
 ];
 
 const CHANNEL = 'meetme_store';

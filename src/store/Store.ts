@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { ensureStoreWritable } from './writable';
+import { CALLER_FLOW_COLUMN, MEDIA_COLUMNS, RECORDING_PART_COLUMNS } from './portableMigrations';
 
 /** Numbered migrations; each runs once, in a transaction with its record. */
 const MIGRATIONS: readonly string[] = [
@@ -32,15 +33,9 @@ const MIGRATIONS: readonly string[] = [
      minutes BLOB NOT NULL,
      PRIMARY KEY (scope, day)
    ) WITHOUT ROWID`,
-  'ALTER TABLE definitions ADD COLUMN caller_flow TEXT',
-  // A definition's media settings (JSON); which participant a per-participant recording is of.
-  `ALTER TABLE definitions ADD COLUMN media TEXT;
-   ALTER TABLE recordings ADD COLUMN participant TEXT`,
-  // A recording continued after a takeover is parts of one session (part 1 is named as the session); the node
-  // whose Asterisk holds an Asterisk-mixer file.
-  `ALTER TABLE recordings ADD COLUMN session TEXT;
-   ALTER TABLE recordings ADD COLUMN part INTEGER;
-   ALTER TABLE recordings ADD COLUMN node TEXT`,
+  CALLER_FLOW_COLUMN,
+  MEDIA_COLUMNS,
+  RECORDING_PART_COLUMNS,
 ];
 
 /**

@@ -1,15 +1,5 @@
 import { join } from 'node:path';
-import type {
-  CallerPort,
-  ConferenceMedia,
-  ConferenceMediaEvents,
-  ConferenceMediaSpec,
-  GainStep,
-  MediaParticipant,
-  MediaUri,
-  PromptEnd,
-  RecordingTarget,
-} from '../../conference/ports';
+import type * as ports from '../../conference/ports';
 import { Children, type ClosingEvents } from '../../lib/children';
 import { AppError } from '../../lib/errors';
 import type { Clock } from '../../lib/clock';
@@ -26,7 +16,7 @@ export interface AppConferenceMediaDeps {
   /** How long to wait for a media channel's StasisStart. */
   stasisTimeoutMs: number;
   /** The Asterisk side for a caller: the node they came in on, while the app drives it. */
-  nodeFor: (caller: CallerPort) => NodeMedia | undefined;
+  nodeFor: (caller: ports.CallerPort) => NodeMedia | undefined;
   recordingsDir: string;
   recordings: RecordingSink;
   /** Where the app's copy of a caller's recorded name (`recording:<name>`) is. */
@@ -45,9 +35,9 @@ type Leg = AppLeg | DirectLeg;
  * One conference on the app mixer: a room on a media thread, and a leg per participant (dropped on its `@close`).
  * Each leg goes through the node its caller came in on, so callers on different Asterisk servers share one room.
  */
-export class AppConferenceMedia implements ConferenceMedia {
+export class AppConferenceMedia implements ports.ConferenceMedia {
   readonly kind = 'app' as const;
-  readonly events = new TypedEmitter<ConferenceMediaEvents & ClosingEvents>();
+  readonly events = new TypedEmitter<ports.ConferenceMediaEvents & ClosingEvents>();
   private readonly legs = new Children<string, Leg>();
   private recording: string | undefined;
   /** Participant id to the name of their own recording. */
@@ -57,7 +47,7 @@ export class AppConferenceMedia implements ConferenceMedia {
 
   constructor(
     private readonly deps: AppConferenceMediaDeps,
-    private readonly spec: ConferenceMediaSpec,
+    private readonly spec: ports.ConferenceMediaSpec,
     private readonly room: RemoteRoom,
   ) {
     this.log = deps.logger.child({ conference: spec.number });
@@ -69,7 +59,7 @@ export class AppConferenceMedia implements ConferenceMedia {
     return leg;
   }
 
-  async add(participant: MediaParticipant): Promise<void> {
+  async add(participant: ports.MediaParticipant): Promise<void> {
     if (this.closed) throw new AppError('conference_ended', `conference ${this.spec.number} has ended`);
     const { participantId } = participant;
     const leg = await this.makeLeg(participant);
@@ -90,7 +80,7 @@ export class AppConferenceMedia implements ConferenceMedia {
     }
   }
 
-  private async makeLeg(participant: MediaParticipant): Promise<Leg> {
+  private async makeLeg(participant: ports.MediaParticipant): Promise<Leg> {
     const { caller, participantId } = participant;
     if (caller.media) return new DirectLeg(participant, this.room.addLeg({ participantId, codec: 'ulaw' }), caller.media);
     const node = this.deps.nodeFor(caller);
@@ -111,7 +101,7 @@ export class AppConferenceMedia implements ConferenceMedia {
     await this.legs.get(participantId)?.close();
   }
 
-  async startParticipantRecording(participantId: string, target: RecordingTarget): Promise<void> {
+  async startParticipantRecording(participantId: string, target: ports.RecordingTarget): Promise<void> {
     this.get(participantId);
     const path = join(this.deps.recordingsDir, `${target.name}.wav`);
     await this.room.startLegRecording(participantId, path);
@@ -163,24 +153,24 @@ export class AppConferenceMedia implements ConferenceMedia {
     this.get(participantId).remote.setListen(enabled);
   }
 
-  async setGain(participantId: string, gain: { talk?: GainStep; listen?: GainStep }): Promise<void> {
+  async setGain(participantId: string, gain: { talk?: ports.GainStep; listen?: ports.GainStep }): Promise<void> {
     this.get(participantId).remote.setGain(gain);
   }
 
   /** Asterisk's `recording:<name>` is a stored file there; the engine plays the app's own copy of it. */
-  private local(media: MediaUri[]): MediaUri[] {
+  private local(media: ports.MediaUri[]): ports.MediaUri[] {
     const { clipPath } = this.deps;
     return media.map((m) => (clipPath && m.startsWith(RECORDING) ? `file:${clipPath(m.slice(RECORDING.length))}` : m));
   }
 
-  async playToAll(media: MediaUri[]): Promise<void> {
+  async playToAll(media: ports.MediaUri[]): Promise<void> {
     if (this.closed) return;
     const result = await this.room.playToAll(this.local(media));
     // Cut short because the conference ended (its last callers hung up together): nothing went wrong.
     if (result === 'failed' && !this.closed) this.log.warn({ media }, 'announcement could not be played');
   }
 
-  async playTo(participantId: string, media: MediaUri[]): Promise<PromptEnd> {
+  async playTo(participantId: string, media: ports.MediaUri[]): Promise<ports.PromptEnd> {
     const leg = this.get(participantId);
     if (leg.participant.caller.gone) return 'hangup';
     const result = await this.room.playTo(participantId, this.local(media));
@@ -199,7 +189,7 @@ export class AppConferenceMedia implements ConferenceMedia {
     if (this.legs.has(participantId)) this.room.stopMusic(participantId);
   }
 
-  async startRecording(target: RecordingTarget): Promise<void> {
+  async startRecording(target: ports.RecordingTarget): Promise<void> {
     if (this.recording) throw new AppError('already_recording', 'the conference is already being recorded');
     const path = join(this.deps.recordingsDir, `${target.name}.wav`);
     await this.room.startRecording(path);

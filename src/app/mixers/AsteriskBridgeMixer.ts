@@ -1,17 +1,6 @@
 import type { AriClient, AriEvent, Bridge } from '../../ari';
 import { ignoreGone, isNotFound } from '../../ari';
-import type {
-  ConferenceMedia,
-  ConferenceMediaEvents,
-  ConferenceMediaSpec,
-  GainStep,
-  MediaParticipant,
-  MediaUri,
-  MixerAvailability,
-  MixerBackend,
-  PromptEnd,
-  RecordingTarget,
-} from '../../conference/ports';
+import type * as ports from '../../conference/ports';
 import { Children, type ClosingEvents } from '../../lib/children';
 import type { Clock } from '../../lib/clock';
 import { AppError } from '../../lib/errors';
@@ -54,7 +43,7 @@ export async function liveRecording(ari: AriClient, name: string): Promise<{ tar
 }
 
 /** Where a target's part belongs, for the sink. */
-export function partOf(target: RecordingTarget): { session?: string; part?: number } {
+export function partOf(target: ports.RecordingTarget): { session?: string; part?: number } {
   return {
     ...(target.session !== undefined ? { session: target.session } : {}),
     ...(target.part !== undefined ? { part: target.part } : {}),
@@ -62,7 +51,7 @@ export function partOf(target: RecordingTarget): { session?: string; part?: numb
 }
 
 /** Mixing in an ARI mixing bridge; needs a res_timing_* module on the Asterisk side. Owns its conferences' media. */
-export class AsteriskBridgeMixer implements MixerBackend {
+export class AsteriskBridgeMixer implements ports.MixerBackend {
   readonly kind = 'asterisk' as const;
   private readonly medias = new Children<string, AsteriskConferenceMedia>();
   /** Conference bridges a previous holder left, by number, until a conference of that number takes one over. */
@@ -92,7 +81,7 @@ export class AsteriskBridgeMixer implements MixerBackend {
     return ids;
   }
 
-  availability(): MixerAvailability {
+  availability(): ports.MixerAvailability {
     const state = this.deps.probe.state;
     if (!state.checked) return { ok: false, reason: 'the Asterisk timing check has not run yet (ARI not connected)' };
     if (state.modules.length === 0) {
@@ -105,7 +94,7 @@ export class AsteriskBridgeMixer implements MixerBackend {
     return { ok: true };
   }
 
-  async open(spec: ConferenceMediaSpec): Promise<ConferenceMedia> {
+  async open(spec: ports.ConferenceMediaSpec): Promise<ports.ConferenceMedia> {
     const availability = this.availability();
     if (!availability.ok) throw new AppError('mixer_unavailable', availability.reason ?? 'Asterisk mixer unavailable');
     const inherited = this.offered.get(spec.number);
@@ -132,7 +121,7 @@ export class AsteriskBridgeMixer implements MixerBackend {
 }
 
 interface Member {
-  participant: MediaParticipant;
+  participant: ports.MediaParticipant;
   talk: boolean;
   listen: boolean;
   /** Added to the bridge once (so a reconcile can tell it fell out). */
@@ -146,9 +135,9 @@ interface Member {
   dispose: () => void;
 }
 
-class AsteriskConferenceMedia implements ConferenceMedia {
+class AsteriskConferenceMedia implements ports.ConferenceMedia {
   readonly kind = 'asterisk' as const;
-  readonly events = new TypedEmitter<ConferenceMediaEvents & ClosingEvents>();
+  readonly events = new TypedEmitter<ports.ConferenceMediaEvents & ClosingEvents>();
   private readonly bridgeId: string;
   private readonly members = new Map<string, Member>();
   private readonly byChannel = new Map<string, string>();
@@ -165,7 +154,7 @@ class AsteriskConferenceMedia implements ConferenceMedia {
 
   constructor(
     private readonly deps: { ari: AriClient; clock: Clock; logger: Logger; recordings: RecordingSink },
-    private readonly spec: ConferenceMediaSpec,
+    private readonly spec: ports.ConferenceMediaSpec,
     /** A bridge a previous holder left (its recording, if any, still running), taken over instead of a new one. */
     private readonly takenOver?: { id: string; channels: Set<string> },
   ) {
@@ -253,7 +242,7 @@ class AsteriskConferenceMedia implements ConferenceMedia {
     return member;
   }
 
-  async add(participant: MediaParticipant): Promise<void> {
+  async add(participant: ports.MediaParticipant): Promise<void> {
     // A browser has no channel to put into the bridge.
     if (participant.caller.media)
       throw new AppError('webrtc_unavailable', 'browsers join conferences the app mixes (mixer: app), not an Asterisk bridge');
@@ -340,7 +329,7 @@ class AsteriskConferenceMedia implements ConferenceMedia {
     await this.applyMute(member);
   }
 
-  async setGain(participantId: string, gain: { talk?: GainStep; listen?: GainStep }): Promise<void> {
+  async setGain(participantId: string, gain: { talk?: ports.GainStep; listen?: ports.GainStep }): Promise<void> {
     const channelId = this.member(participantId).participant.caller.channelId;
     const { channels } = this.deps.ari.rest;
     // TX is what the caller hears, RX what Asterisk reads from them.
@@ -350,7 +339,7 @@ class AsteriskConferenceMedia implements ConferenceMedia {
       await ignoreGone(channels.setChannelVar({ channelId, variable: 'VOLUME(RX)', value: volumeValue(gain.talk) }));
   }
 
-  async playToAll(media: MediaUri[]): Promise<void> {
+  async playToAll(media: ports.MediaUri[]): Promise<void> {
     if (this.closed || media.length === 0) return;
     const playback = startPlayback(this.deps.ari, this.deps.clock, this.log, { kind: 'bridge', id: this.bridgeId }, media);
     this.playing.add(playback);
@@ -358,7 +347,7 @@ class AsteriskConferenceMedia implements ConferenceMedia {
     this.playing.delete(playback);
   }
 
-  async playTo(participantId: string, media: MediaUri[]): Promise<PromptEnd> {
+  async playTo(participantId: string, media: ports.MediaUri[]): Promise<ports.PromptEnd> {
     return this.member(participantId).participant.caller.play(media);
   }
 
@@ -373,7 +362,7 @@ class AsteriskConferenceMedia implements ConferenceMedia {
     await ignoreGone(this.deps.ari.rest.channels.stopMoh({ channelId: member.participant.caller.channelId }));
   }
 
-  async startRecording(target: RecordingTarget): Promise<void> {
+  async startRecording(target: ports.RecordingTarget): Promise<void> {
     if (this.recording) throw new AppError('already_recording', 'the conference is already being recorded');
     await this.deps.ari.rest.bridges.record({ bridgeId: this.bridgeId, name: target.name, format: 'wav', ifExists: 'fail' });
     this.recording = target.name;
@@ -391,7 +380,7 @@ class AsteriskConferenceMedia implements ConferenceMedia {
    * A bridge recording goes on while the app is dead: the new holder of a bridge it took over makes it its own
    * (stop, pause), rather than starting a second one. Only a recording Asterisk still has live counts.
    */
-  async adoptRecording(target: RecordingTarget): Promise<boolean> {
+  async adoptRecording(target: ports.RecordingTarget): Promise<boolean> {
     if (!this.takenOver || this.recording || this.closed) return false;
     const live = await liveRecording(this.deps.ari, target.name);
     if (live?.target !== `bridge:${this.bridgeId}`) return false;
