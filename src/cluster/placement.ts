@@ -141,8 +141,8 @@ class PlacedMedia implements ports.ConferenceMedia {
     return this.media.startRecording(target);
   }
 
-  async adoptRecording(target: ports.RecordingTarget): Promise<boolean> {
-    return (await this.placed?.adoptRecording(target)) ?? false;
+  async adoptRecording(target: ports.RecordingTarget, paused: boolean): Promise<boolean> {
+    return (await this.placed?.adoptRecording(target, paused)) ?? false;
   }
 
   async stopRecording(): Promise<void> {

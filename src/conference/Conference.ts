@@ -110,6 +110,7 @@ export class Conference {
       name: this.spec.name,
       locked: this.locked,
       recording: this.recording.name,
+      recordingPaused: this.recording.paused,
       mixer: this.media.kind,
       nodeId: this.spec.nodeId,
       startedAt: new Date(this.startedAt).toISOString(),

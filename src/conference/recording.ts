@@ -64,14 +64,21 @@ export class ConferenceRecording {
     this.refuseOff();
     if (this.name) throw new AppError('already_recording', `conference ${this.conference.number} is already being recorded`);
     const { session, part } = previous;
+    const paused = previous.paused === true;
     const name = partName(previous);
-    if (previous.running && (await this.media.adoptRecording({ name, session, part }))) {
+    const adopted = previous.running === true && (await this.media.adoptRecording({ name, session, part }, paused));
+    if (adopted) {
       this.name = name;
       this.part = { session, part };
       this.say('recording.started', name);
-      return name;
+    } else await this.startPart({ session, part: part + 1 });
+    // A user's pause outlives the holder: the part goes on paused until someone resumes it (an adopted one already is).
+    if (paused) {
+      if (!adopted) await this.media.pauseRecording(true);
+      this.paused = true;
+      this.say('recording.paused', this.running());
     }
-    return this.startPart({ session, part: part + 1 });
+    return this.running();
   }
 
   private async startPart(part: RecordingPartRef): Promise<string> {
