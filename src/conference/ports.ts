@@ -131,6 +131,11 @@ export interface ConferenceMediaEvents {
   talking: [participantId: string, talking: boolean];
   /** The backend lost a participant's media (its channel or its media leg died). */
   lost: [participantId: string, reason: string];
+  /**
+   * The backend's writer of a running recording died and came back (a media thread restarted in place): that part
+   * ended there (already ended in the index); `participantId` for a participant's own recording, else the conference's.
+   */
+  recordingLost: [participantId: string | undefined];
   /** The backend cannot mix any more (bridge destroyed, Asterisk gone); it has let go of everything and is asked nothing more. */
   failed: [reason: string];
 }

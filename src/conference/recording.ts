@@ -103,6 +103,17 @@ export class ConferenceRecording {
     this.say(paused ? 'recording.paused' : 'recording.resumed', name);
   }
 
+  /** Its writer died and came back (a media thread restarted): the part ended there, the next one goes on as after a takeover. */
+  async lost(): Promise<void> {
+    const { name, part, paused } = this;
+    if (!name || !part) return;
+    this.name = null;
+    this.part = null;
+    this.paused = false;
+    this.say('recording.stopped', name);
+    await this.continue({ ...part, paused });
+  }
+
   /** With `mediaGone` the recording already ended with the backend: it is only said. */
   async stop(mediaGone = false): Promise<void> {
     const name = this.running();
@@ -136,6 +147,16 @@ export class ConferenceRecording {
     p.recordingPart = null;
     await this.media.stopParticipantRecording(p.id);
     this.say('recording.stopped', name, p.id);
+  }
+
+  /** Their own recording's writer died and came back: it goes on in its next part. */
+  async participantLost(p: Participant): Promise<void> {
+    const { recording: name, recordingPart: part } = p;
+    if (!name || !part) return;
+    p.recording = null;
+    p.recordingPart = null;
+    this.say('recording.stopped', name, p.id);
+    await this.startParticipant(p, part);
   }
 
   /** Their own recording ended with their leg (the backend finishes the file when they leave the mix). */

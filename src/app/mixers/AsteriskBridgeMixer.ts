@@ -28,6 +28,8 @@ export interface RecordingStart {
 export interface RecordingSink {
   started(info: RecordingStart): void;
   stopped(name: string): void;
+  /** Its writer died (a media thread restarted): its file repaired and the part ended in the index, as after a takeover. */
+  interrupted(name: string): void;
 }
 
 /** A recording Asterisk still makes (queued, recording or paused): where it records; undefined when it has none by that name. */
