@@ -74,4 +74,26 @@ describe('recordings across a media thread restarted in place (the app mixer, th
       }
     }
   });
+  it('a paused recording continues paused in part 2 after its thread restarts, and resume records again', async () => {
+    r = await startApp(
+      { mixer: { default: 'app' }, media: { threads: 1 }, conferences: [{ number: '800', name: 'Tones', options: 'q' }] },
+      { timing: false, speed: 20 },
+    );
+    TONES.map((hz, i) => r.ast.dial({ exten: '800', callerId: `C${i} <10${i}>`, toneHz: hz }));
+    await waitFor(() => r.app.manager.list()[0]?.participants.length === 3, 8000, 'three callers in');
+    const session = await r.app.manager.startRecording('800');
+    await sleep(1000);
+    await r.app.manager.pauseRecording('800', true);
+    await r.app.engine.kill(0, 'a crash, for the test');
+    await waitFor(() => r.app.manager.get('800')?.recording === `${session}-part2`, 8000, 'part 2 of the conference recording');
+    expect(r.app.manager.get('800').recordingPaused, 'still paused').to.equal(true);
+    const path = r.app.recordings.find(`${session}-part2`)!.path;
+    await sleep(1500);
+    expect(readFileSync(path).length - 44, 'bytes recorded while paused').to.be.lessThan(1600);
+    await r.app.manager.pauseRecording('800', false);
+    await sleep(1500);
+    await r.app.manager.stopRecording('800');
+    await waitFor(() => r.app.recordings.find(`${session}-part2`)?.endedAt != null, 5000, 'part 2 ended');
+    expect(validWav(path).length, 'resumed: a second at least').to.be.at.least(8000);
+  });
 });
