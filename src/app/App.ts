@@ -20,6 +20,7 @@ import { DefinitionStore } from '../store/DefinitionStore';
 import { RecordingsIndex, type StartedPart } from '../store/RecordingsIndex';
 import type { SharedStore } from '../store/SharedStore';
 import { stat } from 'node:fs/promises';
+import { errorMessage } from '../lib/errors';
 import type { RecordingSink } from './mixers/AsteriskBridgeMixer';
 import { SipLegs } from './mixers/SipLegs';
 import { Capacity } from './capacity/Capacity';
@@ -117,6 +118,13 @@ export class MeetmeApp {
             : Promise.resolve(undefined);
         void size.then((sizeBytes) => this.recordings.stopped(name, { sizeBytes }));
         this.log.info({ name }, 'recording stopped');
+      },
+      interrupted: (name) => {
+        const part = this.parts.lookup(name);
+        if (part)
+          this.interrupted(part).catch((error: unknown) =>
+            this.log.warn({ recording: name, err: errorMessage(error) }, 'ending an interrupted recording part failed'),
+          );
       },
     };
     this.recordingSink = recordings;
@@ -273,7 +281,7 @@ export class MeetmeApp {
     const wav = part.location === 'local' ? await repairWav(part.path) : undefined;
     const facts = wav ? { sizeBytes: 44 + wav.dataBytes, durationSeconds: wav.dataBytes / 2 / wav.sampleRate } : {};
     this.recordings.interrupted(this.partEntry(part), facts);
-    this.log.info({ name: part.name, ...facts }, 'recording part ended by a takeover: its writer had gone');
+    this.log.info({ name: part.name, ...facts }, 'recording part ended: its writer had gone (a takeover, a media thread restart)');
   }
 
   private partEntry(part: SavedPart): StartedPart & { startedAt: string } {

@@ -393,7 +393,8 @@ export class AsteriskNode implements ClusterNode {
         this.log.warn({ recording: part.name, err: errorMessage(error) }, 'updating an interrupted recording part failed'),
       );
     }
-    return { [key]: { session: part.session, part: part.part, running } } as Partial<Record<K, RecordingPartRef>>;
+    const ref: RecordingPartRef = { session: part.session, part: part.part, running, ...(part.paused ? { paused: true } : {}) };
+    return { [key]: ref } as Partial<Record<K, RecordingPartRef>>;
   }
 
   /** Whether Asterisk still records `name` (a bridge recording outlives the app); unknown counts as no (a new part). */

@@ -25,6 +25,8 @@ export interface SavedPart {
   node: string | null;
   /** The participant (their id then) whose own recording it is; null for the conference's. */
   participant: string | null;
+  /** Paused by a user when saved: the next holder keeps it paused. */
+  paused?: boolean;
 }
 
 export interface SavedRecordings {
@@ -124,6 +126,14 @@ export function persistRecordingState(
           delete entry.own;
           write(event.participantId);
         }
+        break;
+      }
+      case 'recording.paused':
+      case 'recording.resumed': {
+        const part = running.get(event.number);
+        if (part?.name !== event.name) break;
+        running.set(event.number, { ...part, paused: event.type === 'recording.paused' });
+        for (const id of inConference(event.number)) write(id);
         break;
       }
       case 'conference.ended':

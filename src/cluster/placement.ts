@@ -70,6 +70,7 @@ class PlacedMedia implements ports.ConferenceMedia {
         media.events.subscribe('talking', (id, talking) => this.events.safeEmit('talking', id, talking));
         media.events.subscribe('lost', (id, reason) => this.events.safeEmit('lost', id, reason));
         media.events.subscribe('failed', (reason) => this.events.safeEmit('failed', reason));
+        media.events.subscribe('recordingLost', (id) => this.events.safeEmit('recordingLost', id));
         if (this.closed) void media.close();
         return media;
       },
@@ -141,8 +142,8 @@ class PlacedMedia implements ports.ConferenceMedia {
     return this.media.startRecording(target);
   }
 
-  async adoptRecording(target: ports.RecordingTarget): Promise<boolean> {
-    return (await this.placed?.adoptRecording(target)) ?? false;
+  async adoptRecording(target: ports.RecordingTarget, paused: boolean): Promise<boolean> {
+    return (await this.placed?.adoptRecording(target, paused)) ?? false;
   }
 
   async stopRecording(): Promise<void> {

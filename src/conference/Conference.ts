@@ -61,6 +61,10 @@ export class Conference {
         if (member) this.leave(member, `media lost: ${reason}`, { hangup: true });
       }),
       media.events.subscribe('failed', (reason) => void this.mediaFailed(reason)),
+      media.events.subscribe('recordingLost', (id) => {
+        const p = id === undefined ? undefined : this.members.find(id)?.participant;
+        void this.quietly('continuing a recording', () => (p ? this.recording.participantLost(p) : this.recording.lost()));
+      }),
     ];
     this.disposeMedia = () => disposers.forEach((d) => d());
   }
@@ -110,6 +114,7 @@ export class Conference {
       name: this.spec.name,
       locked: this.locked,
       recording: this.recording.name,
+      recordingPaused: this.recording.paused,
       mixer: this.media.kind,
       nodeId: this.spec.nodeId,
       startedAt: new Date(this.startedAt).toISOString(),

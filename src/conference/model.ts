@@ -31,6 +31,8 @@ export interface ConferenceSnapshot {
   name: string;
   locked: boolean;
   recording: string | null;
+  /** Whether the conference's recording is paused (false when none runs). */
+  recordingPaused: boolean;
   mixer: MixerKind;
   nodeId: string;
   /** ISO 8601. */

@@ -122,6 +122,8 @@ export interface RecordingPartRef {
   part: number;
   /** Its backend may still be writing it (an Asterisk bridge recording): taken over, rather than a new part. */
   running?: boolean;
+  /** Paused by a user: it stays paused with its next holder (part 2 starts paused). */
+  paused?: boolean;
 }
 
 export interface ConferenceMediaEvents {
@@ -129,6 +131,11 @@ export interface ConferenceMediaEvents {
   talking: [participantId: string, talking: boolean];
   /** The backend lost a participant's media (its channel or its media leg died). */
   lost: [participantId: string, reason: string];
+  /**
+   * The backend's writer of a running recording died and came back (a media thread restarted in place): that part
+   * ended there (already ended in the index); `participantId` for a participant's own recording, else the conference's.
+   */
+  recordingLost: [participantId: string | undefined];
   /** The backend cannot mix any more (bridge destroyed, Asterisk gone); it has let go of everything and is asked nothing more. */
   failed: [reason: string];
 }
@@ -154,8 +161,9 @@ export interface ConferenceMedia {
   /**
    * Takes over a recording the backend still makes after a takeover (Asterisk records a bridge on its own while the
    * app is dead); false when it has none by that name (the app mixer's died with its process): a new part starts.
+   * The backend's recording is made to agree with `paused` (the user's last word, saved with the part).
    */
-  adoptRecording(target: RecordingTarget): Promise<boolean>;
+  adoptRecording(target: RecordingTarget, paused: boolean): Promise<boolean>;
   stopRecording(): Promise<void>;
   /** Pauses or resumes the running recording (what happens meanwhile is left out). */
   pauseRecording(paused: boolean): Promise<void>;

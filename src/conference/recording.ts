@@ -64,14 +64,21 @@ export class ConferenceRecording {
     this.refuseOff();
     if (this.name) throw new AppError('already_recording', `conference ${this.conference.number} is already being recorded`);
     const { session, part } = previous;
+    const paused = previous.paused === true;
     const name = partName(previous);
-    if (previous.running && (await this.media.adoptRecording({ name, session, part }))) {
+    const adopted = previous.running === true && (await this.media.adoptRecording({ name, session, part }, paused));
+    if (adopted) {
       this.name = name;
       this.part = { session, part };
       this.say('recording.started', name);
-      return name;
+    } else await this.startPart({ session, part: part + 1 });
+    // A user's pause outlives the holder: the part goes on paused until someone resumes it (an adopted one already is).
+    if (paused) {
+      if (!adopted) await this.media.pauseRecording(true);
+      this.paused = true;
+      this.say('recording.paused', this.running());
     }
-    return this.startPart({ session, part: part + 1 });
+    return this.running();
   }
 
   private async startPart(part: RecordingPartRef): Promise<string> {
@@ -94,6 +101,17 @@ export class ConferenceRecording {
     await this.media.pauseRecording(paused);
     this.paused = paused;
     this.say(paused ? 'recording.paused' : 'recording.resumed', name);
+  }
+
+  /** Its writer died and came back (a media thread restarted): the part ended there, the next one goes on as after a takeover. */
+  async lost(): Promise<void> {
+    const { name, part, paused } = this;
+    if (!name || !part) return;
+    this.name = null;
+    this.part = null;
+    this.paused = false;
+    this.say('recording.stopped', name);
+    await this.continue({ ...part, paused });
   }
 
   /** With `mediaGone` the recording already ended with the backend: it is only said. */
@@ -129,6 +147,16 @@ export class ConferenceRecording {
     p.recordingPart = null;
     await this.media.stopParticipantRecording(p.id);
     this.say('recording.stopped', name, p.id);
+  }
+
+  /** Their own recording's writer died and came back: it goes on in its next part. */
+  async participantLost(p: Participant): Promise<void> {
+    const { recording: name, recordingPart: part } = p;
+    if (!name || !part) return;
+    p.recording = null;
+    p.recordingPart = null;
+    this.say('recording.stopped', name, p.id);
+    await this.startParticipant(p, part);
   }
 
   /** Their own recording ended with their leg (the backend finishes the file when they leave the mix). */

@@ -663,6 +663,14 @@ export class Asterisk {
     return file;
   }
 
+  /** Asterisk 22 answers 409 for a recording not yet recording (queued); the double's length counts the pause in. */
+  pauseRecording(name: string, paused: boolean): void {
+    const r = this.live.get(name);
+    if (!r) throw new AriFault(404, 'Recording not found');
+    if (r.state === 'queued') throw new AriFault(409, 'Recording not in session');
+    r.state = paused ? 'paused' : 'recording';
+  }
+
   stopRecording(name: string): void {
     const r = this.live.get(name);
     if (!r) throw new AriFault(404, 'Recording not found');

@@ -67,7 +67,7 @@ export interface DRecording {
   name: string;
   format: string;
   target: string;
-  state: 'queued' | 'recording' | 'done';
+  state: 'queued' | 'recording' | 'paused' | 'done';
   startedAt: number;
   /** A channel recording: the DTMF that ends it, and its timers (max duration, silence). */
   terminateOn?: string;

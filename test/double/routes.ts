@@ -447,6 +447,14 @@ export const ROUTES: Record<string, Handler> = {
     a.stopRecording(r.params.recordingName!);
     return none;
   },
+  'POST /recordings/live/{recordingName}/pause': (a, r) => {
+    a.pauseRecording(r.params.recordingName!, true);
+    return none;
+  },
+  'DELETE /recordings/live/{recordingName}/pause': (a, r) => {
+    a.pauseRecording(r.params.recordingName!, false);
+    return none;
+  },
   'GET /recordings/stored': (a) => ok([...a.stored.values()].map((s) => ({ name: s.name, format: s.format }))),
   'GET /recordings/stored/{recordingName}': (a, r) => {
     const s = a.stored.get(r.params.recordingName!);

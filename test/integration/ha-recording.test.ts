@@ -192,6 +192,53 @@ describe('recordings, music and gains across a takeover (two instances, a real r
       expect(all.filter((e) => e.session === session && e.part === 1)[0]!.participant).to.equal(null);
     });
 
+  it('a paused recording stays paused in part 2 on the new holder, and resume there records again', async () => {
+    const { a, b, callers } = await conference();
+    const started = await api(a, 'POST', '/api/v1/conferences/800/recording/start');
+    expect(started.status).to.equal(201);
+    const session = started.body.name as string;
+    await sleep(1500);
+    expect((await api(a, 'POST', '/api/v1/conferences/800/recording/pause')).status).to.equal(204);
+    await waitFor(
+      () => callers.every((c) => ast.channel(c.channelId)?.vars.get('MEETME_RECORDING')?.includes('"paused":true') === true),
+      5000,
+      'the pause saved on every caller channel',
+    );
+    a.child.kill('SIGKILL');
+    await a.exited;
+    let shown: Record<string, unknown> = {};
+    await waitFor(
+      () => {
+        void api(b, 'GET', '/api/v1/conferences/800').then((r) => (shown = r.body));
+        return shown.recording === `${session}-part2`;
+      },
+      8000,
+      'part 2 on the new holder',
+    );
+    expect(shown.recordingPaused, 'shown paused').to.equal(true);
+    const path = (await api(b, 'GET', `/api/v1/recordings/${session}-part2`)).body.path as string;
+    await sleep(1500);
+    // Paused: nothing of the 1.5 s since part 2 began is in it.
+    expect(readFileSync(path).length - 44, 'bytes recorded while paused').to.be.lessThan(1600);
+    expect((await api(b, 'POST', '/api/v1/conferences/800/recording/resume')).status).to.equal(204);
+    expect((await api(b, 'GET', '/api/v1/conferences/800')).body.recordingPaused).to.equal(false);
+    await sleep(1500);
+    expect((await api(b, 'POST', '/api/v1/conferences/800/recording/stop')).status).to.equal(204);
+    let entry: Partial<Entry> = {};
+    await waitFor(
+      () => {
+        void api(b, 'GET', `/api/v1/recordings/${session}-part2`).then((r) => (entry = r.body as Partial<Entry>));
+        return typeof entry.endedAt === 'string';
+      },
+      5000,
+      'part 2 ended',
+    );
+    const samples = validWav(path);
+    // Resumed for 1.5 s: a second of the mix at least, with caller 1's tone in it.
+    expect(samples.length).to.be.at.least(8000);
+    expect(goertzelDb(samples.subarray(samples.length - 8000), 880)).to.be.greaterThan(-40);
+  });
+
   it('Asterisk mixer: the bridge recording goes on through the kill, the new holder takes it over (API, index, stop) and starts none', async () => {
     await ast.stop();
     ast = await AsteriskDouble.start({ timing: true, speed: 20, users: { 'node-a': 'secret', 'node-b': 'secret' } });
@@ -247,6 +294,49 @@ describe('recordings, music and gains across a takeover (two instances, a real r
       'ended in the index',
     );
     expect(callers.map((c) => c.state)).to.deep.equal(['up', 'up', 'up']);
+  });
+
+  it('Asterisk mixer: a paused bridge recording stays paused with the new holder (API and Asterisk), resume there unpauses it', async () => {
+    await ast.stop();
+    ast = await AsteriskDouble.start({ timing: true, speed: 20, users: { 'node-a': 'secret', 'node-b': 'secret' } });
+    const launchMixed = async (name: string): Promise<Instance> => {
+      const env = { RECORDINGS_DIR: recordingsDir, MIXER: 'asterisk' };
+      const instance = await launchInstance(name, { ariUrl: ast.url, redisUrl: redis.url, apiKey: KEY, env });
+      instances.push(instance);
+      return instance;
+    };
+    const a = await launchMixed('a');
+    await waitFor(() => a.output().includes('lease taken'), 10000, 'a active');
+    const b = await launchMixed('b');
+    const callers = TONES.map((hz, i) => ast.dial({ exten: '800', callerId: `C${i} <10${i}>`, toneHz: hz }));
+    await waitFor(() => ast.bridges().find((br) => br.name === 'meetme-conf:800')?.channels.length === 3, 15000, 'three callers');
+    const started = await api(a, 'POST', '/api/v1/conferences/800/recording/start');
+    expect(started.status).to.equal(201);
+    const name = started.body.name as string;
+    await waitFor(() => ast.asterisk.live.get(name)?.state === 'recording', 5000, 'Asterisk records the bridge');
+    expect((await api(a, 'POST', '/api/v1/conferences/800/recording/pause')).status).to.equal(204);
+    expect(ast.asterisk.live.get(name)?.state).to.equal('paused');
+    await waitFor(
+      () => callers.every((c) => ast.channel(c.channelId)?.vars.get('MEETME_RECORDING')?.includes('"paused":true') === true),
+      5000,
+      'the pause saved on every caller channel',
+    );
+    a.child.kill('SIGKILL');
+    await a.exited;
+    let shown: Record<string, unknown> = {};
+    await waitFor(
+      () => {
+        void api(b, 'GET', '/api/v1/conferences/800').then((r) => (shown = r.body));
+        return shown.recording === name;
+      },
+      8000,
+      'the new holder shows the recording',
+    );
+    expect(shown.recordingPaused, 'shown paused').to.equal(true);
+    expect(ast.asterisk.live.get(name)?.state, 'Asterisk still paused').to.equal('paused');
+    expect((await api(b, 'POST', '/api/v1/conferences/800/recording/resume')).status).to.equal(204);
+    expect(ast.asterisk.live.get(name)?.state).to.equal('recording');
+    expect((await api(b, 'GET', '/api/v1/conferences/800')).body.recordingPaused).to.equal(false);
   });
 
   it('music for a caller alone and talk/listen gains are kept by the new holder', async () => {

@@ -51,6 +51,15 @@ export class AppConferenceMedia implements ports.ConferenceMedia {
     private readonly room: RemoteRoom,
   ) {
     this.log = deps.logger.child({ conference: spec.number });
+    // The room's thread restarted: the part its writer held is ended (file repaired) and the conference continues it.
+    room.events.subscribe('recordingLost', (participantId) => {
+      const name = participantId === undefined ? this.recording : this.participantRecordings.get(participantId);
+      if (name === undefined) return;
+      if (participantId === undefined) this.recording = undefined;
+      else this.participantRecordings.delete(participantId);
+      this.deps.recordings.interrupted(name);
+      this.events.safeEmit('recordingLost', participantId);
+    });
   }
 
   private get(participantId: string): Leg {

@@ -28,6 +28,8 @@ export interface RecordingStart {
 export interface RecordingSink {
   started(info: RecordingStart): void;
   stopped(name: string): void;
+  /** Its writer died (a media thread restarted): its file repaired and the part ended in the index, as after a takeover. */
+  interrupted(name: string): void;
 }
 
 /** A recording Asterisk still makes (queued, recording or paused): where it records; undefined when it has none by that name. */
@@ -380,12 +382,15 @@ class AsteriskConferenceMedia implements ports.ConferenceMedia {
    * A bridge recording goes on while the app is dead: the new holder of a bridge it took over makes it its own
    * (stop, pause), rather than starting a second one. Only a recording Asterisk still has live counts.
    */
-  async adoptRecording(target: ports.RecordingTarget): Promise<boolean> {
+  async adoptRecording(target: ports.RecordingTarget, paused: boolean): Promise<boolean> {
     if (!this.takenOver || this.recording || this.closed) return false;
     const live = await liveRecording(this.deps.ari, target.name);
     if (live?.target !== `bridge:${this.bridgeId}`) return false;
-    // The pause is not carried over (the conference comes back recording): Asterisk is made to agree.
-    if (live.paused) await this.deps.ari.rest.recordings.unpause({ recordingName: target.name });
+    // Asterisk is made to agree with the pause the callers' channels carry (a pause the dead holder never saved is undone).
+    if (live.paused !== paused) {
+      const { recordings } = this.deps.ari.rest;
+      await (paused ? recordings.pause({ recordingName: target.name }) : recordings.unpause({ recordingName: target.name }));
+    }
     this.recording = target.name;
     return true;
   }

@@ -75,6 +75,8 @@ type LegCommand<C = Command> = C extends { room: string; leg: string } ? Omit<C,
  * local room would.
  */
 export class RemoteRoom {
+  /** A recording ended by a restart of its thread (its file valid up to the crash, bar the header): `leg` for a leg's own. */
+  readonly events = new TypedEmitter<{ recordingLost: [leg: string | undefined] }>();
   private readonly legs = new Map<string, RemoteLeg>();
   /** `lost`: its thread restarted, so the file ended there; stopping it only forgets it. */
   private recording: { path: string; lost: boolean } | undefined;
@@ -207,7 +209,9 @@ export class RemoteRoom {
   /** Sets the room up again on a restarted thread. A recording ends at the crash: its file is valid up to there. */
   replay(): void {
     this.thread.send({ op: 'createRoom', room: this.id, audio: this.audio });
+    const lost: (string | undefined)[] = [];
     for (const leg of this.legs.values()) {
+      if (leg.recording !== undefined) lost.push(leg.participantId);
       leg.recording = undefined;
       this.command({ op: 'addLeg', leg: leg.participantId, codec: leg.codec });
       if (leg.address !== undefined) leg.setRemote(leg.address, leg.port, leg.dtmfPayloadType);
@@ -218,12 +222,15 @@ export class RemoteRoom {
     if (this.recording && !this.recording.lost) {
       this.logger.warn({ room: this.id, path: this.recording.path }, 'the recording ended when its media thread restarted');
       this.recording.lost = true;
+      lost.unshift(undefined);
     }
+    for (const leg of lost) this.events.safeEmit('recordingLost', leg);
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.events.removeAllListeners();
     for (const id of [...this.legs.keys()]) this.removeLeg(id);
     this.recording = undefined;
     this.thread.send({ op: 'closeRoom', room: this.id });
