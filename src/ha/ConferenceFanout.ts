@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import type { Redis } from 'ioredis';
 import type { MeetmeApp } from '../app/App';
 import type { createApi } from '../app/api';
@@ -5,10 +6,12 @@ import { AppError, errorMessage } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { TypedEmitter } from '../lib/TypedEmitter';
 import { END_ORPHANED, KEEP_STATES, PUBLISH_EVENT, RESTORE_STATE } from './fanoutScripts';
-import { claimKey, conferenceKey, conferenceSeqKey, EVENTS_CHANNEL, leaseKey } from './redisKeys';
+import { apiKey, claimKey, conferenceKey, conferenceSeqKey, EVENTS_CHANNEL, leaseKey } from './redisKeys';
 
 /** What the API reads every instance's conferences from (src/api/shared.ts), as createApi takes it. */
 type Shared = NonNullable<NonNullable<Parameters<typeof createApi>[3]>['shared']>;
+type ForwardedRequest = Parameters<Shared['forwardToNode']>[1];
+type StreamedAnswer = NonNullable<Awaited<ReturnType<Shared['forwardToNode']>>>;
 type Control = MeetmeApp['manager'];
 type ConferenceEvent = Parameters<Control['events']['safeEmit']>[1];
 type Snapshot = ReturnType<Control['list']>[number];
@@ -115,6 +118,34 @@ export class ConferenceFanout implements Shared {
     }
   }
 
+  async forwardToNode(node: string, request: ForwardedRequest): Promise<StreamedAnswer | undefined> {
+    const { redis, instance, ttlMs } = this.options;
+    const lease = await redis.get(leaseKey(node)).catch(() => null);
+    const holder = lease?.slice(0, lease.lastIndexOf(':'));
+    const api = holder === undefined || holder === instance ? null : await redis.get(apiKey(holder)).catch(() => null);
+    if (holder === undefined || api === null) return undefined;
+    // The ttl bounds the wait for the answer's head, not the body: a long file streams as long as it takes.
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(new Error(`no answer within ${ttlMs} ms`)), ttlMs);
+    try {
+      const res = await fetch(new URL(request.url, api), { method: request.method, headers: request.headers, signal: abort.signal });
+      const headers: Record<string, string> = {};
+      for (const name of ['content-type', 'content-length', 'content-range', 'accept-ranges']) {
+        const value = res.headers.get(name);
+        if (value !== null) headers[name] = value;
+      }
+      return { status: res.status, headers, body: res.body ? Readable.fromWeb(res.body) : undefined };
+    } catch (error) {
+      throw new AppError(
+        'recording_node_unavailable',
+        `node ${node} is driven by instance ${holder}, which does not answer (${errorMessage(error)})`,
+        { node, holder },
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   private publish(event: ConferenceEvent): void {
     const { redis, instance, apiUrl, control, ttlMs, active, logger } = this.options;
     if (!active()) return;
@@ -167,8 +198,11 @@ export class ConferenceFanout implements Shared {
    */
   private async keepAlive(): Promise<void> {
     const { redis, instance, ttlMs, control, active } = this.options;
+    if (!active()) return;
+    // Where the others pass requests for this instance's nodes (forwardToNode); gone soon after it stops.
+    void redis.set(apiKey(instance), this.options.apiUrl(), 'PX', ttlMs * 5).catch(() => undefined);
     const conferences = control.list();
-    if (!active() || conferences.length === 0) return;
+    if (conferences.length === 0) return;
     const missing = (await redis
       .eval(
         KEEP_STATES,
