@@ -28,13 +28,14 @@ export function recordingRoutes(
     } catch (error) {
       const forwardable = error instanceof AppError && error.code === 'recording_node_unavailable' && entry.node !== undefined;
       if (!forwardable || !shared || request.headers[FORWARDED_HEADER] !== undefined) throw error;
-      const { authorization, range } = request.headers;
+      const { authorization, range, 'x-api-key': apiKey } = request.headers;
       const answer = await shared.forwardToNode(entry.node!, {
         method: request.method,
         url: request.url,
         headers: {
           [FORWARDED_HEADER]: '1',
           ...(authorization !== undefined ? { authorization } : {}),
+          ...(typeof apiKey === 'string' ? { 'x-api-key': apiKey } : {}),
           ...(range !== undefined ? { range } : {}),
         },
         body: undefined,
