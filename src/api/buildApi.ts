@@ -126,7 +126,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     async (api) => {
       definitionRoutes(api, deps.definitions);
       liveRoutes(api, deps.control, deps.shared);
-      recordingRoutes(api, deps.recordings, (location) => deps.recordingFiles(location));
+      recordingRoutes(api, deps.recordings, (location) => deps.recordingFiles(location), deps.shared);
       joinLinkRoutes(api, deps.join?.links);
       eventStream(api, deps.control, deps.eventQueueBytes ?? 1024 * 1024, deps.shared);
       if (deps.capacity) capacityRoutes(api, deps.capacity);

@@ -1,4 +1,5 @@
 import type { ConferenceEvent, ConferenceSnapshot } from '../conference/model';
+import type { Readable } from 'node:stream';
 import type { TypedEmitter } from '../lib/TypedEmitter';
 
 /** A conference as every instance sees it: its last state and the number of the last event that state includes. */
@@ -22,6 +23,13 @@ export interface ForwardedAnswer {
   body: string;
 }
 
+/** An answer streamed back as it comes (a recording's file), with the headers that describe its body. */
+export interface StreamedAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: Readable | undefined;
+}
+
 /** Marks a forwarded request: the instance it reaches answers it itself, so a request is forwarded at most once. */
 export const FORWARDED_HEADER = 'x-meetme-forwarded-by';
 
@@ -38,4 +46,9 @@ export interface SharedConferences {
    * does, this instance answers). Throws `holder_unreachable` when the holder does not answer in time.
    */
   forward(number: string, request: ForwardedRequest): Promise<ForwardedAnswer | undefined>;
+  /**
+   * Passes the request on to the instance that drives `node` (holds its lease), its answer streamed back (undefined:
+   * no other instance does). Throws `recording_node_unavailable` when that instance does not answer in time.
+   */
+  forwardToNode(node: string, request: ForwardedRequest): Promise<StreamedAnswer | undefined>;
 }

@@ -1,14 +1,17 @@
+import { Readable } from 'node:stream';
 import type { Redis } from 'ioredis';
 import type { MeetmeApp } from '../app/App';
 import type { createApi } from '../app/api';
 import { AppError, errorMessage } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { TypedEmitter } from '../lib/TypedEmitter';
-import { END_ORPHANED, KEEP_STATES, PUBLISH_EVENT } from './fanoutScripts';
-import { claimKey, conferenceKey, conferenceSeqKey, EVENTS_CHANNEL, leaseKey } from './redisKeys';
+import { END_ORPHANED, KEEP_STATES, PUBLISH_EVENT, RESTORE_STATE } from './fanoutScripts';
+import { apiKey, claimKey, conferenceKey, conferenceSeqKey, EVENTS_CHANNEL, leaseKey } from './redisKeys';
 
 /** What the API reads every instance's conferences from (src/api/shared.ts), as createApi takes it. */
 type Shared = NonNullable<NonNullable<Parameters<typeof createApi>[3]>['shared']>;
+type ForwardedRequest = Parameters<Shared['forwardToNode']>[1];
+type StreamedAnswer = NonNullable<Awaited<ReturnType<Shared['forwardToNode']>>>;
 type Control = MeetmeApp['manager'];
 type ConferenceEvent = Parameters<Control['events']['safeEmit']>[1];
 type Snapshot = ReturnType<Control['list']>[number];
@@ -60,6 +63,8 @@ export class ConferenceFanout implements Shared {
   private readonly held = new Map<string, Held>();
   /** Conferences whose last publish failed: their next event skips a number, so clients see one was lost. */
   private readonly lost = new Set<string>();
+  /** This instance's conferences: the number of the last event it published and that event (to write them back). */
+  private readonly mine = new Map<string, { seq: number; event: ConferenceEvent }>();
   private readonly disposers: (() => void)[] = [];
   private timers: NodeJS.Timeout[] = [];
 
@@ -113,6 +118,34 @@ export class ConferenceFanout implements Shared {
     }
   }
 
+  async forwardToNode(node: string, request: ForwardedRequest): Promise<StreamedAnswer | undefined> {
+    const { redis, instance, ttlMs } = this.options;
+    const lease = await redis.get(leaseKey(node)).catch(() => null);
+    const holder = lease?.slice(0, lease.lastIndexOf(':'));
+    const api = holder === undefined || holder === instance ? null : await redis.get(apiKey(holder)).catch(() => null);
+    if (holder === undefined || api === null) return undefined;
+    // The ttl bounds the wait for the answer's head, not the body: a long file streams as long as it takes.
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(new Error(`no answer within ${ttlMs} ms`)), ttlMs);
+    try {
+      const res = await fetch(new URL(request.url, api), { method: request.method, headers: request.headers, signal: abort.signal });
+      const headers: Record<string, string> = {};
+      for (const name of ['content-type', 'content-length', 'content-range', 'accept-ranges']) {
+        const value = res.headers.get(name);
+        if (value !== null) headers[name] = value;
+      }
+      return { status: res.status, headers, body: res.body ? Readable.fromWeb(res.body) : undefined };
+    } catch (error) {
+      throw new AppError(
+        'recording_node_unavailable',
+        `node ${node} is driven by instance ${holder}, which does not answer (${errorMessage(error)})`,
+        { node, holder },
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   private publish(event: ConferenceEvent): void {
     const { redis, instance, apiUrl, control, ttlMs, active, logger } = this.options;
     if (!active()) return;
@@ -120,6 +153,7 @@ export class ConferenceFanout implements Shared {
     const conference = event.type === 'conference.ended' ? undefined : control.list().find((c) => c.number === number);
     const body = JSON.stringify({ holder: instance, api: apiUrl(), event, ...(conference ? { conference } : {}) });
     const step = this.lost.delete(number) ? 2 : 1;
+    const floor = Math.max(this.mine.get(number)?.seq ?? 0, this.held.get(number)?.seq ?? 0);
     redis
       .eval(
         PUBLISH_EVENT,
@@ -131,7 +165,12 @@ export class ConferenceFanout implements Shared {
         conference ? 'set' : 'del',
         ttlMs,
         step,
+        floor,
       )
+      .then((seq) => {
+        if (!conference) this.mine.delete(number);
+        else if ((seq as number) > (this.mine.get(number)?.seq ?? 0)) this.mine.set(number, { seq: seq as number, event });
+      })
       .catch((error: unknown) => {
         if (!this.lost.has(number)) logger.warn({ number, event: event.type, err: errorMessage(error) }, 'event not published to Redis');
         this.lost.add(number);
@@ -153,14 +192,45 @@ export class ConferenceFanout implements Shared {
     this.events.safeEmit('event', message.event, message.seq);
   }
 
-  /** Keeps this instance's conferences' states alive while it is active: a dead holder's expire after the ttl. */
+  /**
+   * Keeps this instance's conferences' states alive while it is active: a dead holder's expire after the ttl. The
+   * states a Redis restarted empty forgot are written back at once, as they are now, with their numbering.
+   */
   private async keepAlive(): Promise<void> {
     const { redis, instance, ttlMs, control, active } = this.options;
-    const numbers = control.list().map((c) => c.number);
-    if (!active() || numbers.length === 0) return;
-    await redis
-      .eval(KEEP_STATES, numbers.length, ...numbers.map(conferenceKey), `"holder":${JSON.stringify(instance)}`, ttlMs)
-      .catch(() => undefined);
+    if (!active()) return;
+    // Where the others pass requests for this instance's nodes (forwardToNode); gone soon after it stops.
+    void redis.set(apiKey(instance), this.options.apiUrl(), 'PX', ttlMs * 5).catch(() => undefined);
+    const conferences = control.list();
+    if (conferences.length === 0) return;
+    const missing = (await redis
+      .eval(
+        KEEP_STATES,
+        conferences.length,
+        ...conferences.map((c) => conferenceKey(c.number)),
+        `"holder":${JSON.stringify(instance)}`,
+        ttlMs,
+      )
+      .catch(() => [])) as number[];
+    await Promise.all(missing.map((i) => this.restore(conferences[i - 1]!)));
+  }
+
+  private async restore(conference: Snapshot): Promise<void> {
+    const { redis, instance, apiUrl, ttlMs } = this.options;
+    const number = conference.number;
+    const mine = this.mine.get(number);
+    if (!mine) return;
+    // An event whose publish failed changed the state unnumbered: the state written back takes a number of its own,
+    // so the other instances take it over what they hold, and the next event follows it (clients see the gap).
+    const bumped = this.lost.has(number);
+    const seq = mine.seq + (bumped ? 1 : 0);
+    const body = JSON.stringify({ holder: instance, api: apiUrl(), event: mine.event, conference });
+    const written = (await redis
+      .eval(RESTORE_STATE, 3, conferenceKey(number), conferenceSeqKey(number), claimKey(number), body, seq, instance, ttlMs)
+      .catch(() => 0)) as number;
+    if (written === 0) return;
+    this.mine.set(number, { seq, event: mine.event });
+    if (bumped) this.lost.delete(number);
   }
 
   /**

@@ -7,27 +7,54 @@
 /**
  * KEYS: the conference's seq key, its state key. ARGV: channel, the message (a JSON object, without `seq`),
  * `set` (store the message as the state) or `del` (the conference ended), the state's ttl in ms, the step
- * (2 after a publish that failed, so the numbers show the event lost). Returns the event's number.
+ * (2 after a publish that failed, so the numbers show the event lost), the last number this instance knows the
+ * conference had (a Redis restarted empty forgot the counter: the numbering goes on above it). Returns the event's number.
  */
 export const PUBLISH_EVENT = `
 local seq = redis.call('INCRBY', KEYS[1], ARGV[5])
+local floor = tonumber(ARGV[6]) + tonumber(ARGV[5])
+if seq < floor then
+  seq = floor
+  redis.call('SET', KEYS[1], seq)
+end
 local text = '{"seq":' .. seq .. ',' .. string.sub(ARGV[2], 2)
 if ARGV[3] == 'set' then redis.call('SET', KEYS[2], text, 'PX', ARGV[4]) else redis.call('DEL', KEYS[2]) end
 redis.call('PUBLISH', ARGV[1], text)
 return seq
 `;
 
-/** The holder keeps its conferences' states alive (KEYS); a state another instance wrote since is left alone. */
+/**
+ * The holder keeps its conferences' states alive (KEYS); a state another instance wrote since is left alone.
+ * Returns the positions (from 1) of the states that are missing (a Redis restarted empty): RESTORE_STATE writes them back.
+ */
 export const KEEP_STATES = `
-local kept = 0
-for _, key in ipairs(KEYS) do
+local missing = {}
+for i, key in ipairs(KEYS) do
   local text = redis.call('GET', key)
-  if text and string.find(text, ARGV[1], 1, true) then
+  if not text then
+    table.insert(missing, i)
+  elseif string.find(text, ARGV[1], 1, true) then
     redis.call('PEXPIRE', key, ARGV[2])
-    kept = kept + 1
   end
 end
-return kept
+return missing
+`;
+
+/**
+ * Writes back a conference's state and its counter that a Redis restarted empty forgot, so the other instances list
+ * it as it is now and its numbering goes on, only while the claim is this instance's and nobody numbered above it.
+ * KEYS: the state key, the seq key, the claim key. ARGV: the message (JSON, without `seq`), its number, the instance,
+ * the state's ttl in ms. Returns the number, or 0 when nothing was written.
+ */
+export const RESTORE_STATE = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+local claim = redis.call('GET', KEYS[3])
+if not claim or cjson.decode(claim).instance ~= ARGV[3] then return 0 end
+local seq = tonumber(ARGV[2])
+if tonumber(redis.call('GET', KEYS[2]) or '0') > seq then return 0 end
+redis.call('SET', KEYS[2], seq)
+redis.call('SET', KEYS[1], '{"seq":' .. seq .. ',' .. string.sub(ARGV[1], 2), 'PX', ARGV[4])
+return seq
 `;
 
 /**

@@ -3,7 +3,7 @@ import { AsteriskDouble, type SimCaller } from '../double';
 import { goertzelDb } from '../support/audio';
 import { haApi, Stream } from '../support/haClient';
 import { launchInstance, type Instance } from '../support/haInstance';
-import { waitFor } from '../support/logger';
+import { waitFor, waitForAsync } from '../support/logger';
 import { RedisServer } from '../support/redisServer';
 
 const KEY = 'ha-test-admin-key-0123456789';
@@ -21,6 +21,8 @@ describe('any instance answers the API: events over Redis pub/sub and control fo
   let redis: RedisServer;
   const instances: Instance[] = [];
   const streams: Stream[] = [];
+  /** Whatever else a test started, stopped after it. */
+  const after: (() => Promise<void>)[] = [];
 
   async function launch(name: string): Promise<Instance> {
     const instance = await launchInstance(name, { ariUrl: ast.url, redisUrl: redis.url, apiKey: KEY });
@@ -42,6 +44,7 @@ describe('any instance answers the API: events over Redis pub/sub and control fo
       instance.child.kill('SIGKILL');
       await instance.exited;
     }
+    for (const stop of after.splice(0)) await stop();
     await ast.stop();
     await redis.stop();
   });
@@ -134,5 +137,55 @@ describe('any instance answers the API: events over Redis pub/sub and control fo
     expect(refused.status).to.equal(503);
     expect((refused.body.error as { code: string }).code).to.equal('holder_unreachable');
     expect(refused.ms, 'answer of a forward to a frozen holder (ms)').to.be.within(1500, 3000);
+  });
+  it('Redis restarted empty: B lists the conference as it is now within a ttl, with no new event, and its numbering goes on', async () => {
+    // B drives a node of its own: it cannot take A's node when Redis comes back empty, so A stays the holder.
+    const a = await launch('a');
+    await waitFor(() => a.output().includes('lease taken'), 10000, 'a active');
+    const other = await AsteriskDouble.start({ timing: false, speed: 20, users: { 'node-b': 'secret' } });
+    after.push(() => other.stop());
+    const b = await launchInstance('b', { ariUrl: other.url, redisUrl: redis.url, apiKey: KEY, env: { ARI_NODE_ID: 'other' } });
+    instances.push(b);
+    const onB = await Stream.open(b, KEY);
+    streams.push(onB);
+    for (const [i, hz] of [440, 880].entries()) ast.dial({ exten: '800', callerId: `C${i} <10${i}>`, toneHz: hz });
+    await waitFor(() => onB.of('800').filter((m) => m.type === 'participant.joined').length === 2, 15000, "both joins on b's stream");
+    type Listed = { number: string; participants: { id: string; muted: boolean }[] };
+    const listedOnB = async (): Promise<Listed | undefined> =>
+      ((await api(b, 'GET', '/api/v1/conferences')).body.conferences as Listed[]).find((c) => c.number === '800');
+    const [first, second] = (await listedOnB())!.participants;
+    // The joins' prompts and talk detection settle (their events arrive), then the last number B saw.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const last = numbers(onB).at(-1)!;
+    // A mute while Redis is down (A still within its fence): its event cannot be published, so B never hears of it.
+    await redis.kill();
+    expect((await api(a, 'POST', `/api/v1/conferences/800/participants/${first!.id}/mute`)).status).to.equal(204);
+    await redis.resume();
+    const since = Date.now();
+    await waitForAsync(
+      async () => (await listedOnB())?.participants.find((p) => p.id === first!.id)?.muted === true,
+      3000,
+      'the mute listed on b',
+    );
+    expect(Date.now() - since, 'state back on b after the restart (ms)').to.be.lessThan(3000);
+    expect(
+      onB.of('800').filter((m) => m.type === 'participant.muted'),
+      'no event on b meanwhile',
+    ).to.deep.equal([]);
+    // The state written back took a number of its own (a new client's snapshot has it); the next event is numbered
+    // above it, and the number skipped on B's stream shows the lost event.
+    const onB2 = await Stream.open(b, KEY);
+    streams.push(onB2);
+    await waitFor(() => onB2.messages.length > 0, 3000, 'snapshot on b');
+    const restored = onB2.messages[0]!.conferences!.find((c) => c.number === '800')!.conferenceSeq;
+    expect(restored, 'number of the state written back').to.be.greaterThan(last);
+    expect((await api(b, 'POST', `/api/v1/conferences/800/participants/${second!.id}/mute`)).status).to.equal(204);
+    await waitFor(() => onB.of('800').some((m) => m.type === 'participant.muted'), 3000, 'the next mute on b');
+    const later = numbers(onB).slice(numbers(onB).indexOf(last) + 1);
+    expect(later[0], 'number of the first event after the restart').to.be.greaterThan(last + 1);
+    expect(
+      later.every((n) => n > restored),
+      'every later number above the state written back',
+    ).to.equal(true);
   });
 });
