@@ -1,6 +1,8 @@
 import type { ConferenceEvent, ConferenceSnapshot } from '../conference/model';
 import type { Readable } from 'node:stream';
+import type { FastifyRequest } from 'fastify';
 import type { TypedEmitter } from '../lib/TypedEmitter';
+import { presentedKey } from './auth';
 
 /** A conference as every instance sees it: its last state and the number of the last event that state includes. */
 export interface SharedConference {
@@ -32,6 +34,12 @@ export interface StreamedAnswer {
 
 /** Marks a forwarded request: the instance it reaches answers it itself, so a request is forwarded at most once. */
 export const FORWARDED_HEADER = 'x-meetme-forwarded-by';
+
+/** What a forwarded call carries: the forwarded mark, and the caller's key however it was presented (as a bearer). */
+export function forwardHeaders(request: FastifyRequest): Record<string, string> {
+  const key = presentedKey(request);
+  return { [FORWARDED_HEADER]: '1', ...(key !== undefined ? { authorization: `Bearer ${key}` } : {}) };
+}
 
 /**
  * Every instance's conferences, when several instances share the nodes (src/ha): the event stream relays every

@@ -94,6 +94,13 @@ describe('any instance answers the API: events over Redis pub/sub and control fo
     expect(ast.requests.slice(before).filter((r) => r.user === 'node-b')).to.deep.equal([]);
     await waitFor(() => recentDb(callers[1]!, 440) < -50, 3000, 'caller 0 muted');
     await waitFor(() => onB.of('800').some((m) => m.type === 'participant.muted' && m.participantId === first.id), 3000, 'muted on b');
+    // The key sent as X-API-Key (as curl users do) reaches A as well: an unmute through B.
+    const unmute = await fetch(`http://127.0.0.1:${b.port}/api/v1/conferences/800/participants/${first.id}/unmute`, {
+      method: 'POST',
+      headers: { 'x-api-key': KEY },
+    });
+    expect(unmute.status, 'unmute through b with X-API-Key').to.equal(204);
+    await waitFor(() => recentDb(callers[1]!, 440) > -40, 3000, 'caller 0 heard again');
     // An unknown participant: A's own 404, passed on as it is.
     const missing = await api(b, 'POST', '/api/v1/conferences/800/participants/nobody/mute');
     expect([missing.status, (missing.body.error as { code: string }).code]).to.deep.equal([404, 'participant_not_found']);

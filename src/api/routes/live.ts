@@ -3,7 +3,7 @@ import type { ConferenceControl } from '../../conference/control';
 import type { GainStep } from '../../conference/ports';
 import { access, byNumber, principalOf } from '../access';
 import { visible } from '../auth';
-import { FORWARDED_HEADER, type SharedConferences } from '../shared';
+import { FORWARDED_HEADER, forwardHeaders, type SharedConferences } from '../shared';
 import { conferenceParams, dialOutBody, extendBody, gainBody, participantParams, playBody } from '../schemas';
 
 type Params = { number: string; id?: string };
@@ -21,10 +21,7 @@ export function liveRoutes(app: FastifyInstance, control: ConferenceControl, sha
     const answer = await shared.forward(number, {
       method: request.method,
       url: request.url,
-      headers: {
-        [FORWARDED_HEADER]: '1',
-        ...(request.headers.authorization !== undefined ? { authorization: request.headers.authorization } : {}),
-      },
+      headers: forwardHeaders(request),
       body: request.body,
     });
     if (!answer) return;

@@ -5,7 +5,7 @@ import { access, principalOf } from '../access';
 import { visible } from '../auth';
 import { parseRange, type RecordingFiles } from '../recordingFiles';
 import { recordingParams, recordingsQuery } from '../schemas';
-import { FORWARDED_HEADER, type SharedConferences } from '../shared';
+import { FORWARDED_HEADER, forwardHeaders, type SharedConferences } from '../shared';
 
 /** Recordings: list, download with HTTP ranges, delete. */
 export function recordingRoutes(
@@ -28,16 +28,11 @@ export function recordingRoutes(
     } catch (error) {
       const forwardable = error instanceof AppError && error.code === 'recording_node_unavailable' && entry.node !== undefined;
       if (!forwardable || !shared || request.headers[FORWARDED_HEADER] !== undefined) throw error;
-      const { authorization, range, 'x-api-key': apiKey } = request.headers;
+      const { range } = request.headers;
       const answer = await shared.forwardToNode(entry.node!, {
         method: request.method,
         url: request.url,
-        headers: {
-          [FORWARDED_HEADER]: '1',
-          ...(authorization !== undefined ? { authorization } : {}),
-          ...(typeof apiKey === 'string' ? { 'x-api-key': apiKey } : {}),
-          ...(range !== undefined ? { range } : {}),
-        },
+        headers: { ...forwardHeaders(request), ...(range !== undefined ? { range } : {}) },
         body: undefined,
       });
       if (!answer) throw error;
