@@ -285,8 +285,9 @@ class AsteriskConferenceMedia implements ports.ConferenceMedia {
     member.inBridge = !member.leftBridge;
     if (member.leftBridge && !member.hangingUp && this.members.get(participant.participantId) === member)
       this.events.safeEmit('lost', participant.participantId, 'the channel left the conference bridge');
-    // Removed while it was being added: the add is undone (the removal found nothing to remove yet).
-    if (this.members.get(participant.participantId) !== member && !this.closed && !participant.caller.gone)
+    // Removed while it was being added: the add is undone (the removal found nothing to remove yet), unless the
+    // channel left the bridge meanwhile (the 'lost' above removes it at once: there is nothing in the bridge to undo).
+    if (this.members.get(participant.participantId) !== member && !member.leftBridge && !this.closed && !participant.caller.gone)
       await ignoreGone(this.deps.ari.rest.bridges.removeChannel({ bridgeId: this.bridgeId, channel: [channelId] }));
   }
 
