@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { AsteriskDouble, type SimCaller } from '../double';
 import { goertzelDb } from '../support/audio';
 import { haApi, Stream } from '../support/haClient';
-import { launchInstance, type Instance } from '../support/haInstance';
+import { launchInstance, type Instance, stopInstances } from '../support/haInstance';
 import { waitFor, waitForAsync } from '../support/logger';
 import { RedisServer } from '../support/redisServer';
 
@@ -36,14 +36,8 @@ describe('any instance answers the API: events over Redis pub/sub and control fo
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed')
-      for (const instance of instances) process.stderr.write(`--- ${instance.name}\n${instance.output().slice(-6000)}\n`);
     for (const stream of streams.splice(0)) stream.close();
-    for (const instance of instances.splice(0)) {
-      instance.child.kill('SIGCONT');
-      instance.child.kill('SIGKILL');
-      await instance.exited;
-    }
+    await stopInstances(instances, this.currentTest?.state === 'failed');
     for (const stop of after.splice(0)) await stop();
     await ast.stop();
     await redis.stop();

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { AsteriskDouble } from '../double';
 import { haApi } from '../support/haClient';
-import { launchInstance, type Instance } from '../support/haInstance';
+import { launchInstance, type Instance, stopInstances } from '../support/haInstance';
 import { waitFor, waitForAsync } from '../support/logger';
 import { PostgresServer } from '../support/postgresServer';
 import { RedisServer } from '../support/redisServer';
@@ -47,12 +47,7 @@ describe('an Asterisk-mixer recording fetched through the instance that drives i
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed')
-      for (const instance of instances) process.stderr.write(`--- ${instance.name}\n${instance.output().slice(-6000)}\n`);
-    for (const instance of instances.splice(0)) {
-      instance.child.kill('SIGKILL');
-      await instance.exited;
-    }
+    await stopInstances(instances, this.currentTest?.state === 'failed');
     for (const ast of asts.values()) await ast.stop();
     asts.clear();
     await redis.stop();

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AsteriskDouble, type SimCaller } from '../double';
 import { goertzelDb, makeSounds } from '../support/audio';
-import { launchInstance, type Instance } from '../support/haInstance';
+import { launchInstance, type Instance, stopInstances } from '../support/haInstance';
 import { waitFor } from '../support/logger';
 import { RedisServer } from '../support/redisServer';
 
@@ -79,13 +79,7 @@ describe('recordings, music and gains across a takeover (two instances, a real r
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed')
-      for (const instance of instances) process.stderr.write(`--- ${instance.name}\n${instance.output().slice(-6000)}\n`);
-    for (const instance of instances.splice(0)) {
-      instance.child.kill('SIGCONT');
-      instance.child.kill('SIGKILL');
-      await instance.exited;
-    }
+    await stopInstances(instances, this.currentTest?.state === 'failed');
     await ast.stop();
     await redis.stop();
     rmSync(recordingsDir, { recursive: true, force: true });

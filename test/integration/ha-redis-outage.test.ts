@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { AsteriskDouble, type SimCaller } from '../double';
 import { goertzelDb } from '../support/audio';
 import { haApi } from '../support/haClient';
-import { launchInstance, type Instance } from '../support/haInstance';
+import { launchInstance, type Instance, stopInstances } from '../support/haInstance';
 import { waitFor } from '../support/logger';
 import { RedisServer } from '../support/redisServer';
 
@@ -38,12 +38,7 @@ describe('Redis unreachable for 30 s (redis-server frozen, its connections left 
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed')
-      for (const instance of instances) process.stderr.write(`--- ${instance.name}\n${instance.output().slice(-8000)}\n`);
-    for (const instance of instances.splice(0)) {
-      instance.child.kill('SIGKILL');
-      await instance.exited;
-    }
+    await stopInstances(instances, this.currentTest?.state === 'failed');
     await ast.stop();
     await redis.stop();
   });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { AsteriskDouble, type SimCaller } from '../double';
 import { goertzelDb } from '../support/audio';
 import { haApi, Stream } from '../support/haClient';
-import { launchInstance, type Instance } from '../support/haInstance';
+import { launchInstance, type Instance, stopInstances } from '../support/haInstance';
 import { waitFor, waitForAsync } from '../support/logger';
 import { RedisServer } from '../support/redisServer';
 
@@ -76,13 +76,8 @@ describe('one holder per conference across instances: callers of one number on n
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed')
-      for (const instance of instances) process.stderr.write(`--- ${instance.name}\n${instance.output().slice(-8000)}\n`);
     for (const stream of streams.splice(0)) stream.close();
-    for (const instance of instances.splice(0)) {
-      instance.child.kill('SIGKILL');
-      await instance.exited;
-    }
+    await stopInstances(instances, this.currentTest?.state === 'failed');
     for (const ast of asts.values()) await ast.stop();
     asts.clear();
     redirects.splice(0);

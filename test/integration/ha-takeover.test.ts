@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { AsteriskDouble, type SimCaller } from '../double';
 import { goertzelDb } from '../support/audio';
-import { launchInstance, type Instance } from '../support/haInstance';
+import { launchInstance, type Instance, stopInstances } from '../support/haInstance';
 import { waitFor } from '../support/logger';
 import { RedisServer } from '../support/redisServer';
 
@@ -47,13 +47,7 @@ describe('two instances for one Asterisk node, with a real redis-server and the 
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed')
-      for (const instance of instances) process.stderr.write(`--- ${instance.name}\n${instance.output().slice(-6000)}\n`);
-    for (const instance of instances.splice(0)) {
-      instance.child.kill('SIGCONT');
-      instance.child.kill('SIGKILL');
-      await instance.exited;
-    }
+    await stopInstances(instances, this.currentTest?.state === 'failed');
     await ast.stop();
     await redis.stop();
   });

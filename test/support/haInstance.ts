@@ -50,3 +50,16 @@ export async function launchInstance(
   }
   return { name, port, ...run };
 }
+
+/**
+ * After a test: the last output of each instance when the test failed, then every instance killed (resumed first,
+ * in case a test froze it) and waited for; `instances` is left empty.
+ */
+export async function stopInstances(instances: Instance[], failed: boolean): Promise<void> {
+  if (failed) for (const instance of instances) process.stderr.write(`--- ${instance.name}\n${instance.output().slice(-8000)}\n`);
+  for (const instance of instances.splice(0)) {
+    instance.child.kill('SIGCONT');
+    instance.child.kill('SIGKILL');
+    await instance.exited;
+  }
+}
