@@ -102,6 +102,35 @@ describe('recordings, music and gains across a takeover (two instances, a real r
     return { a, b, callers, ids };
   }
 
+  /**
+   * The Asterisk mixer on a fresh double (with a timer): A active with three callers in conference 800's bridge,
+   * B standing by, and A recording the bridge in Asterisk.
+   */
+  async function asteriskMixedRecording(): Promise<{ a: Instance; b: Instance; callers: SimCaller[]; name: string }> {
+    await ast.stop();
+    ast = await AsteriskDouble.start({ timing: true, speed: 20, users: { 'node-a': 'secret', 'node-b': 'secret' } });
+    const launchMixed = async (name: string): Promise<Instance> => {
+      const env = { RECORDINGS_DIR: recordingsDir, MIXER: 'asterisk' };
+      const instance = await launchInstance(name, { ariUrl: ast.url, redisUrl: redis.url, apiKey: KEY, env });
+      instances.push(instance);
+      return instance;
+    };
+    const a = await launchMixed('a');
+    await waitFor(() => a.output().includes('lease taken'), 10000, 'a active');
+    const b = await launchMixed('b');
+    const callers = TONES.map((hz, i) => ast.dial({ exten: '800', callerId: `C${i} <10${i}>`, toneHz: hz }));
+    await waitFor(
+      () => ast.bridges().find((br) => br.name === 'meetme-conf:800')?.channels.length === 3,
+      15000,
+      'three callers in the conference bridge',
+    );
+    const started = await api(a, 'POST', '/api/v1/conferences/800/recording/start');
+    expect(started.status).to.equal(201);
+    const name = started.body.name as string;
+    await waitFor(() => ast.asterisk.live.get(name)?.state === 'recording', 5000, 'Asterisk records the bridge');
+    return { a, b, callers, name };
+  }
+
   async function participantsOn(instance: Instance): Promise<{ id: string; channelId: string; talkGain: number; listenGain: number }[]> {
     return (await api(instance, 'GET', '/api/v1/conferences/800/participants')).body.participants as {
       id: string;
@@ -234,25 +263,9 @@ describe('recordings, music and gains across a takeover (two instances, a real r
   });
 
   it('Asterisk mixer: the bridge recording goes on through the kill, the new holder takes it over (API, index, stop) and starts none', async () => {
-    await ast.stop();
-    ast = await AsteriskDouble.start({ timing: true, speed: 20, users: { 'node-a': 'secret', 'node-b': 'secret' } });
-    const launchMixed = async (name: string): Promise<Instance> => {
-      const env = { RECORDINGS_DIR: recordingsDir, MIXER: 'asterisk' };
-      const instance = await launchInstance(name, { ariUrl: ast.url, redisUrl: redis.url, apiKey: KEY, env });
-      instances.push(instance);
-      return instance;
-    };
-    const a = await launchMixed('a');
-    await waitFor(() => a.output().includes('lease taken'), 10000, 'a active');
-    const b = await launchMixed('b');
-    const callers = TONES.map((hz, i) => ast.dial({ exten: '800', callerId: `C${i} <10${i}>`, toneHz: hz }));
+    const { a, b, callers, name } = await asteriskMixedRecording();
     const conferenceBridge = () => ast.bridges().filter((br) => br.name === 'meetme-conf:800');
-    await waitFor(() => conferenceBridge()[0]?.channels.length === 3, 15000, 'three callers in the conference bridge');
     const bridgeId = conferenceBridge()[0]!.id;
-    const started = await api(a, 'POST', '/api/v1/conferences/800/recording/start');
-    expect(started.status).to.equal(201);
-    const name = started.body.name as string;
-    await waitFor(() => ast.asterisk.live.get(name)?.state === 'recording', 5000, 'Asterisk records the bridge');
     // Killed before the channels were told (one ARI round trip), the new holder would not know of it.
     await waitFor(
       () => callers.every((c) => ast.channel(c.channelId)?.vars.get('MEETME_RECORDING')?.includes(name) === true),
@@ -291,23 +304,7 @@ describe('recordings, music and gains across a takeover (two instances, a real r
   });
 
   it('Asterisk mixer: a paused bridge recording stays paused with the new holder (API and Asterisk), resume there unpauses it', async () => {
-    await ast.stop();
-    ast = await AsteriskDouble.start({ timing: true, speed: 20, users: { 'node-a': 'secret', 'node-b': 'secret' } });
-    const launchMixed = async (name: string): Promise<Instance> => {
-      const env = { RECORDINGS_DIR: recordingsDir, MIXER: 'asterisk' };
-      const instance = await launchInstance(name, { ariUrl: ast.url, redisUrl: redis.url, apiKey: KEY, env });
-      instances.push(instance);
-      return instance;
-    };
-    const a = await launchMixed('a');
-    await waitFor(() => a.output().includes('lease taken'), 10000, 'a active');
-    const b = await launchMixed('b');
-    const callers = TONES.map((hz, i) => ast.dial({ exten: '800', callerId: `C${i} <10${i}>`, toneHz: hz }));
-    await waitFor(() => ast.bridges().find((br) => br.name === 'meetme-conf:800')?.channels.length === 3, 15000, 'three callers');
-    const started = await api(a, 'POST', '/api/v1/conferences/800/recording/start');
-    expect(started.status).to.equal(201);
-    const name = started.body.name as string;
-    await waitFor(() => ast.asterisk.live.get(name)?.state === 'recording', 5000, 'Asterisk records the bridge');
+    const { a, b, callers, name } = await asteriskMixedRecording();
     expect((await api(a, 'POST', '/api/v1/conferences/800/recording/pause')).status).to.equal(204);
     expect(ast.asterisk.live.get(name)?.state).to.equal('paused');
     await waitFor(
